@@ -1,0 +1,120 @@
+/*-------------------------------------------------------------------------
+ *
+ * error.c
+ *	  Turning the cores' explicit errors into ereport(), and tying the
+ *	  lifetime of core objects (readers, decoders...) to memory contexts so
+ *	  that an error or a cancel never leaks them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hdaq.h"
+
+#include "utils/memutils.h"
+
+int
+hdaq_sqlstate_for(McapStatus code)
+{
+	switch (code)
+	{
+		case MCAP_OK:
+			return ERRCODE_INTERNAL_ERROR;
+		case MCAP_ERR_BAD_MAGIC:
+		case MCAP_ERR_TRUNCATED:
+		case MCAP_ERR_CORRUPT:
+		case MCAP_ERR_CRC:
+		case MCAP_ERR_DECOMPRESS:
+			return ERRCODE_DATA_CORRUPTED;
+		case MCAP_ERR_UNSUPPORTED:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case MCAP_ERR_TOO_LARGE:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case MCAP_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		case MCAP_ERR_IO:
+			return ERRCODE_IO_ERROR;
+		case MCAP_ERR_INVALID_ARGUMENT:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+	}
+	return ERRCODE_INTERNAL_ERROR;
+}
+
+void
+hdaq_report_mcap_error(const McapError *err, const char *what)
+{
+	ereport(ERROR,
+			(errcode(hdaq_sqlstate_for(err->code)),
+			 errmsg("%s%s%s at offset %llu",
+					what ? what : "", what ? ": " : "",
+					err->message, (unsigned long long) err->offset)));
+	pg_unreachable();
+}
+
+/* A core object freed when its memory context is reset or deleted. */
+typedef struct ContextOwned
+{
+	MemoryContextCallback cb;
+	void	   *object;
+	HdaqFreeFn	free_fn;
+} ContextOwned;
+
+static void
+free_context_owned(void *arg)
+{
+	ContextOwned *owned = arg;
+
+	owned->free_fn(owned->object);
+}
+
+void
+hdaq_free_with_context(void *object, HdaqFreeFn free_fn)
+{
+	ContextOwned *owned = MemoryContextAllocZero(CurrentMemoryContext,
+												 sizeof(ContextOwned));
+
+	owned->object = object;
+	owned->free_fn = free_fn;
+	owned->cb.func = free_context_owned;
+	owned->cb.arg = owned;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &owned->cb);
+}
+
+static void
+close_reader(void *reader)
+{
+	mcap_reader_close(reader);
+}
+
+McapReader *
+hdaq_reader_open_memory(const uint8_t *data, size_t len,
+						const McapReaderOptions *opts, const char *what)
+{
+	McapError	err;
+	McapReader *reader = mcap_reader_open_memory(data, len, opts, &err);
+
+	if (reader == NULL)
+		hdaq_report_mcap_error(&err, what);
+	hdaq_free_with_context(reader, close_reader);
+	return reader;
+}
+
+McapReader *
+hdaq_reader_open_source(McapReadFn read, void *ctx,
+						const McapReaderOptions *opts, const char *what)
+{
+	McapError	err;
+	McapReader *reader = mcap_reader_open_source(read, ctx, opts, &err);
+
+	if (reader == NULL)
+		hdaq_report_mcap_error(&err, what);
+	hdaq_free_with_context(reader, close_reader);
+	return reader;
+}
+
+void
+hdaq_check_buffer(const McapBuffer *buf)
+{
+	if (buf->failed)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a buffer of %zu bytes", buf->len)));
+}

@@ -1,0 +1,688 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *	  Storing an MCAP file: hdaq.ingest(bytea), hdaq.ingest_lo(oid) and
+ *	  hdaq.ingest_file(path).
+ *
+ * The stream is read once, record by record, in bounded memory.  Schemas
+ * are deduplicated across files, channels get a row each, and messages are
+ * buffered per channel and written as segments (segment_write.c).  When the
+ * buffers of all channels together exceed hdaq.ingest_buffer_size, the
+ * largest is written early.  Everything happens in the caller's
+ * transaction, so a failed ingest leaves nothing behind.
+ *
+ * A file already stored (same sha256) is not stored again: the existing
+ * file_id comes back with a NOTICE.  Ingests of the same content serialise
+ * on an advisory lock keyed by the digest, so two sessions storing one file
+ * at once end with one copy.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "segment.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+#define SHA256_LEN 32
+#define MAX_CHANNELS 65536
+#define SOURCE_READ_SIZE (1024 * 1024)
+
+/* A channel of the file being stored. */
+typedef struct IngestChannel
+{
+	int64		channel_key;
+	SegmentBuffer buffer;
+	SegmentStats segments;
+	ChannelSummary summary;
+} IngestChannel;
+
+typedef struct Ingest
+{
+	const char *what;			/* the file, for messages */
+	MemoryContext context;		/* lives as long as the ingest */
+	int64		file_id;
+	char	   *profile;		/* from the Header record, NULL until seen */
+	char	   *library;
+	IngestChannel *channels[MAX_CHANNELS];
+	int64		schema_keys[MAX_CHANNELS];	/* 0 = not seen */
+	SegmentWriter *writer;
+	size_t		buffered;		/* record bytes in all channel buffers */
+	size_t		buffer_limit;
+	int32		metadata_count;
+	int32		attachment_count;
+	int64		message_count;
+	int64		start_ns;
+	int64		end_ns;
+	int64		messages_dropped;	/* unknown channel or time out of range */
+	char		first_drop[160];
+} Ingest;
+
+/*
+ * A byte source for the reader that hashes what it delivers.  The reader
+ * is plain C: an error raised while reading (a cancel, a failed large
+ * object read) is caught here and rethrown once the reader has returned.
+ */
+typedef struct HashingSource
+{
+	int64		(*read) (void *ctx, uint8 *buf, size_t len);	/* may ereport */
+	void	   *ctx;
+	pg_cryptohash_ctx *sha;
+	uint64		bytes;
+	MemoryContext error_context;
+	ErrorData  *error;
+} HashingSource;
+
+static void
+sha_check(int rc, pg_cryptohash_ctx *sha)
+{
+	if (rc < 0)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+						errmsg("could not compute SHA-256: %s",
+							   pg_cryptohash_error(sha))));
+}
+
+static pg_cryptohash_ctx *
+sha_begin(void)
+{
+	pg_cryptohash_ctx *sha = pg_cryptohash_create(PG_SHA256);
+
+	if (sha == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("out of memory")));
+	sha_check(pg_cryptohash_init(sha), sha);
+	return sha;
+}
+
+static void
+sha_finish(pg_cryptohash_ctx *sha, uint8 *digest)
+{
+	sha_check(pg_cryptohash_final(sha, digest, SHA256_LEN), sha);
+	pg_cryptohash_free(sha);
+}
+
+static int64_t
+hashing_read(void *arg, uint8_t *buf, size_t len)
+{
+	HashingSource *src = arg;
+	volatile int64 n = -1;
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		CHECK_FOR_INTERRUPTS();
+		n = src->read(src->ctx, buf, len);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(src->error_context);
+		src->error = CopyErrorData();
+		FlushErrorState();
+		MemoryContextSwitchTo(oldcxt);
+		return -1;
+	}
+	PG_END_TRY();
+	if (n > 0)
+	{
+		sha_check(pg_cryptohash_update(src->sha, buf, n), src->sha);
+		src->bytes += n;
+	}
+	return n;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void
+ingest_schema(Ingest *ing, const McapSchema *schema)
+{
+	if (schema->id == 0 || ing->schema_keys[schema->id] != 0)
+		return;					/* 0 is "no schema"; repeats are ignored */
+	ing->schema_keys[schema->id] = catalog_upsert_schema(schema);
+}
+
+static void
+ingest_channel(Ingest *ing, const McapChannel *channel)
+{
+	IngestChannel *ch;
+	int64		schema_key = ing->schema_keys[channel->schema_id];
+	MemoryContext oldcxt;
+
+	if (ing->channels[channel->id] != NULL)
+		return;					/* repeated in a chunk or the summary */
+	oldcxt = MemoryContextSwitchTo(ing->context);
+	ch = palloc0(sizeof(IngestChannel));
+	segment_buffer_init(&ch->buffer);
+	MemoryContextSwitchTo(oldcxt);
+	ch->channel_key = catalog_insert_channel(ing->file_id, channel, schema_key,
+											 schema_key != 0);
+	ing->channels[channel->id] = ch;
+}
+
+static void
+note_dropped_message(Ingest *ing, const McapRecord *rec, const char *why)
+{
+	if (ing->messages_dropped++ == 0)
+		snprintf(ing->first_drop, sizeof(ing->first_drop),
+				 "message at offset %llu: %s",
+				 (unsigned long long) (rec->in_chunk ? rec->chunk_offset : rec->offset),
+				 why);
+}
+
+/* Write the largest channel buffers until the total is under the limit. */
+static void
+spill_buffers(Ingest *ing)
+{
+	while (ing->buffered > ing->buffer_limit)
+	{
+		IngestChannel *largest = NULL;
+
+		for (int i = 0; i < MAX_CHANNELS; i++)
+		{
+			IngestChannel *ch = ing->channels[i];
+
+			if (ch && (largest == NULL ||
+					   ch->buffer.records.len > largest->buffer.records.len))
+				largest = ch;
+		}
+		if (largest == NULL || largest->buffer.records.len == 0)
+			break;
+		ing->buffered -= largest->buffer.records.len;
+		segment_buffer_flush(ing->writer, &largest->buffer,
+							 largest->channel_key, &largest->segments);
+	}
+}
+
+static void
+ingest_message(Ingest *ing, const McapRecord *rec)
+{
+	const McapMessage *msg = &rec->u.message;
+	IngestChannel *ch = ing->channels[msg->channel_id];
+	int64		t = (int64) msg->log_time;
+	size_t		before;
+
+	if (ch == NULL)
+	{
+		note_dropped_message(ing, rec, "its channel was never defined");
+		return;
+	}
+	if (msg->log_time > PG_INT64_MAX || msg->publish_time > PG_INT64_MAX)
+	{
+		note_dropped_message(ing, rec, "its time is beyond the year 2262");
+		return;
+	}
+	before = ch->buffer.records.len;
+	segment_buffer_add(&ch->buffer, msg);
+	ing->buffered += ch->buffer.records.len - before;
+
+	if (ch->summary.message_count == 0 || t < ch->summary.start_ns)
+		ch->summary.start_ns = t;
+	if (ch->summary.message_count == 0 || t > ch->summary.end_ns)
+		ch->summary.end_ns = t;
+	ch->summary.message_count++;
+	if (ing->message_count == 0 || t < ing->start_ns)
+		ing->start_ns = t;
+	if (ing->message_count == 0 || t > ing->end_ns)
+		ing->end_ns = t;
+	ing->message_count++;
+
+	if (ch->buffer.records.len >= ing->writer->target_bytes)
+	{
+		ing->buffered -= ch->buffer.records.len;
+		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
+							 &ch->segments);
+	}
+	else if (ing->buffered > ing->buffer_limit)
+		spill_buffers(ing);
+}
+
+static void
+ingest_record(Ingest *ing, const McapRecord *rec)
+{
+	switch (rec->opcode)
+	{
+		case MCAP_OP_HEADER:
+			if (ing->profile == NULL)
+			{
+				const McapHeader *h = &rec->u.header;
+
+				ing->profile = MemoryContextStrdup(ing->context,
+												   hdaq_cstring_from_bytes(h->profile.data, h->profile.len));
+				ing->library = MemoryContextStrdup(ing->context,
+												   hdaq_cstring_from_bytes(h->library.data, h->library.len));
+			}
+			break;
+		case MCAP_OP_SCHEMA:
+			ingest_schema(ing, &rec->u.schema);
+			break;
+		case MCAP_OP_CHANNEL:
+			ingest_channel(ing, &rec->u.channel);
+			break;
+		case MCAP_OP_MESSAGE:
+			ingest_message(ing, rec);
+			break;
+		case MCAP_OP_METADATA:
+			catalog_insert_metadata(ing->file_id, ing->metadata_count++,
+									&rec->u.metadata);
+			break;
+		case MCAP_OP_ATTACHMENT:
+			catalog_insert_attachment(ing->file_id, ing->attachment_count++,
+									  &rec->u.attachment);
+			break;
+		default:
+			break;				/* indexes and summary: rebuilt, not kept */
+	}
+}
+
+/* ---- the whole file -------------------------------------------------------- */
+
+static void
+finish_channels(Ingest *ing)
+{
+	for (int i = 0; i < MAX_CHANNELS; i++)
+	{
+		IngestChannel *ch = ing->channels[i];
+
+		if (ch == NULL)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
+							 &ch->segments);
+		ch->summary.max_segment_span_ns = ch->segments.max_span_ns;
+		catalog_complete_channel(ch->channel_key, &ch->summary);
+	}
+	ing->buffered = 0;
+}
+
+static void
+append_json_field(StringInfo buf, const char *key, const char *value)
+{
+	if (buf->len > 1)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, key);
+	appendStringInfoChar(buf, ':');
+	appendStringInfoString(buf, value);
+}
+
+static void
+append_json_string_field(StringInfo buf, const char *key, const char *value)
+{
+	StringInfoData v;
+
+	initStringInfo(&v);
+	escape_json(&v, value);
+	append_json_field(buf, key, v.data);
+}
+
+static void
+append_json_int_field(StringInfo buf, const char *key, uint64 value)
+{
+	char		num[32];
+
+	snprintf(num, sizeof(num), UINT64_FORMAT, value);
+	append_json_field(buf, key, num);
+}
+
+/* What was recovered and dropped, or NULL for a file stored whole. */
+static Jsonb *
+recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
+{
+	StringInfoData buf;
+	StringInfoData problems;
+	char		description[512];
+
+	if (rec->complete && !rec->truncated && rec->chunks_skipped == 0 &&
+		rec->records_skipped == 0 && !rec->trailing_data &&
+		ing->messages_dropped == 0)
+		return NULL;
+
+	mcap_recovery_describe(rec, description, sizeof(description));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	append_json_string_field(&buf, "summary", description);
+	append_json_field(&buf, "complete", rec->complete ? "true" : "false");
+	append_json_field(&buf, "truncated", rec->truncated ? "true" : "false");
+	append_json_int_field(&buf, "valid_end", rec->valid_end);
+	append_json_int_field(&buf, "bytes_dropped", rec->bytes_dropped);
+	append_json_int_field(&buf, "chunks_skipped", rec->chunks_skipped);
+	append_json_int_field(&buf, "records_skipped", rec->records_skipped);
+	append_json_int_field(&buf, "messages_dropped", ing->messages_dropped);
+	if (ing->messages_dropped > 0)
+		append_json_string_field(&buf, "first_message_dropped", ing->first_drop);
+	append_json_field(&buf, "trailing_data", rec->trailing_data ? "true" : "false");
+	if (rec->trailing_data)
+		append_json_int_field(&buf, "trailing_offset", rec->trailing_offset);
+
+	initStringInfo(&problems);
+	appendStringInfoChar(&problems, '[');
+	for (uint32 i = 0; i < rec->problem_count && i < MCAP_MAX_PROBLEMS; i++)
+	{
+		const McapError *p = &rec->problems[i];
+
+		if (i > 0)
+			appendStringInfoChar(&problems, ',');
+		appendStringInfo(&problems, "{\"offset\":" UINT64_FORMAT ",\"code\":",
+						 p->offset);
+		escape_json(&problems, mcap_status_name(p->code));
+		appendStringInfoString(&problems, ",\"message\":");
+		escape_json(&problems, p->message);
+		appendStringInfoChar(&problems, '}');
+	}
+	appendStringInfoChar(&problems, ']');
+	append_json_field(&buf, "problems", problems.data);
+	append_json_int_field(&buf, "problem_count", rec->problem_count);
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+static void
+report_recovery(const Ingest *ing, const Jsonb *recovery,
+				const McapRecovery *rec)
+{
+	char		description[512];
+
+	if (recovery == NULL)
+		return;
+	mcap_recovery_describe(rec, description, sizeof(description));
+	ereport(NOTICE,
+			(errmsg("%s was not complete: %s", ing->what, description),
+			 ing->messages_dropped > 0 ?
+			 errdetail("%lld messages dropped; the first: %s",
+					   (long long) ing->messages_dropped, ing->first_drop) : 0,
+			 errhint("hdaq.file.recovery of file %lld says what was recovered and dropped.",
+					 (long long) ing->file_id)));
+}
+
+/* Read every record, storing what it holds. */
+static void
+read_records(Ingest *ing, McapReader *reader, HashingSource *src)
+{
+	MemoryContext record_cxt = AllocSetContextCreate(CurrentMemoryContext,
+													 "hdaq ingest record",
+													 ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt;
+	McapRecord	rec;
+	McapError	err;
+	int			rc;
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		rc = mcap_reader_next(reader, &rec, &err);
+		if (rc <= 0)
+			break;
+		oldcxt = MemoryContextSwitchTo(record_cxt);
+		ingest_record(ing, &rec);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(record_cxt);
+	}
+	if (src && src->error)
+		ReThrowError(src->error);
+	if (rc < 0)
+		hdaq_report_mcap_error(&err, ing->what);
+	MemoryContextDelete(record_cxt);
+}
+
+/* Read what the reader left of a source, so the digest covers it all. */
+static void
+drain_source(HashingSource *src)
+{
+	uint8	   *buf = palloc(SOURCE_READ_SIZE);
+
+	while (hashing_read(src, buf, SOURCE_READ_SIZE) > 0)
+		;
+	if (src->error)
+		ReThrowError(src->error);
+	pfree(buf);
+}
+
+static Ingest *
+ingest_begin(const char *name, const char *what, const uint8 *sha256,
+			 Jsonb *tags)
+{
+	Ingest	   *ing = MemoryContextAllocHuge(CurrentMemoryContext,
+											 sizeof(Ingest));
+
+	memset(ing, 0, sizeof(Ingest));
+	ing->context = CurrentMemoryContext;
+	ing->what = what;
+	ing->writer = segment_writer_create();
+	ing->buffer_limit = (size_t) hdaq_ingest_buffer_kb * 1024;
+	ing->file_id = catalog_insert_file(name, sha256, tags);
+	return ing;
+}
+
+/*
+ * Store one file, named name (may be NULL).  Connects to SPI for the
+ * duration.  Exactly one of data (in memory) or src (a byte source) is
+ * given.
+ */
+static int64
+ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
+			  HashingSource *src)
+{
+	McapReaderOptions opts;
+	McapReader *reader;
+	uint8		digest[SHA256_LEN];
+	Ingest	   *ing;
+	FileSummary summary;
+	int64		existing;
+	const McapRecovery *rec;
+	const char *what = name ? name : "the MCAP value";
+
+	SPI_connect();
+	if (data != NULL)
+	{
+		pg_cryptohash_ctx *sha = sha_begin();
+
+		sha_check(pg_cryptohash_update(sha, data, len), sha);
+		sha_finish(sha, digest);
+		catalog_lock_sha256(digest);
+		if ((existing = catalog_find_file(digest)) != 0)
+		{
+			ereport(NOTICE,
+					(errmsg("%s is already stored as file %lld", what,
+							(long long) existing)));
+			SPI_finish();
+			return existing;
+		}
+	}
+
+	ing = ingest_begin(name, what, data ? digest : NULL, tags);
+	hdaq_reader_options(&opts);
+	opts.skip_message_indexes = true;
+	if (data != NULL)
+		reader = hdaq_reader_open_memory(data, len, &opts, what);
+	else
+		reader = hdaq_reader_open_source(hashing_read, src, &opts, what);
+	if (src && src->error)
+		ReThrowError(src->error);
+	read_records(ing, reader, src);
+	if (ing->profile == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s holds no valid MCAP content", what),
+				 errdetail("The stream ends before its Header record is complete.")));
+	finish_channels(ing);
+	rec = mcap_reader_recovery(reader);
+
+	if (src != NULL)
+	{
+		drain_source(src);
+		sha_finish(src->sha, digest);
+		catalog_lock_sha256(digest);
+		if ((existing = catalog_find_file(digest)) != 0)
+		{
+			catalog_delete_file(ing->file_id);
+			ereport(NOTICE,
+					(errmsg("%s is already stored as file %lld", what,
+							(long long) existing)));
+			SPI_finish();
+			return existing;
+		}
+	}
+
+	summary.sha256 = digest;
+	summary.size_bytes = data ? (int64) len : (int64) src->bytes;
+	summary.message_count = ing->message_count;
+	summary.has_messages = ing->message_count > 0;
+	summary.start_ns = ing->start_ns;
+	summary.end_ns = ing->end_ns;
+	summary.recovery = recovery_jsonb(ing, rec);
+	summary.profile = ing->profile;
+	summary.library = ing->library;
+	catalog_complete_file(ing->file_id, &summary);
+	report_recovery(ing, summary.recovery, rec);
+
+	existing = ing->file_id;
+	SPI_finish();
+	return existing;
+}
+
+/* ---- SQL functions ---------------------------------------------------------- */
+
+static char *
+name_arg(FunctionCallInfo fcinfo, int argno, const char *fallback)
+{
+	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
+		return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	return fallback ? pstrdup(fallback) : NULL;
+}
+
+static Jsonb *
+tags_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
+	{
+		Jsonb	   *tags = PG_GETARG_JSONB_P(argno);
+
+		if (!JB_ROOT_IS_OBJECT(tags) || JB_ROOT_IS_SCALAR(tags))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("tags must be a JSON object")));
+		return tags;
+	}
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(hdaq_ingest);
+PG_FUNCTION_INFO_V1(hdaq_ingest_lo);
+PG_FUNCTION_INFO_V1(hdaq_ingest_file);
+
+Datum
+hdaq_ingest(PG_FUNCTION_ARGS)
+{
+	bytea	   *data;
+	char	   *name = name_arg(fcinfo, 1, NULL);
+	Jsonb	   *tags = tags_arg(fcinfo, 2);
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	data = PG_GETARG_BYTEA_PP(0);
+	PG_RETURN_INT64(ingest_stream(name, tags,
+								  (const uint8 *) VARDATA_ANY(data),
+								  VARSIZE_ANY_EXHDR(data), NULL));
+}
+
+/* Large objects are read a fragment at a time, with lo_get's checks. */
+typedef struct LargeObjectSource
+{
+	Oid			lo;
+	int64		offset;
+} LargeObjectSource;
+
+static int64
+read_large_object(void *arg, uint8 *buf, size_t len)
+{
+	LargeObjectSource *src = arg;
+	bytea	   *fragment;
+	size_t		n;
+
+	fragment = DatumGetByteaPP(DirectFunctionCall3(be_lo_get_fragment,
+												   ObjectIdGetDatum(src->lo),
+												   Int64GetDatum(src->offset),
+												   Int32GetDatum((int32) Min(len, SOURCE_READ_SIZE))));
+	n = VARSIZE_ANY_EXHDR(fragment);
+	memcpy(buf, VARDATA_ANY(fragment), n);
+	pfree(fragment);
+	src->offset += n;
+	return (int64) n;
+}
+
+static int64
+ingest_from_source(const char *name, Jsonb *tags,
+				   int64 (*read) (void *, uint8 *, size_t), void *ctx)
+{
+	HashingSource src = {0};
+
+	src.read = read;
+	src.ctx = ctx;
+	src.sha = sha_begin();
+	src.error_context = CurrentMemoryContext;
+	return ingest_stream(name, tags, NULL, 0, &src);
+}
+
+Datum
+hdaq_ingest_lo(PG_FUNCTION_ARGS)
+{
+	LargeObjectSource lo;
+	char	   *name;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	lo.lo = PG_GETARG_OID(0);
+	lo.offset = 0;
+	name = name_arg(fcinfo, 1, NULL);
+	PG_RETURN_INT64(ingest_from_source(name, tags_arg(fcinfo, 2),
+									   read_large_object, &lo));
+}
+
+static int64
+read_file(void *arg, uint8 *buf, size_t len)
+{
+	FILE	   *f = arg;
+	size_t		n = fread(buf, 1, len, f);
+
+	if (n == 0 && ferror(f))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file: %m")));
+	return (int64) n;
+}
+
+Datum
+hdaq_ingest_file(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	FILE	   *f;
+	int64		file_id;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to ingest a server-side file"),
+				 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may read files on the server."),
+				 errhint("Use hdaq.ingest_lo() or the hdaq command to upload from the client.")));
+	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	f = AllocateFile(path, "rb");
+	if (f == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\" for reading: %m", path)));
+	file_id = ingest_from_source(last_dir_separator(path) ?
+								 last_dir_separator(path) + 1 : path,
+								 tags_arg(fcinfo, 1), read_file, f);
+	FreeFile(f);
+	PG_RETURN_INT64(file_id);
+}

@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * segment.h
+ *	  Segments: runs of consecutive messages of one channel, sorted by log
+ *	  time (ties keep file order), stored as compressed MCAP Message
+ *	  records.  The writing side buffers, sorts, cuts and compresses at
+ *	  ingest; the reading side decompresses and walks them for queries.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_SEGMENT_H
+#define HDAQ_SEGMENT_H
+
+#include "catalog.h"
+
+/* ---- writing ---- */
+
+/* One message waiting in a channel's buffer. */
+typedef struct SegmentEntry
+{
+	uint64		log_time;
+	size_t		offset;			/* of its record in the buffer */
+	size_t		length;
+	uint32		pos;			/* arrival order, for stable sorting */
+} SegmentEntry;
+
+/* The messages of one channel not yet written. */
+typedef struct SegmentBuffer
+{
+	McapBuffer	records;
+	SegmentEntry *entries;
+	uint32		count;
+	uint32		capacity;
+	bool		sorted;			/* arrived in log-time order so far */
+} SegmentBuffer;
+
+/* What segments a channel has written, for hdaq.channel. */
+typedef struct SegmentStats
+{
+	int32		next_seq;
+	int64		max_span_ns;
+} SegmentStats;
+
+/* Shared by every channel of an ingest. */
+typedef struct SegmentWriter
+{
+	McapCompressor *compressor;
+	McapBuffer	sorted;			/* scratch: records in log-time order */
+	McapBuffer	compressed;		/* scratch: compressed segment */
+	int			level;
+	size_t		target_bytes;
+} SegmentWriter;
+
+extern SegmentWriter *segment_writer_create(void);
+extern void segment_buffer_init(SegmentBuffer *buf);
+extern void segment_buffer_add(SegmentBuffer *buf, const McapMessage *msg);
+extern void segment_buffer_flush(SegmentWriter *writer, SegmentBuffer *buf,
+								 int64 channel_key, SegmentStats *stats);
+
+/* ---- reading ---- */
+
+/* A decompressed segment being walked. */
+typedef struct SegmentCursor
+{
+	const uint8 *data;
+	size_t		len;
+	size_t		pos;
+} SegmentCursor;
+
+/*
+ * Decompress a segment's stored bytes into out (reused between calls) and
+ * set up a cursor over them.  "what" names the segment in errors.
+ */
+extern void segment_open(McapDecompressor *dec, const char *compression,
+						 const bytea *data, int32 uncompressed_size,
+						 McapBuffer *out, SegmentCursor *cursor,
+						 const char *what);
+
+/* The next message, or false at the end.  ereports on a corrupt record. */
+extern bool segment_next(SegmentCursor *cursor, McapMessage *msg,
+						 const char *what);
+
+#endif							/* HDAQ_SEGMENT_H */

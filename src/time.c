@@ -1,0 +1,58 @@
+/*-------------------------------------------------------------------------
+ *
+ * time.c
+ *	  Conversion between MCAP times (nanoseconds since the Unix epoch) and
+ *	  timestamptz (microseconds since 2000-01-01).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hdaq.h"
+
+#include "common/int.h"
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#define UNIX_TO_PG_EPOCH_USECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
+
+/* Nanoseconds to timestamptz, truncating toward minus infinity. */
+TimestampTz
+hdaq_ns_to_timestamptz(int64 ns)
+{
+	int64		us = ns / 1000;
+
+	if (ns % 1000 < 0)
+		us--;
+	return us - UNIX_TO_PG_EPOCH_USECS;
+}
+
+/* timestamptz to nanoseconds; infinities and overflow clamp to the ends. */
+int64
+hdaq_timestamptz_to_ns(TimestampTz t)
+{
+	int64		ns;
+
+	if (TIMESTAMP_IS_NOBEGIN(t))
+		return PG_INT64_MIN;
+	if (TIMESTAMP_IS_NOEND(t))
+		return PG_INT64_MAX;
+	if (pg_add_s64_overflow(t, UNIX_TO_PG_EPOCH_USECS, &ns) ||
+		pg_mul_s64_overflow(ns, 1000, &ns))
+		return t < 0 ? PG_INT64_MIN : PG_INT64_MAX;
+	return ns;
+}
+
+PG_FUNCTION_INFO_V1(hdaq_ns_to_timestamptz_sql);
+PG_FUNCTION_INFO_V1(hdaq_timestamptz_to_ns_sql);
+
+Datum
+hdaq_ns_to_timestamptz_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(hdaq_ns_to_timestamptz(PG_GETARG_INT64(0)));
+}
+
+Datum
+hdaq_timestamptz_to_ns_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(0)));
+}
