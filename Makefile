@@ -34,7 +34,7 @@ PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializer
 SHLIB_LINK = $(CORE_LIBS) $(MATIO_LIBS)
 
 # SQL tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = mcap_type info ingest messages
+REGRESS = mcap_type info ingest messages export
 REGRESS_OPTS = --inputdir=. --encoding=UTF8
 ISOLATION = ingest_concurrent
 ISOLATION_OPTS = --inputdir=test/isolation

@@ -282,3 +282,16 @@ CREATE FUNCTION messages(data mcap, topics text[] DEFAULT NULL,
 	LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
 COMMENT ON FUNCTION messages(mcap, text[], timestamptz, timestamptz) IS
 	'the messages of an MCAP value, without ingesting it';
+
+-- ---------------------------------------------------------------------------
+-- Export.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION export_mcap(file_id bigint, topics text[] DEFAULT NULL,
+							start_time timestamptz DEFAULT NULL,
+							end_time timestamptz DEFAULT NULL)
+	RETURNS mcap
+	AS 'MODULE_PATHNAME', 'hdaq_export_mcap'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION export_mcap(bigint, text[], timestamptz, timestamptz) IS
+	'an indexed MCAP file of the selected messages of a stored file, with their schemas, channels, metadata and attachments';

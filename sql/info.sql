@@ -12,7 +12,7 @@ SELECT name, hdaq.info(pg_read_binary_file(path)::hdaq.mcap) AS info
 	('no_footer', :'hytech' || 'data_acq_cloud/cloud_webserver_mcap_files_02_29_2024_19_30_56.mcap'),
 	('drivebrain', :'hytech' || 'drivebrain_software_2026/test1_505139.mcap'),
 	('aero', :'hytech' || 'hytech-foxglove-extensions/10_up_CCW.mcap'),
-	('keelson', :abs_srcdir || '/test/data/keelson/keelson_test.mcap'),
+	('keelson', :'abs_srcdir' || '/test/data/keelson/keelson_test.mcap'),
 	('ros2', :'rosbag' || 'rosbag2_tests_resources_mcap_cdr_test_cdr_test_0.mcap'),
 	('ten', :'conf' || 'TenMessages/TenMessages-ch-chx-mx-pad-rch-rsh-st-sum.mcap')
   ) AS t(name, path);
@@ -40,4 +40,22 @@ SELECT c->>'topic' AS topic, c->>'message_encoding' AS encoding,
  WHERE name = 'ten' ORDER BY 1;
 
 -- time range of TenMessages: log times 0..9
-SELECT info->'start_time_ns' AS start_ns, info->'end_time_ns' AS end_ns FROM f WHERE name = 'ten';
+SELECT info->'start_time' AS start_ns, info->'end_time' AS end_ns, info->>'start_time_iso' AS start_iso,
+       info->'duration_ns' AS duration_ns
+  FROM f WHERE name = 'ten';
+
+-- chunks by compression, and what a damaged file lost
+SELECT name, info->'chunks'->'count' AS chunks,
+	   (SELECT string_agg(b->>'compression', ',') FROM jsonb_array_elements(info->'chunks'->'by_compression') b) AS compressions
+  FROM f ORDER BY name;
+SELECT name, info->'recovery'->>'description' AS recovery
+  FROM f WHERE NOT (info->'recovery'->>'complete')::boolean OR (info->'recovery'->>'trailing_data')::boolean
+ ORDER BY name;
+
+-- metadata records and attachments
+SELECT m->>'name' AS name, m->'metadata' ? 'serialized_bag_info' AS has_bag_info
+  FROM hdaq.info(pg_read_binary_file(:'rosbag' || 'rosbag2_py_test_resources_mcap_wbag_wbag_0.mcap')::hdaq.mcap) AS i,
+       jsonb_array_elements(i->'metadata') m;
+SELECT a->>'name' AS name, a->>'media_type' AS media_type, a->'size' AS size
+  FROM hdaq.info(pg_read_binary_file(:'conf' || 'OneAttachment/OneAttachment-ax-pad-st-sum.mcap')::hdaq.mcap) AS i,
+	   jsonb_array_elements(i->'attachments') a;

@@ -13,7 +13,9 @@ SELECT name, pg_read_binary_file(:'data' || path) AS bytes
 	('aero', 'hytech/hytech-foxglove-extensions/10_up_CCW.mcap'),
 	('keelson', 'keelson/keelson_test.mcap'),
 	('cdr', 'rosbag2/rosbag2_tests_resources_mcap_cdr_test_cdr_test_0.mcap'),
-	('wbag0', 'rosbag2/rosbag2_py_test_resources_mcap_wbag_wbag_0.mcap')
+	('wbag0', 'rosbag2/rosbag2_py_test_resources_mcap_wbag_wbag_0.mcap'),
+	('bag_topics', 'rosbag2/rosbag2_cpp_test_rosbag2_cpp_bags_only_topics.mcap'),
+	('attachment', '../conformance/data/OneAttachment/OneAttachment-ax-pad-st-sum.mcap')
   ) AS t(name, path);
 
 -- each file is stored once, with the counts its content has
@@ -64,9 +66,11 @@ SELECT s.name, bool_and(c.message_count = m.n AND c.start_ns = m.lo AND c.end_ns
  WHERE c.message_count > 0
  GROUP BY s.name ORDER BY s.name;
 
--- metadata records and channel metadata of the ROS 2 bag are kept
-SELECT m.name, m.metadata ? 'serialized_bag_info' AS has_bag_info
-  FROM hdaq.metadata m JOIN ids USING (file_id) WHERE ids.name = 'wbag0';
+-- metadata records, attachments and channel metadata are kept
+SELECT m.ord, m.name, array(SELECT jsonb_object_keys(m.metadata) ORDER BY 1) AS keys
+  FROM hdaq.metadata m JOIN ids USING (file_id) WHERE ids.name = 'bag_topics' ORDER BY m.ord;
+SELECT a.name, a.media_type, a.log_time_ns, a.create_time_ns, encode(a.data, 'hex') AS data
+  FROM hdaq.attachment a JOIN ids USING (file_id) WHERE ids.name = 'attachment';
 SELECT topic, metadata ? 'offered_qos_profiles' AS has_qos
   FROM hdaq.channel c JOIN ids USING (file_id) WHERE ids.name = 'cdr' ORDER BY topic;
 
@@ -108,6 +112,7 @@ SELECT lo_from_bytea(0, bytes) AS lo FROM src WHERE name = 'aero' \gset
 SELECT hdaq.ingest_lo(:lo, 'aero again') = (SELECT file_id FROM ids WHERE name = 'aero') AS deduplicated;
 SELECT lo_unlink(:lo);
 SELECT lo_from_bytea(0, substr(bytes, 1, 400000)) AS lo FROM src WHERE name = 'test1' \gset
-SELECT message_count > 0 AS stored, recovery IS NOT NULL AS recovered
-  FROM hdaq.file WHERE file_id = hdaq.ingest_lo(:lo, 'test1 cut from a large object');
+SELECT hdaq.ingest_lo(:lo, 'test1 cut from a large object') AS cut_id \gset
+SELECT message_count > 0 AS stored, recovery IS NOT NULL AS recovered, size_bytes
+  FROM hdaq.file WHERE file_id = :cut_id;
 SELECT lo_unlink(:lo);

@@ -139,8 +139,8 @@ channel_plan(bool by_topic, bool by_file)
 	return plans[by_topic][by_file];
 }
 
-static Datum
-topics_array(const ScanRequest *req)
+Datum
+scan_topics_array(const ScanRequest *req)
 {
 	Datum	   *elems = palloc(sizeof(Datum) * Max(req->ntopics, 1));
 
@@ -167,7 +167,7 @@ find_channels(MessageScan *scan, const ScanRequest *req, int64 **spans)
 
 	values[0] = Int64GetDatum(req->start_ns);
 	values[1] = Int64GetDatum(req->end_ns);
-	values[2] = by_topic ? topics_array(req) : (Datum) 0;
+	values[2] = by_topic ? scan_topics_array(req) : (Datum) 0;
 	nulls[2] = by_topic ? ' ' : 'n';
 	values[3] = Int64GetDatum(req->file_id);
 	nulls[3] = req->has_file_id ? ' ' : 'n';

@@ -48,6 +48,9 @@ typedef struct MessageScan MessageScan;
 extern void scan_request_from_args(FunctionCallInfo fcinfo, int first,
 								   ScanRequest *req);
 
+/* The request's topics as a text[] datum. */
+extern Datum scan_topics_array(const ScanRequest *req);
+
 /*
  * Begin a scan.  The caller is connected to SPI; the scan lives in
  * CurrentMemoryContext.

@@ -56,11 +56,10 @@ check_record(const uint8_t *data, size_t len, size_t *pos, bool *footer,
 	if (opcode >= MCAP_OP_HEADER && opcode <= MCAP_OP_DATA_END &&
 		mcap_parse_record(opcode, data + body, body_len, &rec, err) != MCAP_OK)
 	{
-		char		message[sizeof(err->message)];
-
-		snprintf(message, sizeof(message), "%s record: %.200s",
-				 mcap_opcode_name(opcode), err->message);
-		return fail(err, MCAP_ERR_CORRUPT, *pos, message);
+		/* the message names the record and field; the offset is ours */
+		err->code = MCAP_ERR_CORRUPT;
+		err->offset = *pos;
+		return err->code;
 	}
 	*footer = (opcode == MCAP_OP_FOOTER);
 	*pos = body + body_len;
