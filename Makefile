@@ -34,7 +34,7 @@ PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializer
 SHLIB_LINK = $(CORE_LIBS) $(MATIO_LIBS)
 
 # SQL tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = mcap_type info ingest messages export
+REGRESS = mcap_type info ingest messages export decode
 REGRESS_OPTS = --inputdir=. --encoding=UTF8
 ISOLATION = ingest_concurrent
 ISOLATION_OPTS = --inputdir=test/isolation
@@ -71,8 +71,8 @@ CORE_CC = $(CC) $(CORE_CFLAGS)
 ASAN_CC = $(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror $(ASAN_FLAGS)
 FUZZ_CC = $(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L $(FUZZ_FLAGS)
 
-# name | main sources | cores
-CORE_PROGRAM_LIST = \
+# name | main source | cores; only those whose main source exists
+CORE_PROGRAM_CANDIDATES = \
 	test/unit/test_mcap|test/unit/test_mcap.c|MCAP \
 	test/unit/test_writer|test/unit/test_writer.c|MCAP \
 	test/unit/test_decode|test/unit/test_decode.c|DECODE \
@@ -83,6 +83,7 @@ CORE_PROGRAM_LIST = \
 prog_name = $(word 1,$(subst |, ,$(1)))
 prog_main = $(word 2,$(subst |, ,$(1)))
 prog_srcs = $($(word 3,$(subst |, ,$(1)))_SRCS)
+CORE_PROGRAM_LIST = $(foreach p,$(CORE_PROGRAM_CANDIDATES),$(if $(wildcard $(call prog_main,$(p))),$(p)))
 
 CORE_PROGRAMS = $(foreach p,$(CORE_PROGRAM_LIST),$(call prog_name,$(p)))
 ASAN_PROGRAMS = $(foreach p,$(CORE_PROGRAM_LIST),build/asan/$(notdir $(call prog_name,$(p))))
@@ -102,8 +103,8 @@ fuzz: $(FUZZ_TARGETS)
 
 CLI_CFLAGS = $(CORE_CFLAGS) -I$(shell $(PG_CONFIG) --includedir) $(CORE_INCLUDES)
 
-src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(CORE_SRCS) $(CORE_HEADERS)
-	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRCS) $(CORE_SRCS) \
+src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(MCAP_SRCS) $(wildcard src/mcap/*.h)
+	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRCS) $(MCAP_SRCS) \
 		-L$(shell $(PG_CONFIG) --libdir) -lpq $(CORE_LIBS)
 
 all: src/cli/hdaq

@@ -295,3 +295,44 @@ CREATE FUNCTION export_mcap(file_id bigint, topics text[] DEFAULT NULL,
 	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION export_mcap(bigint, text[], timestamptz, timestamptz) IS
 	'an indexed MCAP file of the selected messages of a stored file, with their schemas, channels, metadata and attachments';
+
+-- ---------------------------------------------------------------------------
+-- Decoding.  A message that cannot be decoded is an error naming the file,
+-- topic, log time and cause, unless skip_errors => true (then it is counted
+-- and reported in one NOTICE).  hdaq.messages() always has the raw bytes.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION messages_json(topics text[] DEFAULT NULL,
+							  start_time timestamptz DEFAULT NULL,
+							  end_time timestamptz DEFAULT NULL,
+							  file_id bigint DEFAULT NULL,
+							  skip_errors boolean DEFAULT false)
+	RETURNS TABLE (file_id bigint, topic text, log_time timestamptz,
+				   log_time_ns bigint, publish_time_ns bigint, sequence bigint,
+				   message jsonb)
+	AS 'MODULE_PATHNAME', 'hdaq_messages_json'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION messages_json(text[], timestamptz, timestamptz, bigint, boolean) IS
+	'stored messages decoded to jsonb, by topic, time range and file, in log-time order';
+
+CREATE FUNCTION signal(topic text, path text,
+					   start_time timestamptz DEFAULT NULL,
+					   end_time timestamptz DEFAULT NULL,
+					   file_id bigint DEFAULT NULL,
+					   skip_errors boolean DEFAULT false)
+	RETURNS TABLE ("time" timestamptz, value double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_signal'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION signal(text, text, timestamptz, timestamptz, bigint, boolean) IS
+	'one numeric leaf of a topic''s messages (path like current_rpms.FL or cell_voltages[3]) as (time, value)';
+
+CREATE FUNCTION signals(paths text[],
+						start_time timestamptz DEFAULT NULL,
+						end_time timestamptz DEFAULT NULL,
+						file_id bigint DEFAULT NULL,
+						skip_errors boolean DEFAULT false)
+	RETURNS TABLE ("time" timestamptz, metric text, value double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_signals'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION signals(text[], timestamptz, timestamptz, bigint, boolean) IS
+	'several numeric leaves, each ''Topic/field.path'', in long format (time, metric, value)';

@@ -299,7 +299,7 @@ hdaq_export_mcap(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("file_id must not be null")));
-	scan_request_from_args(fcinfo, 1, &req);
+	scan_request_from_args(fcinfo, 1, 2, &req);
 	req.has_file_id = true;
 	req.file_id = PG_GETARG_INT64(0);
 

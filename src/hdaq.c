@@ -8,6 +8,8 @@
  */
 #include "hdaq.h"
 
+#include "decoders.h"
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -49,6 +51,13 @@ _PG_init(void)
 							"When the buffered messages of all channels exceed this, the largest buffers are written early.",
 							&hdaq_ingest_buffer_kb,
 							64 * 1024, 1024, 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hdaq.decoder_cache_size",
+							"Memory a backend may keep compiled message decoders in.",
+							"Least recently used decoders are freed when a query begins over this size.",
+							&hdaq_decoder_cache_kb,
+							64 * 1024, 64, 1024 * 1024,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hdaq");

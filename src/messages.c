@@ -63,7 +63,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	McapMessage msg;
 
 	InitMaterializedSRF(fcinfo, 0);
-	scan_request_from_args(fcinfo, 0, &req);
+	scan_request_from_args(fcinfo, 0, 1, &req);
 	SPI_connect();
 	scan = scan_begin(&req);
 	topics = palloc(sizeof(Datum) * Max(scan_channel_count(scan), 1));
@@ -146,7 +146,7 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 	int			rc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	scan_request_from_args(fcinfo, 1, &req);
+	scan_request_from_args(fcinfo, 1, 2, &req);
 	hdaq_reader_options(&opts);
 	summary = mcap_summary_read(data, len, &opts, &err);
 	if (summary == NULL)

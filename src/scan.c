@@ -78,14 +78,15 @@ free_decompressor(void *dec)
 /* ---- arguments ----------------------------------------------------------- */
 
 void
-scan_request_from_args(FunctionCallInfo fcinfo, int first, ScanRequest *req)
+scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg, int first,
+					   ScanRequest *req)
 {
 	memset(req, 0, sizeof(ScanRequest));
 	req->start_ns = PG_INT64_MIN;
 	req->end_ns = PG_INT64_MAX;
-	if (PG_NARGS() > first && !PG_ARGISNULL(first))
+	if (topics_arg >= 0 && PG_NARGS() > topics_arg && !PG_ARGISNULL(topics_arg))
 	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(first);
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(topics_arg);
 		Datum	   *elems;
 		bool	   *nulls;
 		int			n;
@@ -97,14 +98,14 @@ scan_request_from_args(FunctionCallInfo fcinfo, int first, ScanRequest *req)
 			if (!nulls[i])
 				req->topics[req->ntopics++] = TextDatumGetCString(elems[i]);
 	}
+	if (PG_NARGS() > first && !PG_ARGISNULL(first))
+		req->start_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first));
 	if (PG_NARGS() > first + 1 && !PG_ARGISNULL(first + 1))
-		req->start_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first + 1));
+		req->end_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first + 1));
 	if (PG_NARGS() > first + 2 && !PG_ARGISNULL(first + 2))
-		req->end_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first + 2));
-	if (PG_NARGS() > first + 3 && !PG_ARGISNULL(first + 3))
 	{
 		req->has_file_id = true;
-		req->file_id = PG_GETARG_INT64(first + 3);
+		req->file_id = PG_GETARG_INT64(first + 2);
 	}
 }
 

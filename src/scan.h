@@ -42,11 +42,12 @@ typedef struct ScanChannel
 typedef struct MessageScan MessageScan;
 
 /*
- * Fill a request from the common arguments (topics text[], start_time,
- * end_time, file_id) at positions first..first+3 of fcinfo.
+ * Fill a request from a function's arguments: topics (text[]) at position
+ * topics_arg (-1: none), then start_time, end_time and file_id at
+ * positions first, first + 1 and first + 2 (those a function has).
  */
-extern void scan_request_from_args(FunctionCallInfo fcinfo, int first,
-								   ScanRequest *req);
+extern void scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg,
+								   int first, ScanRequest *req);
 
 /* The request's topics as a text[] datum. */
 extern Datum scan_topics_array(const ScanRequest *req);

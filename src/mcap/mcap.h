@@ -308,7 +308,9 @@ extern McapStatus mcap_validate(const uint8_t *data, size_t len,
  *
  * With expand_chunks, the records inside a chunk are returned in its place
  * (in_chunk set) and the Chunk record itself is not; MessageIndex records
- * are returned unless skip_message_indexes is set.
+ * are returned unless skip_message_indexes is set.  Only Schema, Channel
+ * and Message records are taken from inside a chunk (the specification
+ * allows no others); anything else there is skipped and counted.
  *
  * A damaged file is read as far as it can be: a chunk that fails its CRC or
  * fails to decompress is skipped and counted, and a file cut short ends the
@@ -410,13 +412,16 @@ typedef struct McapSummary
 	size_t		attachment_index_count;
 	McapMetadataIndex *metadata_indexes;
 	size_t		metadata_index_count;
+	void	   *owned;			/* private: copies of records found inside
+								 * compressed chunks, freed with the summary */
 } McapSummary;
 
 /*
  * Read the summary of a file held in memory: footer, then the summary
  * section.  When the summary is missing or invalid, falls back to a linear
  * scan to find schemas, channels, chunks, attachments and metadata.  Views
- * point into data.  Free with mcap_summary_free().
+ * point into data, or into copies the summary owns (for schemas and
+ * channels found inside compressed chunks).  Free with mcap_summary_free().
  */
 extern McapSummary *mcap_summary_read(const uint8_t *data, size_t len,
 									  const McapReaderOptions *opts,
@@ -445,7 +450,12 @@ extern McapMessageIter *mcap_messages_open(const uint8_t *data, size_t len,
 										   const McapReaderOptions *opts,
 										   McapError *err);
 
-/* 1 with *msg (valid until the next call), 0 at the end, -1 on error. */
+/*
+ * 1 with *msg (valid until the next call), 0 at the end, -1 on error.
+ * Chunks that overlap in time are held in memory together; if that would
+ * take more than 8 times the input plus max_chunk_bytes (only a hostile
+ * index can do that), the iteration fails with MCAP_ERR_TOO_LARGE.
+ */
 extern int	mcap_messages_next(McapMessageIter *iter, McapMessage *msg,
 							   McapError *err);
 extern void mcap_messages_close(McapMessageIter *iter);

@@ -1,0 +1,71 @@
+-- Decoding in SQL: messages_json, signal, signals; errors and skip_errors.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set data :abs_srcdir '/test/data/'
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s_lz4_shuffled.mcap'), 'gen_shuffled') AS gen2 \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_wrong_rmw_test_wrong_rmw_test_0.mcap'), 'wrong_rmw') AS wrong \gset
+SELECT file_id AS cdr FROM hdaq.file WHERE name = 'cdr' \gset
+SELECT file_id AS test1 FROM hdaq.file WHERE name = 'test1' \gset
+
+-- protobuf: every field present, names as in the .proto, enums by name
+SELECT array(SELECT jsonb_object_keys(message) ORDER BY 1) AS fields
+  FROM hdaq.messages_json(ARRAY['LapTime'], file_id => :gen);
+SELECT message->'core_data'->>'acu_state' AS acu_state, jsonb_typeof(message->'cell_voltages') AS cell_voltages
+  FROM hdaq.messages_json(ARRAY['ACUAllData'], file_id => :gen) LIMIT 1;
+-- every message of every topic decodes
+SELECT topic, count(*) FROM hdaq.messages_json(file_id => :gen) GROUP BY topic ORDER BY topic;
+
+-- json messages are the document as it is
+SELECT message->'StateEstimator' ? 'fl_sus_pot_max' AS has_member
+  FROM hdaq.messages_json(ARRAY['drivebrain_configuration'], file_id => :test1) LIMIT 1;
+
+-- ROS 2 CDR: arrays, strings, 64-bit integers
+SELECT topic, message FROM hdaq.messages_json(file_id => :cdr) ORDER BY log_time_ns, topic LIMIT 2;
+
+-- signal: one leaf, value for value what messages_json holds
+SELECT count(*) AS n,
+	   count(*) FILTER (WHERE s.value::real IS DISTINCT FROM (j.message->'current_rpms'->>'FL')::real) AS mismatches
+  FROM (SELECT row_number() OVER () AS i, * FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen)) s
+  JOIN (SELECT row_number() OVER () AS i, * FROM hdaq.messages_json(ARRAY['VehicleData'], file_id => :gen)) j USING (i)
+ WHERE s.time = j.log_time;
+SELECT (SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen))
+	 = (SELECT message_count FROM hdaq.channel WHERE file_id = :gen AND topic = 'VehicleData') AS one_per_message;
+
+-- array elements, enums as numbers, bools as 0/1
+SELECT count(*) FILTER (WHERE s.value::real IS DISTINCT FROM (j.message->'cell_voltages'->>3)::real) AS mismatches
+  FROM (SELECT row_number() OVER () AS i, * FROM hdaq.signal('ACUAllData', 'cell_voltages[3]', file_id => :gen)) s
+  JOIN (SELECT row_number() OVER () AS i, * FROM hdaq.messages_json(ARRAY['ACUAllData'], file_id => :gen)) j USING (i);
+SELECT DISTINCT value FROM hdaq.signal('ACUAllData', 'core_data.acu_state', file_id => :gen) ORDER BY 1 LIMIT 3;
+SELECT DISTINCT value FROM hdaq.signal('/array_topic', 'bool_values[0]', file_id => :cdr);
+
+-- a time window, and out-of-order files come back in time order
+SELECT count(*) AS out_of_order FROM (
+	SELECT time < lag(time) OVER (ORDER BY ordinality) AS back
+	  FROM hdaq.signal('VnImuData', 'uncomp_accel_sensor_frd_m_ss.x', file_id => :gen2) WITH ORDINALITY) t WHERE back;
+SELECT count(*) = (SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen)
+					WHERE time BETWEEN '2026-03-17 14:00:05+00' AND '2026-03-17 14:00:06+00') AS window_matches
+  FROM hdaq.signal('VehicleData', 'current_rpms.FL', '2026-03-17 14:00:05+00', '2026-03-17 14:00:06+00', :gen);
+
+-- signals: long format, metric as given, ROS topics with slashes
+SELECT metric, count(*) FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL', 'VehicleData/current_rpms.RR',
+												'ACUAllData/cell_voltages[0]', '/test_topic/int32_value'])
+ GROUP BY metric ORDER BY metric;
+SELECT metric, count(*) FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL', '/test_topic/int32_value'], skip_errors => true)
+ GROUP BY metric ORDER BY metric;
+SELECT count(*) AS out_of_order FROM (
+	SELECT time < lag(time) OVER (ORDER BY ordinality) AS back
+	  FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL', 'VnImuData/uncomp_accel_sensor_frd_m_ss.y'], file_id => :gen) WITH ORDINALITY) t
+ WHERE back;
+
+-- paths and topics are checked before any data is read
+SELECT * FROM hdaq.signal('VehicleData', 'current_rpms.FX');
+SELECT * FROM hdaq.signal('VehicleDat', 'current_rpms.FL');
+SELECT * FROM hdaq.signal('VehicleData', 'current_rpms');
+SELECT * FROM hdaq.signals(ARRAY['no slash here']);
+SELECT * FROM hdaq.signal(NULL, 'x');
+
+-- a channel whose messages cannot be decoded: an error naming it, or skipped on request
+SELECT topic, message_encoding FROM hdaq.channel WHERE file_id = :wrong ORDER BY topic;
+SELECT count(*) FROM hdaq.messages_json(file_id => :wrong);
+SELECT count(*) FROM hdaq.messages_json(file_id => :wrong, skip_errors => true);
+SELECT count(*) AS raw_bytes_still_there FROM hdaq.messages(file_id => :wrong);

@@ -1,0 +1,156 @@
+/*-------------------------------------------------------------------------
+ *
+ * text.c
+ *	  Formatting sizes and durations for people, quoting values for the
+ *	  server (JSON strings, text[] literals), and the clock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* "512 B", "1.5 kB", "12.3 MB", "4.20 GB" (powers of 1000, like du --si). */
+void
+cli_format_bytes(uint64_t bytes, char *buf, size_t buflen)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+	double		v = (double) bytes;
+	int			u = 0;
+
+	if (bytes < 1000)
+	{
+		snprintf(buf, buflen, "%llu B", (unsigned long long) bytes);
+		return;
+	}
+	while (v >= 1000.0 && u < 5)
+	{
+		v /= 1000.0;
+		u++;
+	}
+	snprintf(buf, buflen, v < 10.0 ? "%.2f %s" : v < 100.0 ? "%.1f %s" : "%.0f %s",
+			 v, units[u]);
+}
+
+/* "0.35 s", "12.4 s", "3 min 20 s", "2 h 05 min". */
+void
+cli_format_duration(double seconds, char *buf, size_t buflen)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 10)
+		snprintf(buf, buflen, "%.2f s", seconds);
+	else if (seconds < 60)
+		snprintf(buf, buflen, "%.1f s", seconds);
+	else if (seconds < 3600)
+		snprintf(buf, buflen, "%d min %02d s", (int) seconds / 60,
+				 (int) seconds % 60);
+	else
+		snprintf(buf, buflen, "%d h %02d min", (int) seconds / 3600,
+				 ((int) seconds % 3600) / 60);
+}
+
+/* A growable string, for the quoting functions below. */
+typedef struct Text
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} Text;
+
+static void
+text_putc(Text *t, char c)
+{
+	if (t->len + 2 > t->cap)
+	{
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->data = cli_realloc(t->data, t->cap);
+	}
+	t->data[t->len++] = c;
+	t->data[t->len] = '\0';
+}
+
+static void
+text_puts(Text *t, const char *s)
+{
+	while (*s)
+		text_putc(t, *s++);
+}
+
+/* s as a JSON string literal, quotes included.  Caller frees. */
+char *
+cli_json_string(const char *s)
+{
+	Text		t = {0};
+
+	text_putc(&t, '"');
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		char		esc[8];
+
+		if (*p == '"' || *p == '\\')
+		{
+			text_putc(&t, '\\');
+			text_putc(&t, (char) *p);
+		}
+		else if (*p < 0x20)
+		{
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			text_puts(&t, esc);
+		}
+		else
+			text_putc(&t, (char) *p);
+	}
+	text_putc(&t, '"');
+	return t.data;
+}
+
+/*
+ * A comma-separated list ("A,B") as a text[] literal ({"A","B"}), each
+ * element quoted so that spaces, braces and quotes in topic names survive.
+ * Caller frees.
+ */
+char *
+cli_text_array(const char *list)
+{
+	Text		t = {0};
+	bool		open_element = false;
+
+	text_putc(&t, '{');
+	for (const char *p = list;; p++)
+	{
+		if (*p == ',' || *p == '\0')
+		{
+			if (open_element)
+				text_putc(&t, '"');
+			open_element = false;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (!open_element)
+		{
+			if (t.len > 1)
+				text_putc(&t, ',');
+			text_putc(&t, '"');
+			open_element = true;
+		}
+		if (*p == '"' || *p == '\\')
+			text_putc(&t, '\\');
+		text_putc(&t, *p);
+	}
+	text_putc(&t, '}');
+	return t.data;
+}
+
+/* Seconds on a monotonic clock. */
+double
+cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}

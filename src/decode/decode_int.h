@@ -1,0 +1,155 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode_int.h
+ *	  Internal declarations shared by the decoder sources: the compiled
+ *	  decoder, the arena that owns its memory, error reporting, and the
+ *	  schema-introspection interface that signal paths are checked against.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HD_DECODE_INT_H
+#define HD_DECODE_INT_H
+
+#include "decode.h"
+
+/* ----------
+ * Arena: all memory of a compiled decoder, freed at once.
+ * ----------
+ */
+typedef struct HdArenaBlock HdArenaBlock;
+
+typedef struct HdArena
+{
+	HdArenaBlock *head;
+	size_t		total;			/* bytes obtained from malloc */
+} HdArena;
+
+extern void *hd_arena_alloc(HdArena *arena, size_t size);
+extern void *hd_arena_zalloc(HdArena *arena, size_t size);
+extern char *hd_arena_strndup(HdArena *arena, const char *s, size_t len);
+extern void hd_arena_free(HdArena *arena);
+
+/* ----------
+ * Errors
+ * ----------
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define HD_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define HD_PRINTF(a, b)
+#endif
+
+/* Fill err (when not NULL) and return code. */
+extern int	hd_error(HdError *err, HdErrorCode code, size_t offset,
+					 const char *fmt,...) HD_PRINTF(4, 5);
+
+/* ----------
+ * Walk helpers
+ * ----------
+ */
+
+/* Call a visitor callback, treating a NULL callback as HD_CONTINUE. */
+#define HD_VISIT(v, cb, ...) ((v)->cb ? (v)->cb(__VA_ARGS__) : HD_CONTINUE)
+
+/*
+ * Result of a step of a walk: HD_OK to go on, HD_WALK_STOP when the visitor
+ * asked to stop, or an HdErrorCode.
+ */
+#define HD_WALK_STOP (-1)
+
+/* Map a visitor's answer to a walk result (HD_SKIP is the caller's affair). */
+static inline int
+hd_visit_result(int action, HdError *err)
+{
+	if (action == HD_STOP)
+		return HD_WALK_STOP;
+	if (action == HD_ABORT)
+		return hd_error(err, HD_ERR_VISITOR, 0, "decoding stopped by its consumer");
+	return HD_OK;
+}
+
+/* ----------
+ * Schema introspection, used to check signal paths.
+ * ----------
+ */
+typedef enum HdNodeKind
+{
+	HD_NODE_OBJECT,				/* fields by name */
+	HD_NODE_MAP,				/* any key, one value type */
+	HD_NODE_ARRAY,				/* elements of one type */
+	HD_NODE_NUMBER,				/* numeric leaf (also bool and enum) */
+	HD_NODE_OTHER,				/* string, bytes: not a signal */
+	HD_NODE_ANY					/* not known from the schema (json) */
+} HdNodeKind;
+
+typedef struct HdNode
+{
+	HdNodeKind	kind;
+	bool		open;			/* object: names not listed are allowed */
+	const void *type;			/* format-specific */
+	const void *field;			/* format-specific */
+} HdNode;
+
+typedef struct HdSchemaOps
+{
+	void		(*root) (const HdDecoder *decoder, HdNode *out);
+	int			(*nfields) (const HdNode *node);
+	/* name of field i of an object node; child receives its node */
+	const char *(*field) (const HdNode *node, int i, HdNode *child);
+	/* element of an array node, value of a map node */
+	void		(*element) (const HdNode *node, HdNode *child);
+} HdSchemaOps;
+
+/* ----------
+ * The compiled decoder
+ * ----------
+ */
+typedef enum HdFormat
+{
+	HD_FORMAT_PROTOBUF,
+	HD_FORMAT_JSON,
+	HD_FORMAT_CDR,
+	HD_FORMAT_ROS1
+} HdFormat;
+
+struct HdDecoder
+{
+	HdFormat	format;
+	HdArena		arena;
+	const void *root;			/* format-specific compiled schema */
+	const HdSchemaOps *schema_ops;
+};
+
+/* Per-format entry points (protobuf.c, json.c, cdr.c, ros1.c, ...) */
+struct PbMessage;
+struct RosType;
+struct JsNode;
+
+extern int	hd_protobuf_compile(HdDecoder *d, const char *name,
+								const uint8_t *data, size_t len, HdError *err);
+extern int	hd_protobuf_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
+							   const HdVisitor *v, void *ctx, HdError *err);
+extern const HdSchemaOps hd_protobuf_schema_ops;
+
+extern int	hd_jsonschema_compile(HdDecoder *d, const uint8_t *data, size_t len,
+								  HdError *err);
+extern int	hd_json_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
+						   const HdVisitor *v, void *ctx, HdError *err);
+extern const HdSchemaOps hd_json_schema_ops;
+
+extern int	hd_ros2msg_compile(HdDecoder *d, const char *name,
+							   const uint8_t *data, size_t len, HdError *err);
+extern int	hd_ros2idl_compile(HdDecoder *d, const char *name,
+							   const uint8_t *data, size_t len, HdError *err);
+extern int	hd_ros1msg_compile(HdDecoder *d, const char *name,
+							   const uint8_t *data, size_t len, HdError *err);
+extern int	hd_cdr_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
+						  const HdVisitor *v, void *ctx, HdError *err);
+extern int	hd_ros1_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
+						   const HdVisitor *v, void *ctx, HdError *err);
+extern const HdSchemaOps hd_ros_schema_ops;
+
+/* base64 of len bytes into out (needs 4 * ((len + 2) / 3) bytes) */
+extern size_t hd_base64_encode(char *out, const uint8_t *in, size_t len);
+
+#endif							/* HD_DECODE_INT_H */

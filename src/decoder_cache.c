@@ -1,0 +1,190 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder_cache.c
+ *	  Compiled decoders, cached per backend by (schema_key, message
+ *	  encoding) and bounded by memory (hdaq.decoder_cache_size): a schema
+ *	  is compiled once, not once per message or per query.  When the cache
+ *	  is over its bound, the least recently used decoders are freed.
+ *
+ * A schema that fails to compile is cached too, with its error, so that a
+ * query over many messages of an unsupported encoding reports at once.
+ * Cached decoders hold no reference into the database: a schema row never
+ * changes once stored (schemas are deduplicated by content), so an entry
+ * stays right for as long as its schema_key names the same row.  A
+ * schema_key whose row was deleted is never reused (identity), so stale
+ * entries are merely unused until evicted.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "decoders.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#define MAX_ENCODING_LEN 64
+
+typedef struct DecoderKey
+{
+	int64		schema_key;		/* 0 = no schema */
+	char		message_encoding[MAX_ENCODING_LEN];
+} DecoderKey;
+
+typedef struct DecoderEntry
+{
+	DecoderKey	key;			/* hash key: must be first */
+	HdDecoder  *decoder;		/* NULL when compiling failed */
+	char	   *error;			/* why, in TopMemoryContext */
+	char	   *schema_name;	/* in TopMemoryContext */
+	size_t		size;
+	uint64		last_used;
+} DecoderEntry;
+
+int			hdaq_decoder_cache_kb = 64 * 1024;
+
+static HTAB *decoder_cache;
+static size_t cache_bytes;
+static uint64 use_clock;
+
+static void
+create_cache(void)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(DecoderKey);
+	ctl.entrysize = sizeof(DecoderEntry);
+	ctl.hcxt = TopMemoryContext;
+	decoder_cache = hash_create("hdaq decoders", 64, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static void
+release_entry(DecoderEntry *e)
+{
+	if (e->decoder)
+		hd_decoder_free(e->decoder);
+	if (e->error)
+		pfree(e->error);
+	if (e->schema_name)
+		pfree(e->schema_name);
+	cache_bytes -= e->size;
+}
+
+/*
+ * Free least recently used entries until the cache is within its bound.
+ * Called when a function that decodes begins, never while one runs, so no
+ * decoder in use is freed: during one call the cache may exceed its bound
+ * by what that call needs.
+ */
+void
+hdaq_decoder_cache_trim(void)
+{
+	size_t		bound = (size_t) hdaq_decoder_cache_kb * 1024;
+
+	if (decoder_cache == NULL)
+		return;
+	while (cache_bytes > bound)
+	{
+		HASH_SEQ_STATUS status;
+		DecoderEntry *e;
+		DecoderEntry *oldest = NULL;
+
+		hash_seq_init(&status, decoder_cache);
+		while ((e = hash_seq_search(&status)) != NULL)
+			if (oldest == NULL || e->last_used < oldest->last_used)
+				oldest = e;
+		if (oldest == NULL)
+			break;
+		release_entry(oldest);
+		hash_search(decoder_cache, &oldest->key, HASH_REMOVE, NULL);
+	}
+}
+
+/* Compile from the schema row; fills entry's decoder or error. */
+static void
+compile_entry(DecoderEntry *e)
+{
+	const char *schema_name = "";
+	const char *schema_encoding = "";
+	const uint8 *data = NULL;
+	size_t		len = 0;
+	HdError		err;
+
+	if (e->key.schema_key != 0)
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(e->key.schema_key)};
+		int			rc;
+		bool		isnull;
+		bytea	   *b;
+
+		rc = SPI_execute_with_args("SELECT name, encoding, data FROM hdaq.schema"
+								   " WHERE schema_key = $1", 1, types, values,
+								   NULL, true, 1);
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "schema %lld not found", (long long) e->key.schema_key);
+		schema_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		schema_encoding = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 3, &isnull));
+		data = (const uint8 *) VARDATA_ANY(b);
+		len = VARSIZE_ANY_EXHDR(b);
+	}
+	e->schema_name = MemoryContextStrdup(TopMemoryContext, schema_name);
+	e->decoder = hd_decoder_compile(e->key.message_encoding, schema_encoding,
+									schema_name, data, len, &err);
+	if (e->decoder == NULL)
+	{
+		e->error = MemoryContextStrdup(TopMemoryContext, err.message);
+		e->size = sizeof(DecoderEntry) + strlen(err.message);
+	}
+	else
+		e->size = sizeof(DecoderEntry) + hd_decoder_memory_size(e->decoder);
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * The decoder for a channel's messages.  The caller is connected to SPI.
+ * When the schema cannot be compiled, returns NULL and sets *error.
+ */
+const HdDecoder *
+hdaq_get_decoder(bool has_schema, int64 schema_key,
+				 const char *message_encoding, const char **error)
+{
+	DecoderKey	key;
+	DecoderEntry *e;
+	bool		found;
+
+	if (decoder_cache == NULL)
+		create_cache();
+	memset(&key, 0, sizeof(key));
+	key.schema_key = has_schema ? schema_key : 0;
+	strlcpy(key.message_encoding, message_encoding, MAX_ENCODING_LEN);
+	e = hash_search(decoder_cache, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->decoder = NULL;
+		e->error = NULL;
+		e->schema_name = NULL;
+		e->size = 0;
+		PG_TRY();
+		{
+			compile_entry(e);
+		}
+		PG_CATCH();
+		{
+			release_entry(e);
+			hash_search(decoder_cache, &key, HASH_REMOVE, NULL);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		cache_bytes += e->size;
+	}
+	e->last_used = ++use_clock;
+	*error = e->error;
+	return e->decoder;
+}

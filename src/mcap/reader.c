@@ -1,0 +1,900 @@
+/*-------------------------------------------------------------------------
+ *
+ * reader.c
+ *	  The streaming reader: an MCAP stream front to back, record by record,
+ *	  over a buffer in memory (zero copy) or over a byte source (bounded
+ *	  memory), with chunk expansion, CRC checks and recovery of damaged
+ *	  streams.
+ *
+ * In source mode the reader keeps one buffer holding the bytes from the
+ * current record on.  It grows only when it is full, by doubling, so it
+ * never holds much more than the bytes the source has really delivered: a
+ * record that merely claims to be huge costs nothing until its bytes come.
+ *
+ * Damage is never fatal once the opening magic is read.  A record that does
+ * not parse is skipped; a chunk that fails to decompress or fails its CRC is
+ * skipped; a stream cut short ends after its last complete record, and when
+ * it was cut inside a chunk, the complete records of the chunk's
+ * decompressible prefix are returned too.  A record length that runs past
+ * the end of the stream or past the cap cannot be resynchronised from, so
+ * reading stops there.  Everything is noted in the McapRecovery.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "mcap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SOURCE_READ_SIZE	65536
+
+typedef enum ReaderState
+{
+	STATE_RECORDS,				/* between top-level records */
+	STATE_CHUNK_PENDING,		/* a Chunk was returned; expand it next */
+	STATE_IN_CHUNK,				/* returning the records of a chunk */
+	STATE_AFTER_FOOTER,			/* the Footer was returned; magic next */
+	STATE_DONE
+} ReaderState;
+
+/* What one step of the reader produced. */
+typedef enum StepResult
+{
+	STEP_ERROR = -1,
+	STEP_END = 0,
+	STEP_RECORD = 1,
+	STEP_AGAIN = 2				/* nothing to return yet: keep going */
+} StepResult;
+
+struct McapReader
+{
+	McapReaderOptions opts;
+	bool		report_chunks;
+
+	/* memory mode */
+	const uint8_t *mem;
+	size_t		mem_len;
+
+	/* source mode: buf holds the stream's bytes from buf_offset on */
+	McapReadFn	read_fn;
+	void	   *read_ctx;
+	uint8_t    *buf;
+	size_t		buf_len;
+	size_t		buf_cap;
+	uint64_t	buf_offset;
+	bool		eof;
+
+	ReaderState state;
+	bool		finished;
+	uint64_t	pos;			/* offset of the next top-level record */
+	uint64_t	skipped_bytes;	/* of skipped chunks and records */
+
+	/* the chunk being expanded */
+	McapChunk	chunk;
+	uint64_t	chunk_offset;
+	uint64_t	chunk_record_len;
+	bool		chunk_is_partial;	/* prefix of a cut-short chunk */
+	McapBytes	chunk_records;
+	uint64_t	chunk_pos;
+	McapChunkBuffer chunk_buf;
+	McapDecompressor *dec;
+
+	/* running checksums */
+	bool		data_crc_active;
+	uint32_t	data_crc;
+	bool		summary_crc_active;
+	uint64_t	summary_crc_start;
+	uint32_t	summary_crc;
+
+	McapRecovery recovery;
+};
+
+static const uint8_t empty_input[1];
+
+void
+mcap_reader_options_init(McapReaderOptions *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->max_chunk_bytes = MCAP_DEFAULT_MAX_CHUNK_BYTES;
+	opts->max_record_bytes = MCAP_DEFAULT_MAX_RECORD_BYTES;
+	opts->expand_chunks = true;
+}
+
+void
+mcap_reader_report_chunks(McapReader *reader)
+{
+	reader->report_chunks = true;
+	reader->opts.expand_chunks = true;
+}
+
+const McapRecovery *
+mcap_reader_recovery(const McapReader *reader)
+{
+	return &reader->recovery;
+}
+
+/* Note a problem at a file offset. */
+static void
+add_problem(McapReader *r, const McapError *e)
+{
+	mcap_recovery_add_problem(&r->recovery, e);
+}
+
+/* ----------------------------------------------------------------
+ * Input: the same byte access over memory and over a source
+ * ----------------------------------------------------------------
+ */
+static bool
+source_mode(const McapReader *r)
+{
+	return r->read_fn != NULL;
+}
+
+/*
+ * Forget the buffered bytes before offset off (source mode), moving the
+ * rest to the front.  Done only before reading more, so each byte is moved
+ * at most about once per read.
+ */
+static void
+compact(McapReader *r, uint64_t off)
+{
+	uint64_t	drop = off - r->buf_offset;
+
+	if (drop == 0)
+		return;
+	if (drop >= r->buf_len)
+		r->buf_len = 0;
+	else
+	{
+		memmove(r->buf, r->buf + drop, r->buf_len - (size_t) drop);
+		r->buf_len -= (size_t) drop;
+	}
+	r->buf_offset = off;
+}
+
+/* Double the buffer (it is full); false if memory runs out. */
+static bool
+grow_buffer(McapReader *r)
+{
+	size_t		cap = r->buf_cap == 0 ? SOURCE_READ_SIZE : r->buf_cap * 2;
+	uint8_t    *grown;
+
+	if (r->buf_cap > SIZE_MAX / 2)
+		return false;
+	grown = realloc(r->buf, cap);
+	if (grown == NULL)
+		return false;
+	r->buf = grown;
+	r->buf_cap = cap;
+	return true;
+}
+
+/* Read once from the source into the buffer's free space. */
+static bool
+read_source(McapReader *r, McapError *err)
+{
+	int64_t		got;
+	size_t		room;
+
+	if (r->buf_len == r->buf_cap && !grow_buffer(r))
+	{
+		mcap_error_set(err, MCAP_ERR_NOMEM, r->buf_offset + r->buf_len,
+					   "cannot grow the read buffer past %zu bytes",
+					   r->buf_cap);
+		return false;
+	}
+	room = r->buf_cap - r->buf_len;
+	got = r->read_fn(r->read_ctx, r->buf + r->buf_len, room);
+	if (got < 0 || (uint64_t) got > room)
+	{
+		mcap_error_set(err, MCAP_ERR_IO, r->buf_offset + r->buf_len,
+					   "the byte source reported an error");
+		return false;
+	}
+	if (got == 0)
+		r->eof = true;
+	r->buf_len += (size_t) got;
+	r->recovery.bytes_read += (uint64_t) got;
+	return true;
+}
+
+/*
+ * Make n bytes at offset off readable.  Returns 1 with *p pointing at them,
+ * 0 when the input ends first (*p and *avail then describe what there is),
+ * -1 on an I/O or memory error.  In source mode, the bytes before off may
+ * be released: views into them are no longer valid.
+ */
+static int
+fetch(McapReader *r, uint64_t off, uint64_t n, const uint8_t **p,
+	  uint64_t *avail, McapError *err)
+{
+	if (!source_mode(r))
+	{
+		*avail = off < r->mem_len ? r->mem_len - off : 0;
+		*p = r->mem + (off < r->mem_len ? off : r->mem_len);
+		return *avail >= n;
+	}
+	if (off + n > r->buf_offset + r->buf_len && !r->eof)
+	{
+		compact(r, off);
+		while (r->buf_len < n && !r->eof)
+		{
+			if (!read_source(r, err))
+				return -1;
+		}
+	}
+	*avail = r->buf_offset + r->buf_len - off;
+	*p = *avail > 0 ? r->buf + (off - r->buf_offset) : empty_input;
+	return *avail >= n;
+}
+
+/* Read the rest of a source, counting but not keeping it. */
+static bool
+drain_source(McapReader *r, McapError *err)
+{
+	while (!r->eof)
+	{
+		compact(r, r->buf_offset + r->buf_len);
+		if (!read_source(r, err))
+			return false;
+	}
+	return true;
+}
+
+static uint64_t
+input_end(const McapReader *r)
+{
+	if (source_mode(r))
+		return r->buf_offset + r->buf_len;
+	return r->mem_len;
+}
+
+/* ----------------------------------------------------------------
+ * Opening and closing
+ * ----------------------------------------------------------------
+ */
+static McapReader *
+reader_new(const McapReaderOptions *opts, McapError *err)
+{
+	McapReader *r = calloc(1, sizeof(McapReader));
+
+	if (r == NULL)
+	{
+		mcap_error_set(err, MCAP_ERR_NOMEM, 0, "cannot allocate a reader");
+		return NULL;
+	}
+	if (opts != NULL)
+		r->opts = *opts;
+	else
+		mcap_reader_options_init(&r->opts);
+	if (r->opts.max_chunk_bytes == 0)
+		r->opts.max_chunk_bytes = MCAP_DEFAULT_MAX_CHUNK_BYTES;
+	if (r->opts.max_record_bytes == 0)
+		r->opts.max_record_bytes = MCAP_DEFAULT_MAX_RECORD_BYTES;
+	r->state = STATE_RECORDS;
+	return r;
+}
+
+void
+mcap_reader_close(McapReader *reader)
+{
+	if (reader == NULL)
+		return;
+	free(reader->buf);
+	mcap_chunk_buffer_free(&reader->chunk_buf);
+	mcap_decompressor_free(reader->dec);
+	free(reader);
+}
+
+static void finish(McapReader *r, McapError *err);
+
+/*
+ * Read the opening magic.  false (err set) if the stream is not MCAP or
+ * cannot be read; a stream cut inside the magic opens, and ends at once.
+ */
+static bool
+read_opening_magic(McapReader *r, McapError *err)
+{
+	const uint8_t *p;
+	uint64_t	avail;
+	int			res = fetch(r, 0, MCAP_MAGIC_SIZE, &p, &avail, err);
+
+	if (res < 0)
+		return false;
+	if (memcmp(p, MCAP_MAGIC, res ? MCAP_MAGIC_SIZE : (size_t) avail) != 0)
+	{
+		mcap_error_set(err, MCAP_ERR_BAD_MAGIC, 0,
+					   "not an MCAP stream: the opening magic is missing");
+		return false;
+	}
+	if (res == 0)
+	{
+		McapError	e;
+
+		mcap_error_set(&e, MCAP_ERR_TRUNCATED, 0,
+					   "the stream ends inside the opening magic");
+		add_problem(r, &e);
+		r->recovery.truncated = true;
+		finish(r, NULL);
+		return true;
+	}
+	r->pos = MCAP_MAGIC_SIZE;
+	r->recovery.valid_end = MCAP_MAGIC_SIZE;
+	r->data_crc_active = !r->opts.skip_crc_checks;
+	if (r->data_crc_active)
+		r->data_crc = mcap_crc32(p, MCAP_MAGIC_SIZE);
+	return true;
+}
+
+static McapReader *
+finish_open(McapReader *r, McapError *err)
+{
+	r->dec = mcap_decompressor_new();
+	if (r->dec == NULL)
+	{
+		mcap_error_set(err, MCAP_ERR_NOMEM, 0,
+					   "cannot allocate a decompressor");
+		mcap_reader_close(r);
+		return NULL;
+	}
+	if (!read_opening_magic(r, err))
+	{
+		mcap_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+McapReader *
+mcap_reader_open_memory(const uint8_t *data, size_t len,
+						const McapReaderOptions *opts, McapError *err)
+{
+	McapReader *r;
+
+	if (data == NULL && len > 0)
+	{
+		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0, "data is NULL");
+		return NULL;
+	}
+	r = reader_new(opts, err);
+	if (r == NULL)
+		return NULL;
+	r->mem = data != NULL ? data : empty_input;
+	r->mem_len = len;
+	r->recovery.bytes_read = len;
+	return finish_open(r, err);
+}
+
+McapReader *
+mcap_reader_open_source(McapReadFn read, void *ctx,
+						const McapReaderOptions *opts, McapError *err)
+{
+	McapReader *r;
+
+	if (read == NULL)
+	{
+		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0,
+					   "read function is NULL");
+		return NULL;
+	}
+	r = reader_new(opts, err);
+	if (r == NULL)
+		return NULL;
+	r->read_fn = read;
+	r->read_ctx = ctx;
+	return finish_open(r, err);
+}
+
+/*
+ * End the stream: read what is left of a source (to count it) and settle
+ * the recovery's totals.
+ */
+static void
+finish(McapReader *r, McapError *err)
+{
+	McapError	e;
+
+	if (r->finished)
+		return;
+	r->finished = true;
+	r->state = STATE_DONE;
+	if (source_mode(r) && !drain_source(r, &e))
+	{
+		add_problem(r, &e);
+		if (err != NULL)
+			*err = e;
+	}
+	r->recovery.bytes_dropped = r->skipped_bytes;
+	if (input_end(r) > r->recovery.valid_end)
+		r->recovery.bytes_dropped += input_end(r) - r->recovery.valid_end;
+}
+
+/* ----------------------------------------------------------------
+ * Checksums
+ * ----------------------------------------------------------------
+ */
+
+/* Add a consumed top-level record's bytes to the running CRCs. */
+static void
+crc_consume(McapReader *r, uint8_t opcode, const uint8_t *p, uint64_t n)
+{
+	if (r->data_crc_active && opcode != MCAP_OP_DATA_END)
+		r->data_crc = mcap_crc32_update(r->data_crc, p, (size_t) n);
+	else if (r->summary_crc_active && opcode != MCAP_OP_FOOTER)
+		r->summary_crc = mcap_crc32_update(r->summary_crc, p, (size_t) n);
+}
+
+static void
+check_data_end(McapReader *r, const McapRecord *rec)
+{
+	McapError	e;
+	uint32_t	want = rec->u.data_end.data_section_crc;
+
+	if (r->data_crc_active && want != 0 && want != r->data_crc)
+	{
+		mcap_error_set(&e, MCAP_ERR_CRC, rec->offset,
+					   "data section CRC is %08x, DataEnd says %08x",
+					   r->data_crc, want);
+		add_problem(r, &e);
+	}
+	if (r->data_crc_active)
+	{
+		r->data_crc_active = false;
+		r->summary_crc_active = true;
+		r->summary_crc_start = r->pos;
+		r->summary_crc = 0;
+	}
+}
+
+/*
+ * The footer's CRC covers the summary section and the footer up to the CRC
+ * itself.  It can be checked when the summary starts right after DataEnd
+ * (we have its running CRC) or when there is no summary section.
+ */
+static void
+check_footer(McapReader *r, const McapRecord *rec)
+{
+	const McapFooter *f = &rec->u.footer;
+	const uint8_t *prefix = rec->body.data - MCAP_RECORD_PREFIX_SIZE;
+	uint64_t	region = f->summary_start != 0 ? f->summary_start : rec->offset;
+	uint32_t	crc;
+	McapError	e;
+
+	if (r->opts.skip_crc_checks || f->summary_crc == 0)
+		return;
+	if (region == rec->offset)
+		crc = mcap_crc32(prefix, MCAP_RECORD_PREFIX_SIZE + 16);
+	else if (r->summary_crc_active && region == r->summary_crc_start)
+		crc = mcap_crc32_update(r->summary_crc, prefix,
+								MCAP_RECORD_PREFIX_SIZE + 16);
+	else
+		return;
+	if (crc != f->summary_crc)
+	{
+		mcap_error_set(&e, MCAP_ERR_CRC, rec->offset,
+					   "summary CRC is %08x, Footer says %08x",
+					   crc, f->summary_crc);
+		add_problem(r, &e);
+	}
+}
+
+/*
+ * An Attachment's CRC covers its fields up to the CRC itself.  False (and
+ * a problem noted) if it is non-zero and does not match.
+ */
+static bool
+attachment_crc_ok(McapReader *r, const McapRecord *rec)
+{
+	const McapAttachment *a = &rec->u.attachment;
+	uint64_t	covered = (uint64_t) (a->data.data - rec->body.data) + a->data.len;
+	uint32_t	crc;
+	McapError	e;
+
+	if (r->opts.skip_crc_checks || a->crc == 0)
+		return true;
+	crc = mcap_crc32(rec->body.data, (size_t) covered);
+	if (crc == a->crc)
+		return true;
+	mcap_error_set(&e, MCAP_ERR_CRC, rec->offset,
+				   "attachment CRC is %08x, record says %08x", crc, a->crc);
+	add_problem(r, &e);
+	return false;
+}
+
+/* After the Footer: the closing magic, then nothing. */
+static StepResult
+read_closing_magic(McapReader *r, McapError *err)
+{
+	const uint8_t *p;
+	uint64_t	avail;
+	McapError	e;
+	int			res = fetch(r, r->pos, MCAP_MAGIC_SIZE, &p, &avail, err);
+
+	if (res < 0)
+		return STEP_ERROR;
+	if (res == 0 && memcmp(p, MCAP_MAGIC, (size_t) avail) == 0)
+	{
+		mcap_error_set(&e, MCAP_ERR_TRUNCATED, r->pos,
+					   "the stream ends inside the closing magic");
+		r->recovery.truncated = true;
+	}
+	else if (res == 0 || memcmp(p, MCAP_MAGIC, MCAP_MAGIC_SIZE) != 0)
+	{
+		mcap_error_set(&e, MCAP_ERR_CORRUPT, r->pos,
+					   "the Footer is not followed by the closing magic");
+		r->recovery.trailing_data = true;
+		r->recovery.trailing_offset = r->pos;
+	}
+	else
+	{
+		r->pos += MCAP_MAGIC_SIZE;
+		r->recovery.valid_end = r->pos;
+		r->recovery.complete = true;
+		if (fetch(r, r->pos, 1, &p, &avail, err) < 0)
+			return STEP_ERROR;
+		if (avail > 0)
+		{
+			r->recovery.trailing_data = true;
+			r->recovery.trailing_offset = r->pos;
+		}
+		finish(r, err);
+		return STEP_END;
+	}
+	add_problem(r, &e);
+	finish(r, err);
+	return STEP_END;
+}
+
+/* ----------------------------------------------------------------
+ * Chunks
+ * ----------------------------------------------------------------
+ */
+
+/* Decompress and check the saved chunk, and start returning its records. */
+static StepResult
+start_chunk(McapReader *r, McapError *err)
+{
+	McapError	e;
+	McapStatus	st;
+
+	st = mcap_chunk_load(r->dec, &r->chunk, r->opts.max_chunk_bytes,
+						 !r->opts.skip_crc_checks, &r->chunk_buf,
+						 &r->chunk_records, &e);
+	if (st == MCAP_ERR_NOMEM)
+	{
+		e.offset = r->chunk_offset;
+		if (err != NULL)
+			*err = e;
+		finish(r, NULL);
+		return STEP_ERROR;
+	}
+	if (st != MCAP_OK)
+	{
+		e.offset = r->chunk_offset;
+		add_problem(r, &e);
+		r->recovery.chunks_skipped++;
+		r->skipped_bytes += r->chunk_record_len;
+		r->state = STATE_RECORDS;
+		return STEP_AGAIN;
+	}
+	r->chunk_pos = 0;
+	r->chunk_is_partial = false;
+	r->state = STATE_IN_CHUNK;
+	return STEP_AGAIN;
+}
+
+/* The chunk's records are used up: back to top-level records, or the end. */
+static StepResult
+end_chunk(McapReader *r, McapError *err)
+{
+	if (r->chunk_is_partial)
+	{
+		finish(r, err);
+		return STEP_END;
+	}
+	r->state = STATE_RECORDS;
+	return STEP_AGAIN;
+}
+
+/*
+ * A chunk holds Schema, Channel and Message records.  Anything else is
+ * refused, so that a small file cannot expand into, say, millions of
+ * Metadata records for a caller to keep.
+ */
+static bool
+allowed_in_chunk(uint8_t opcode)
+{
+	return opcode == MCAP_OP_SCHEMA || opcode == MCAP_OP_CHANNEL ||
+		opcode == MCAP_OP_MESSAGE;
+}
+
+/* Next record inside the chunk being expanded. */
+static StepResult
+next_chunk_record(McapReader *r, McapRecord *rec, McapError *err)
+{
+	for (;;)
+	{
+		uint8_t		opcode;
+		McapBytes	body;
+		McapError	e;
+		uint64_t	at = r->chunk_pos;
+		int			res = mcap_split_record(r->chunk_records.data,
+											r->chunk_records.len, at,
+											&opcode, &body);
+
+		if (res == 0)
+			return end_chunk(r, err);
+		if (res < 0)
+		{
+			if (!r->chunk_is_partial)
+			{
+				mcap_error_set(&e, MCAP_ERR_CORRUPT, r->chunk_offset,
+							   "record at offset %llu of the chunk's records goes past their end",
+							   (unsigned long long) at);
+				add_problem(r, &e);
+				r->recovery.records_skipped++;
+			}
+			return end_chunk(r, err);
+		}
+		r->chunk_pos = at + MCAP_RECORD_PREFIX_SIZE + body.len;
+		if (!mcap_opcode_known(opcode))
+			continue;
+		if (!allowed_in_chunk(opcode))
+		{
+			mcap_error_set(&e, MCAP_ERR_CORRUPT, r->chunk_offset,
+						   "%s record at offset %llu of the chunk's records: only Schema, Channel and Message records belong in a chunk",
+						   mcap_opcode_name(opcode), (unsigned long long) at);
+			add_problem(r, &e);
+			r->recovery.records_skipped++;
+			continue;
+		}
+		if (mcap_parse_record(opcode, body.data, body.len, rec, &e) != MCAP_OK)
+		{
+			e.offset = r->chunk_offset;
+			add_problem(r, &e);
+			r->recovery.records_skipped++;
+			continue;
+		}
+		rec->in_chunk = true;
+		rec->offset = at;
+		rec->chunk_offset = r->chunk_offset;
+		return STEP_RECORD;
+	}
+}
+
+/*
+ * The stream ends inside a Chunk record.  Recover the complete records of
+ * the part of it that is there: its fields up to the records, then as much
+ * of the records as decompresses.  False if nothing can be recovered.
+ */
+static bool
+start_partial_chunk(McapReader *r, uint64_t offset, const uint8_t *body,
+					uint64_t have)
+{
+	McapCursor	c;
+	McapChunk	chunk;
+	uint64_t	records_len;
+	McapError	e;
+
+	mcap_cursor_init(&c, body, have);
+	memset(&chunk, 0, sizeof(chunk));
+	if (!mcap_cursor_u64(&c, &chunk.message_start_time) ||
+		!mcap_cursor_u64(&c, &chunk.message_end_time) ||
+		!mcap_cursor_u64(&c, &chunk.uncompressed_size) ||
+		!mcap_cursor_u32(&c, &chunk.uncompressed_crc) ||
+		!mcap_cursor_string(&c, &chunk.compression) ||
+		!mcap_cursor_u64(&c, &records_len))
+		return false;
+	if (records_len > mcap_cursor_left(&c))
+		records_len = mcap_cursor_left(&c);
+	if (mcap_chunk_load_prefix(r->dec, chunk.compression, c.data + c.pos,
+							   (size_t) records_len, chunk.uncompressed_size,
+							   r->opts.max_chunk_bytes, &r->chunk_buf,
+							   &r->chunk_records, &e) != MCAP_OK)
+	{
+		e.offset = offset;
+		add_problem(r, &e);
+		return false;
+	}
+	r->chunk_offset = offset;
+	r->chunk_pos = 0;
+	r->chunk_is_partial = true;
+	r->state = STATE_IN_CHUNK;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Top-level records
+ * ----------------------------------------------------------------
+ */
+
+/* The stream ended at offset start with avail (< 9) bytes of a prefix. */
+static StepResult
+end_at_record_start(McapReader *r, uint64_t start, uint64_t avail,
+					McapError *err)
+{
+	McapError	e;
+
+	if (avail > 0)
+	{
+		mcap_error_set(&e, MCAP_ERR_TRUNCATED, start,
+					   "the stream ends %llu bytes into a record's opcode and length",
+					   (unsigned long long) avail);
+		add_problem(r, &e);
+		r->recovery.truncated = true;
+	}
+	finish(r, err);
+	return STEP_END;
+}
+
+/* The stream ended inside the body of the record at start. */
+static StepResult
+end_inside_record(McapReader *r, uint64_t start, uint8_t opcode,
+				  uint64_t body_len, const uint8_t *p, uint64_t avail,
+				  McapError *err)
+{
+	McapError	e;
+
+	mcap_error_set(&e, MCAP_ERR_TRUNCATED, start,
+				   "the stream ends inside a%s %s record that declares %llu bytes; %llu are there",
+				   opcode == MCAP_OP_ATTACHMENT ? "n" : "",
+				   mcap_opcode_name(opcode),
+				   (unsigned long long) body_len,
+				   (unsigned long long) (avail - MCAP_RECORD_PREFIX_SIZE));
+	add_problem(r, &e);
+	r->recovery.truncated = true;
+	if (opcode == MCAP_OP_CHUNK && r->opts.expand_chunks &&
+		start_partial_chunk(r, start, p + MCAP_RECORD_PREFIX_SIZE,
+							avail - MCAP_RECORD_PREFIX_SIZE))
+		return STEP_AGAIN;
+	finish(r, err);
+	return STEP_END;
+}
+
+/* A record declares more bytes than the cap: stop, since we cannot skip it. */
+static StepResult
+end_at_oversized_record(McapReader *r, uint64_t start, uint8_t opcode,
+						uint64_t body_len, McapError *err)
+{
+	McapError	e;
+
+	mcap_error_set(&e, MCAP_ERR_TOO_LARGE, start,
+				   "%s record declares %llu bytes, more than the limit of %llu",
+				   mcap_opcode_name(opcode), (unsigned long long) body_len,
+				   (unsigned long long) r->opts.max_record_bytes);
+	add_problem(r, &e);
+	finish(r, err);
+	return STEP_END;
+}
+
+/* A known record whose body does not parse: skip it and go on. */
+static StepResult
+skip_malformed(McapReader *r, uint64_t start, uint8_t opcode,
+			   uint64_t total_len, McapError *e)
+{
+	e->offset += start + MCAP_RECORD_PREFIX_SIZE;
+	add_problem(r, e);
+	r->skipped_bytes += total_len;
+	if (opcode == MCAP_OP_CHUNK)
+		r->recovery.chunks_skipped++;
+	else
+		r->recovery.records_skipped++;
+	return STEP_AGAIN;
+}
+
+/* Act on a parsed top-level record; say whether to return it. */
+static StepResult
+dispatch(McapReader *r, McapRecord *rec, uint64_t total_len)
+{
+	switch (rec->opcode)
+	{
+		case MCAP_OP_DATA_END:
+			check_data_end(r, rec);
+			break;
+		case MCAP_OP_FOOTER:
+			check_footer(r, rec);
+			r->state = STATE_AFTER_FOOTER;
+			break;
+		case MCAP_OP_CHUNK:
+			if (!r->opts.expand_chunks)
+				break;
+			r->chunk = rec->u.chunk;
+			r->chunk_offset = rec->offset;
+			r->chunk_record_len = total_len;
+			r->state = STATE_CHUNK_PENDING;
+			return r->report_chunks ? STEP_RECORD : STEP_AGAIN;
+		case MCAP_OP_MESSAGE_INDEX:
+			if (r->opts.skip_message_indexes)
+				return STEP_AGAIN;
+			break;
+		case MCAP_OP_ATTACHMENT:
+			if (!attachment_crc_ok(r, rec))
+			{
+				r->recovery.records_skipped++;
+				r->skipped_bytes += total_len;
+				return STEP_AGAIN;
+			}
+			break;
+		default:
+			break;
+	}
+	return STEP_RECORD;
+}
+
+static StepResult
+next_top_record(McapReader *r, McapRecord *rec, McapError *err)
+{
+	uint64_t	start = r->pos;
+	const uint8_t *p;
+	uint64_t	avail;
+	uint8_t		opcode;
+	uint64_t	body_len;
+	uint64_t	total_len;
+	McapError	e;
+	int			res;
+
+	res = fetch(r, start, MCAP_RECORD_PREFIX_SIZE, &p, &avail, err);
+	if (res < 0)
+		return STEP_ERROR;
+	if (res == 0)
+		return end_at_record_start(r, start, avail, err);
+	opcode = p[0];
+	body_len = mcap_load_u64(p + 1);
+	if (body_len > r->opts.max_record_bytes ||
+		body_len > UINT64_MAX - MCAP_RECORD_PREFIX_SIZE - start)
+		return end_at_oversized_record(r, start, opcode, body_len, err);
+	total_len = MCAP_RECORD_PREFIX_SIZE + body_len;
+	res = fetch(r, start, total_len, &p, &avail, err);
+	if (res < 0)
+		return STEP_ERROR;
+	if (res == 0)
+		return end_inside_record(r, start, opcode, body_len, p, avail, err);
+
+	crc_consume(r, opcode, p, total_len);
+	r->pos = start + total_len;
+	r->recovery.valid_end = r->pos;
+	if (!mcap_opcode_known(opcode))
+		return STEP_AGAIN;
+	if (mcap_parse_record(opcode, p + MCAP_RECORD_PREFIX_SIZE, body_len, rec,
+						  &e) != MCAP_OK)
+		return skip_malformed(r, start, opcode, total_len, &e);
+	rec->offset = start;
+	return dispatch(r, rec, total_len);
+}
+
+int
+mcap_reader_next(McapReader *reader, McapRecord *rec, McapError *err)
+{
+	StepResult	res = STEP_AGAIN;
+
+	if (reader == NULL || rec == NULL)
+	{
+		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0,
+					   "reader or record is NULL");
+		return -1;
+	}
+	while (res == STEP_AGAIN)
+	{
+		switch (reader->state)
+		{
+			case STATE_RECORDS:
+				res = next_top_record(reader, rec, err);
+				break;
+			case STATE_CHUNK_PENDING:
+				res = start_chunk(reader, err);
+				break;
+			case STATE_IN_CHUNK:
+				res = next_chunk_record(reader, rec, err);
+				break;
+			case STATE_AFTER_FOOTER:
+				res = read_closing_magic(reader, err);
+				break;
+			case STATE_DONE:
+				res = STEP_END;
+				break;
+		}
+	}
+	if (res == STEP_ERROR)
+		reader->state = STATE_DONE;
+	return (int) res;
+}
