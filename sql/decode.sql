@@ -69,3 +69,25 @@ SELECT topic, message_encoding FROM hdaq.channel WHERE file_id = :wrong ORDER BY
 SELECT count(*) FROM hdaq.messages_json(file_id => :wrong);
 SELECT count(*) FROM hdaq.messages_json(file_id => :wrong, skip_errors => true);
 SELECT count(*) AS raw_bytes_still_there FROM hdaq.messages(file_id => :wrong);
+
+-- downsample: per bucket the first, min, max and last samples, as an M4
+-- query over every sample computes them
+CREATE TEMP TABLE sig AS
+SELECT row_number() OVER () AS n, time, value
+  FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen);
+-- every bucket's extremes and ends are there, each sample once, in time order
+WITH d AS (SELECT row_number() OVER () AS i, * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '100 ms', :gen)),
+	 b AS (SELECT date_bin('100 ms', time, 'epoch') AS b, min(value) AS lo, max(value) AS hi,
+				  min(time) AS t0, max(time) AS t1, count(*) AS n FROM sig GROUP BY 1)
+SELECT count(*) AS buckets,
+	   count(*) FILTER (WHERE (SELECT min(value) FROM d WHERE date_bin('100 ms', d.time, 'epoch') = b.b) <> b.lo) AS wrong_min,
+	   count(*) FILTER (WHERE (SELECT max(value) FROM d WHERE date_bin('100 ms', d.time, 'epoch') = b.b) <> b.hi) AS wrong_max,
+	   count(*) FILTER (WHERE (SELECT min(time) FROM d WHERE date_bin('100 ms', d.time, 'epoch') = b.b) <> b.t0) AS wrong_first,
+	   count(*) FILTER (WHERE (SELECT max(time) FROM d WHERE date_bin('100 ms', d.time, 'epoch') = b.b) <> b.t1) AS wrong_last,
+	   count(*) FILTER (WHERE (SELECT count(*) FROM d WHERE date_bin('100 ms', d.time, 'epoch') = b.b) > least(4, b.n)) AS too_many,
+	   (SELECT count(*) FROM (SELECT time < lag(time) OVER (ORDER BY i) AS back FROM d) x WHERE back) AS out_of_order
+  FROM b;
+-- a time range and a bucket wider than the data
+SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', '2026-03-17 14:00:05+00', '2026-03-17 14:00:06+00', '1 hour', :gen);
+SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 month');
+SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '0 s');

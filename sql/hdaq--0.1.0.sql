@@ -336,3 +336,17 @@ CREATE FUNCTION signals(paths text[],
 	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
 COMMENT ON FUNCTION signals(text[], timestamptz, timestamptz, bigint, boolean) IS
 	'several numeric leaves, each ''Topic/field.path'', in long format (time, metric, value)';
+
+-- ---------------------------------------------------------------------------
+-- Plotting: M4 downsampling (first, min, max, last of each bucket).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION downsample(topic text, path text,
+						   start_time timestamptz, end_time timestamptz,
+						   bucket interval, file_id bigint DEFAULT NULL,
+						   skip_errors boolean DEFAULT false)
+	RETURNS TABLE ("time" timestamptz, value double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_downsample'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 4000;
+COMMENT ON FUNCTION downsample(text, text, timestamptz, timestamptz, interval, bigint, boolean) IS
+	'one signal reduced for plotting: per bucket (aligned to the epoch) the first, min, max and last samples, in time order';

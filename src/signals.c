@@ -1,21 +1,17 @@
 /*-------------------------------------------------------------------------
  *
- * decode_sql.c
- *	  The SQL functions that decode stored messages:
- *	    hdaq.messages_json(...)  every message as jsonb
- *	    hdaq.signal(topic, path, ...)  one numeric leaf per message
- *	    hdaq.signals(paths, ...)  several leaves, long format
+ * signals.c
+ *	  Numeric leaves of stored messages: hdaq.signal(topic, path, ...) and
+ *	  hdaq.signals(paths, ...), and the walk they share with
+ *	  hdaq.downsample: scan_signals() reads only the leaves asked for (no
+ *	  jsonb is built) and hands each value to a sink.
  *
- * Decoders come from the per-backend cache; signal paths are checked
- * against every selected channel's schema before any segment is read.
- * A message that cannot be decoded is an error naming the file, topic, log
- * time and cause, unless skip_errors is true: then it is counted and
- * reported once in a NOTICE.
+ * Paths are compiled against every selected channel's schema before any
+ * segment is read; an unknown topic or field is an error with a hint.
  *
  *-------------------------------------------------------------------------
  */
-#include "decoders.h"
-#include "scan.h"
+#include "signals.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -23,155 +19,11 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 
-PG_FUNCTION_INFO_V1(hdaq_messages_json);
 PG_FUNCTION_INFO_V1(hdaq_signal);
 PG_FUNCTION_INFO_V1(hdaq_signals);
-
-/* ---- decoding errors ------------------------------------------------------ */
-
-typedef struct SkipCounter
-{
-	bool		skip_errors;
-	int64		skipped;
-	char	   *first;			/* the first skipped message's error */
-} SkipCounter;
-
-static char *
-describe_failure(const ScanChannel *ch, uint64 log_time, const char *cause)
-{
-	return psprintf("cannot decode the message of topic \"%s\" logged at %s (file %lld): %s",
-					ch->topic,
-					timestamptz_to_str(hdaq_ns_to_timestamptz((int64) log_time)),
-					(long long) ch->file_id, cause);
-}
-
-/* Report or count a message that could not be decoded. */
-static void
-decode_failed(SkipCounter *skip, const ScanChannel *ch, uint64 log_time,
-			  const char *cause)
-{
-	if (!skip->skip_errors)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("%s", describe_failure(ch, log_time, cause)),
-				 errhint("hdaq.messages() returns its raw bytes; pass skip_errors => true to skip such messages.")));
-	if (skip->skipped++ == 0)
-		skip->first = MemoryContextStrdup(TopTransactionContext,
-										  describe_failure(ch, log_time, cause));
-}
-
-static void
-report_skipped(const SkipCounter *skip)
-{
-	if (skip->skipped > 0)
-		ereport(NOTICE,
-				(errmsg("skipped %lld messages that could not be decoded",
-						(long long) skip->skipped),
-				 errdetail("The first: %s", skip->first)));
-}
-
-/* ---- decoders of a scan's channels ------------------------------------------ */
-
-typedef struct ChannelDecoder
-{
-	const HdDecoder *decoder;	/* NULL: cannot be compiled */
-	const char *error;
-} ChannelDecoder;
-
-static ChannelDecoder *
-channel_decoders(MessageScan *scan)
-{
-	int			n = scan_channel_count(scan);
-	ChannelDecoder *decoders = palloc0(sizeof(ChannelDecoder) * Max(n, 1));
-
-	hdaq_decoder_cache_trim();
-	for (int i = 0; i < n; i++)
-	{
-		const ScanChannel *ch = scan_channel(scan, i);
-
-		decoders[i].decoder = hdaq_get_decoder(ch->has_schema, ch->schema_key,
-											   ch->message_encoding,
-											   &decoders[i].error);
-	}
-	return decoders;
-}
-
-static int
-channel_index(MessageScan *scan, const ScanChannel *ch)
-{
-	return (int) (ch - scan_channel(scan, 0));
-}
-
-/* ---- hdaq.messages_json -------------------------------------------------------- */
-
-Datum
-hdaq_messages_json(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ScanRequest req;
-	MessageScan *scan;
-	ChannelDecoder *decoders;
-	SkipCounter skip = {0};
-	MemoryContext row_cxt;
-	MemoryContext oldcxt;
-	const ScanChannel *ch;
-	McapMessage msg;
-
-	InitMaterializedSRF(fcinfo, 0);
-	scan_request_from_args(fcinfo, 0, 1, &req);
-	skip.skip_errors = PG_NARGS() > 4 && !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
-	SPI_connect();
-	scan = scan_begin(&req);
-	decoders = channel_decoders(scan);
-	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq messages_json row",
-									ALLOCSET_DEFAULT_SIZES);
-	while (scan_next(scan, &ch, &msg))
-	{
-		ChannelDecoder *d = &decoders[channel_index(scan, ch)];
-		Datum		values[7];
-		bool		nulls[7] = {0};
-		HdError		err;
-		Jsonb	   *json;
-
-		CHECK_FOR_INTERRUPTS();
-		oldcxt = MemoryContextSwitchTo(row_cxt);
-		if (d->decoder == NULL)
-			decode_failed(&skip, ch, msg.log_time, d->error);
-		else if ((json = hdaq_decode_jsonb(d->decoder, msg.data.data,
-										   msg.data.len, &err)) == NULL)
-			decode_failed(&skip, ch, msg.log_time, err.message);
-		else
-		{
-			values[0] = Int64GetDatum(ch->file_id);
-			values[1] = CStringGetTextDatum(ch->topic);
-			values[2] = TimestampTzGetDatum(hdaq_ns_to_timestamptz((int64) msg.log_time));
-			values[3] = Int64GetDatum((int64) msg.log_time);
-			values[4] = Int64GetDatum((int64) msg.publish_time);
-			values[5] = Int64GetDatum((int64) msg.sequence);
-			values[6] = JsonbPGetDatum(json);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(row_cxt);
-	}
-	SPI_finish();
-	report_skipped(&skip);
-	return (Datum) 0;
-}
-
-/* ---- signals ---------------------------------------------------------------- */
-
-/* One requested leaf: the metric name, its topic, its path. */
-typedef struct SignalSpec
-{
-	char	   *metric;
-	char	   *topic;
-	char	   *path;
-} SignalSpec;
 
 /* The paths of one channel, compiled against its decoder. */
 typedef struct ChannelPaths
@@ -291,27 +143,23 @@ compile_paths(MessageScan *scan, ChannelDecoder *decoders,
 }
 
 /*
- * Read the specs' leaves from every selected message and emit rows:
- * (time, value), or (time, metric, value) when with_metric.
+ * Read the specs' leaves from every selected message, in log-time order,
+ * and hand each value found to the sink.  The caller is connected to SPI.
  */
-static void
-emit_signals(FunctionCallInfo fcinfo, const SignalSpec *specs, int nspecs,
-			 ScanRequest *req, bool skip_errors, bool with_metric)
+void
+scan_signals(const SignalSpec *specs, int nspecs, ScanRequest *req,
+			 bool skip_errors, SignalSink sink, void *arg)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MessageScan *scan;
 	ChannelDecoder *decoders;
 	ChannelPaths *cp;
 	SkipCounter skip = {0};
 	const ScanChannel *ch;
 	McapMessage msg;
-	Datum	   *metrics = palloc(sizeof(Datum) * nspecs);
 	double	   *out = palloc(sizeof(double) * nspecs);
 	bool	   *found = palloc(sizeof(bool) * nspecs);
 
 	skip.skip_errors = skip_errors;
-	for (int s = 0; s < nspecs; s++)
-		metrics[s] = CStringGetTextDatum(specs[s].metric);
 	scan = scan_begin(req);
 	for (int s = 0; s < nspecs; s++)
 		if (!scan_has_topic(scan, specs[s].topic))
@@ -330,6 +178,8 @@ emit_signals(FunctionCallInfo fcinfo, const SignalSpec *specs, int nspecs,
 			decode_failed(&skip, ch, msg.log_time, decoders[c].error);
 			continue;
 		}
+		if (cp[c].npaths == 0)
+			continue;
 		if (hd_extract_numbers(decoders[c].decoder, cp[c].paths, cp[c].npaths,
 							   msg.data.data, msg.data.len, out, found,
 							   &err) != HD_OK)
@@ -338,21 +188,51 @@ emit_signals(FunctionCallInfo fcinfo, const SignalSpec *specs, int nspecs,
 			continue;
 		}
 		for (int p = 0; p < cp[c].npaths; p++)
-		{
-			Datum		values[3];
-			bool		nulls[3] = {0};
-			int			v = 0;
-
-			if (!found[p])
-				continue;
-			values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz((int64) msg.log_time));
-			if (with_metric)
-				values[v++] = metrics[cp[c].spec[p]];
-			values[v++] = Float8GetDatum(out[p]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
+			if (found[p])
+				sink(arg, (int64) msg.log_time, cp[c].spec[p], out[p]);
 	}
 	report_skipped(&skip);
+}
+
+/* Rows straight into the function's result: (time, value) or (time, metric, value). */
+typedef struct RowSink
+{
+	ReturnSetInfo *rsinfo;
+	Datum	   *metrics;		/* NULL: no metric column */
+} RowSink;
+
+static void
+put_row(void *arg, int64 time_ns, int spec, double value)
+{
+	RowSink    *rs = arg;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	int			v = 0;
+
+	values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz(time_ns));
+	if (rs->metrics)
+		values[v++] = rs->metrics[spec];
+	values[v++] = Float8GetDatum(value);
+	tuplestore_putvalues(rs->rsinfo->setResult, rs->rsinfo->setDesc, values, nulls);
+}
+
+static bool
+skip_errors_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_NARGS() > argno && !PG_ARGISNULL(argno) && PG_GETARG_BOOL(argno);
+}
+
+/* The one spec of hdaq.signal(topic, path, ...) and friends. */
+void
+signal_spec_from_args(FunctionCallInfo fcinfo, SignalSpec *spec)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("topic and path must not be null")));
+	spec->topic = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	spec->path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	spec->metric = spec->path;
 }
 
 Datum
@@ -360,23 +240,17 @@ hdaq_signal(PG_FUNCTION_ARGS)
 {
 	SignalSpec	spec;
 	ScanRequest req;
-	char	   *topics[1];
+	RowSink		rs;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("topic and path must not be null")));
-	spec.topic = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	spec.path = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	spec.metric = spec.path;
+	signal_spec_from_args(fcinfo, &spec);
 	scan_request_from_args(fcinfo, -1, 2, &req);
-	topics[0] = spec.topic;
-	req.topics = topics;
+	req.topics = &spec.topic;
 	req.ntopics = 1;
+	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rs.metrics = NULL;
 	SPI_connect();
-	emit_signals(fcinfo, &spec, 1, &req,
-				 PG_NARGS() > 5 && !PG_ARGISNULL(5) && PG_GETARG_BOOL(5), false);
+	scan_signals(&spec, 1, &req, skip_errors_arg(fcinfo, 5), put_row, &rs);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -424,6 +298,7 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	bool	   *elem_nulls;
 	int			n;
 	int			nspecs = 0;
+	RowSink		rs;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
@@ -444,9 +319,12 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	req.topics = palloc(sizeof(char *) * nspecs);
 	for (int s = 0; s < nspecs; s++)
 		req.topics[req.ntopics++] = specs[s].topic;
+	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rs.metrics = palloc(sizeof(Datum) * nspecs);
+	for (int s = 0; s < nspecs; s++)
+		rs.metrics[s] = CStringGetTextDatum(specs[s].metric);
 	SPI_connect();
-	emit_signals(fcinfo, specs, nspecs, &req,
-				 PG_NARGS() > 4 && !PG_ARGISNULL(4) && PG_GETARG_BOOL(4), true);
+	scan_signals(specs, nspecs, &req, skip_errors_arg(fcinfo, 4), put_row, &rs);
 	SPI_finish();
 	return (Datum) 0;
 }
