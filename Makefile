@@ -34,7 +34,7 @@ PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializer
 SHLIB_LINK = $(CORE_LIBS) $(MATIO_LIBS)
 
 # SQL tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = mcap_type info ingest messages export decode
+REGRESS = mcap_type info ingest messages export decode bad_input mat
 REGRESS_OPTS = --inputdir=. --encoding=UTF8
 ISOLATION = ingest_concurrent
 ISOLATION_OPTS = --inputdir=test/isolation
@@ -49,6 +49,14 @@ CORE_INCLUDES = -Isrc/mcap -Isrc/decode
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -O1 -g
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
+
+# ---- MAT export: src/mat builds MATLAB files over libmatio (and HDF5 for
+# v7.3), without PostgreSQL; test/unit/test_mat tests it alone.
+MAT_SRCS = $(sort $(wildcard src/mat/*.c))
+MAT_OBJS = $(MAT_SRCS:.c=.o)
+OBJS += $(MAT_OBJS)
+PG_CPPFLAGS += -Isrc/mat
+EXTRA_CLEAN += test/unit/test_mat build/asan/test_mat
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -98,6 +106,24 @@ $(foreach f,$(FUZZ_TARGETS),$(eval $(call core_program,$(f),$(f).c,$(CORE_SRCS),
 .PHONY: test-programs fuzz
 test-programs: $(CORE_PROGRAMS) $(ASAN_PROGRAMS)
 fuzz: $(FUZZ_TARGETS)
+
+# ---- MAT export (see above) ------------------------------------------------
+
+$(MAT_OBJS): %.o: %.c $(wildcard src/mat/*.h) $(CORE_HEADERS)
+	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -c -o $@ $<
+
+$(GLUE_SRCS:.c=.o): $(wildcard src/mat/*.h)
+
+ifneq ($(wildcard test/unit/test_mat.c),)
+test/unit/test_mat: test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(wildcard src/mat/*.h) $(CORE_HEADERS)
+	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -o $@ \
+		test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(MATIO_LIBS) -lm
+build/asan/test_mat: test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(wildcard src/mat/*.h) $(CORE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -o $@ \
+		test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(MATIO_LIBS) -lm
+test-programs: test/unit/test_mat build/asan/test_mat
+endif
 
 # ---- the hdaq command ----------------------------------------------------
 

@@ -15,7 +15,7 @@ SELECT (pg_read_binary_file(:'conf' || 'NoData/NoData.mcap')::hdaq.mcap)::text::
 
 -- every conformance file is accepted
 SELECT count(*) AS accepted
-  FROM (SELECT d FROM pg_ls_dir(:'conf') AS d WHERE d NOT LIKE '%.%') AS dirs,
+  FROM (SELECT d FROM pg_ls_dir(:'conf') AS d WHERE (pg_stat_file(:'conf' || d)).isdir) AS dirs,
 	   LATERAL (SELECT f FROM pg_ls_dir(:'conf' || d) AS f WHERE f LIKE '%.mcap') AS files,
 	   LATERAL (SELECT pg_read_binary_file(:'conf' || d || '/' || f)::hdaq.mcap AS v) AS v;
 
