@@ -304,84 +304,46 @@ finish_channels(Ingest *ing)
 }
 
 static void
-append_json_field(StringInfo buf, const char *key, const char *value)
+free_buffer(void *buf)
 {
-	if (buf->len > 1)
-		appendStringInfoChar(buf, ',');
-	escape_json(buf, key);
-	appendStringInfoChar(buf, ':');
-	appendStringInfoString(buf, value);
+	mcap_buffer_free(buf);
 }
 
-static void
-append_json_string_field(StringInfo buf, const char *key, const char *value)
-{
-	StringInfoData v;
-
-	initStringInfo(&v);
-	escape_json(&v, value);
-	append_json_field(buf, key, v.data);
-}
-
-static void
-append_json_int_field(StringInfo buf, const char *key, uint64 value)
-{
-	char		num[32];
-
-	snprintf(num, sizeof(num), UINT64_FORMAT, value);
-	append_json_field(buf, key, num);
-}
-
-/* What was recovered and dropped, or NULL for a file stored whole. */
+/*
+ * What was recovered and dropped, or NULL for a file stored whole: the
+ * reader's recovery (as hdaq.info shows it) and the messages ingest itself
+ * had to drop.
+ */
 static Jsonb *
 recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
 {
-	StringInfoData buf;
-	StringInfoData problems;
-	char		description[512];
+	McapBuffer *json;
+	Datum		recovery;
+	StringInfoData dropped;
 
 	if (rec->complete && !rec->truncated && rec->chunks_skipped == 0 &&
 		rec->records_skipped == 0 && !rec->trailing_data &&
 		ing->messages_dropped == 0)
 		return NULL;
 
-	mcap_recovery_describe(rec, description, sizeof(description));
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	append_json_string_field(&buf, "summary", description);
-	append_json_field(&buf, "complete", rec->complete ? "true" : "false");
-	append_json_field(&buf, "truncated", rec->truncated ? "true" : "false");
-	append_json_int_field(&buf, "valid_end", rec->valid_end);
-	append_json_int_field(&buf, "bytes_dropped", rec->bytes_dropped);
-	append_json_int_field(&buf, "chunks_skipped", rec->chunks_skipped);
-	append_json_int_field(&buf, "records_skipped", rec->records_skipped);
-	append_json_int_field(&buf, "messages_dropped", ing->messages_dropped);
+	json = palloc(sizeof(McapBuffer));
+	mcap_buffer_init(json);
+	hdaq_free_with_context(json, free_buffer);
+	mcap_recovery_json(rec, json);
+	mcap_buffer_append_u8(json, 0);
+	hdaq_check_buffer(json);
+	recovery = DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) json->data));
+
+	initStringInfo(&dropped);
+	appendStringInfo(&dropped, "{\"messages_dropped\": " INT64_FORMAT
+					 ", \"first_message_dropped\": ", ing->messages_dropped);
 	if (ing->messages_dropped > 0)
-		append_json_string_field(&buf, "first_message_dropped", ing->first_drop);
-	append_json_field(&buf, "trailing_data", rec->trailing_data ? "true" : "false");
-	if (rec->trailing_data)
-		append_json_int_field(&buf, "trailing_offset", rec->trailing_offset);
-
-	initStringInfo(&problems);
-	appendStringInfoChar(&problems, '[');
-	for (uint32 i = 0; i < rec->problem_count && i < MCAP_MAX_PROBLEMS; i++)
-	{
-		const McapError *p = &rec->problems[i];
-
-		if (i > 0)
-			appendStringInfoChar(&problems, ',');
-		appendStringInfo(&problems, "{\"offset\":" UINT64_FORMAT ",\"code\":",
-						 p->offset);
-		escape_json(&problems, mcap_status_name(p->code));
-		appendStringInfoString(&problems, ",\"message\":");
-		escape_json(&problems, p->message);
-		appendStringInfoChar(&problems, '}');
-	}
-	appendStringInfoChar(&problems, ']');
-	append_json_field(&buf, "problems", problems.data);
-	append_json_int_field(&buf, "problem_count", rec->problem_count);
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+		escape_json(&dropped, ing->first_drop);
+	else
+		appendStringInfoString(&dropped, "null");
+	appendStringInfoChar(&dropped, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, recovery,
+											  DirectFunctionCall1(jsonb_in, CStringGetDatum(dropped.data))));
 }
 
 static void

@@ -703,13 +703,13 @@ write_problems(McapBuffer *out, const McapRecovery *rec)
 	mcap_json_raw(out, "]");
 }
 
-static void
-write_recovery(McapBuffer *out, const McapRecovery *rec)
+/* The recovery as a JSON object: shared with what ingest stores. */
+void
+mcap_recovery_json(const McapRecovery *rec, McapBuffer *out)
 {
 	char		text[4096];
 
 	mcap_recovery_describe(rec, text, sizeof(text));
-	key(out, "recovery", false);
 	mcap_json_raw(out, "{");
 	key(out, "complete", true);
 	mcap_json_raw(out, rec->complete ? "true" : "false");
@@ -762,7 +762,8 @@ write_info(McapBuffer *out, Info *info, const McapRecovery *rec)
 	write_chunks(out, info);
 	write_metadata(out, info);
 	write_attachments(out, info);
-	write_recovery(out, rec);
+	key(out, "recovery", false);
+	mcap_recovery_json(rec, out);
 	mcap_json_raw(out, "}");
 }
 

@@ -627,4 +627,12 @@ extern void mcap_writer_close(McapWriter *w);
 extern McapStatus mcap_info_json(McapReader *reader, McapBuffer *out,
 								 McapError *err);
 
+/*
+ * A recovery as a JSON object (the "recovery" member of the info JSON):
+ * complete, truncated, description, bytes_read, valid_end, bytes_dropped,
+ * chunks_skipped, records_skipped, trailing_data, trailing_offset,
+ * problem_count, problems [{status, offset, message}].
+ */
+extern void mcap_recovery_json(const McapRecovery *rec, McapBuffer *out);
+
 #endif							/* HDAQ_MCAP_H */

@@ -1858,7 +1858,7 @@ test_unfinished_recording(void)
 }
 
 /* ----------------------------------------------------------------
- * Regression inputs found by fuzzing (test/fuzz/fuzz_reader.c)
+ * Hostile inputs made by hand
  * ----------------------------------------------------------------
  */
 static void
@@ -1876,7 +1876,7 @@ read_everything(const uint8_t *data, size_t len)
 }
 
 static void
-test_fuzz_regressions(void)
+test_hostile_inputs(void)
 {
 	/* a chunk whose records end in the middle of a record prefix */
 	static const uint8_t partial_inner[] =
@@ -1886,8 +1886,48 @@ test_fuzz_regressions(void)
 		"\x05\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x00\x00"
 		"\x00\x00\x00\x00" "\x05\x00\x00\x00\x00\x00\x00\x00"
 		"\x05\x01\x00\x00\x00";
+	FileSpec	spec = {"zstd", 3, 9, NULL, true, false, false};
+	McapBuffer	file;
+	McapMessageIter *it;
+	McapSummary *s;
+	McapError	err;
+	McapMessage m;
+	size_t		ci;
+	size_t		n = 0;
+	ReadResult	rr;
 
 	read_everything(partial_inner, sizeof(partial_inner) - 1);
+	rr = read_memory(partial_inner, sizeof(partial_inner) - 1);
+	CHECK(rr.records == 0 && rr.recovery.records_skipped == 1);
+
+	/* chunk indexes pointing past the end and at a non-chunk record */
+	build_file(&spec, &file);
+	ci = find_record(&file, MCAP_OP_CHUNK_INDEX, 0);
+	memset(file.data + ci + 9 + 16, 0xEE, 8);
+	ci = find_record(&file, MCAP_OP_CHUNK_INDEX, 1);
+	file.data[ci + 9 + 16] = 8;	/* the Header */
+	memset(file.data + ci + 9 + 17, 0, 7);
+	s = mcap_summary_read(file.data, file.len, NULL, &err);
+	CHECK(s != NULL && s->from_summary);
+	it = mcap_messages_open(file.data, file.len, s, NULL, 0, 0, UINT64_MAX,
+							NULL, &err);
+	while (it != NULL && mcap_messages_next(it, &m, &err) == 1)
+		n++;
+	CHECK(n == 3);
+	CHECK(it != NULL && mcap_messages_recovery(it)->chunks_skipped == 2);
+	mcap_messages_close(it);
+	mcap_summary_free(s);
+	read_everything(file.data, file.len);
+
+	/* summary_start past the footer: the summary is not used */
+	memset(file.data + file.len - 8 - 20, 0xFF, 8);
+	s = mcap_summary_read(file.data, file.len, NULL, &err);
+	CHECK(s != NULL && !s->from_summary &&
+		  s->summary_error.code == MCAP_ERR_CORRUPT &&
+		  s->chunk_index_count == 3);
+	mcap_summary_free(s);
+	read_everything(file.data, file.len);
+	mcap_buffer_free(&file);
 }
 
 /* ----------------------------------------------------------------
@@ -1923,7 +1963,7 @@ static const TestCase tests[] = {
 	{"info JSON escapes bad UTF-8", test_info_json_escapes_bad_utf8},
 	{"real logs: message counts", test_real_logs},
 	{"unfinished recording: 25068 messages, incomplete", test_unfinished_recording},
-	{"fuzz regressions", test_fuzz_regressions},
+	{"hostile inputs made by hand", test_hostile_inputs},
 };
 
 int
