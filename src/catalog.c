@@ -105,22 +105,33 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 
 static SPIPlanPtr statement_plans[NUM_STATEMENTS];
 
-static SPIPlanPtr
-statement_plan(CatalogStatement which)
+/*
+ * A statement prepared once per backend and kept in *slot (the plan cache
+ * revalidates it when the tables change).  The caller is connected to SPI.
+ */
+SPIPlanPtr
+hdaq_kept_plan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *types)
 {
-	if (statement_plans[which] == NULL)
+	if (*slot == NULL)
 	{
-		const StatementDef *def = &statement_defs[which];
-		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs,
-									   (Oid *) def->argtypes);
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) types);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 def->sql, SPI_result_code_string(SPI_result));
+				 sql, SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
-		statement_plans[which] = plan;
+		*slot = plan;
 	}
-	return statement_plans[which];
+	return *slot;
+}
+
+static SPIPlanPtr
+statement_plan(CatalogStatement which)
+{
+	const StatementDef *def = &statement_defs[which];
+
+	return hdaq_kept_plan(&statement_plans[which], def->sql, def->nargs,
+						  def->argtypes);
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "hdaq.h"
 
+#include "executor/spi.h"
 #include "utils/jsonb.h"
 
 /* What hdaq.file holds once an ingest is complete. */
@@ -48,6 +49,10 @@ typedef struct SegmentRow
 	int32		uncompressed_size;
 	bytea	   *data;
 } SegmentRow;
+
+/* A statement prepared once per backend and kept in *slot. */
+extern SPIPlanPtr hdaq_kept_plan(SPIPlanPtr *slot, const char *sql, int nargs,
+								 const Oid *types);
 
 extern int64 catalog_find_file(const uint8 *sha256);
 extern void catalog_lock_sha256(const uint8 *sha256);

@@ -16,6 +16,7 @@
  */
 #include "scan.h"
 
+#include "catalog.h"
 #include "segment.h"
 
 #include "catalog/pg_type.h"
@@ -122,21 +123,14 @@ channel_plan(bool by_topic, bool by_file)
 	Oid			types[4] = {INT8OID, INT8OID, TEXTARRAYOID, INT8OID};
 
 	if (plans[by_topic][by_file] == NULL)
-	{
-		char	   *sql = psprintf(
-								   "SELECT channel_key, file_id, channel_id, topic, message_encoding,"
-								   " schema_key, max_segment_span_ns FROM hdaq.channel"
-								   " WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2"
-								   " %s %s ORDER BY file_id, channel_key",
-								   by_topic ? "AND topic = ANY ($3)" : "AND $3 IS NULL",
-								   by_file ? "AND file_id = $4" : "AND $4 IS NULL");
-		SPIPlanPtr	plan = SPI_prepare(sql, 4, types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		plans[by_topic][by_file] = plan;
-	}
+		(void) hdaq_kept_plan(&plans[by_topic][by_file],
+							  psprintf("SELECT channel_key, file_id, channel_id, topic, message_encoding,"
+									   " schema_key, max_segment_span_ns FROM hdaq.channel"
+									   " WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2"
+									   " %s %s ORDER BY file_id, channel_key",
+									   by_topic ? "AND topic = ANY ($3)" : "AND $3 IS NULL",
+									   by_file ? "AND file_id = $4" : "AND $4 IS NULL"),
+							  4, types);
 	return plans[by_topic][by_file];
 }
 
@@ -205,17 +199,11 @@ segment_list_plan(void)
 	static SPIPlanPtr plan;
 	Oid			types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
 
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT seq, start_ns, end_ns FROM hdaq.segment"
-						   " WHERE channel_key = $1 AND start_ns >= $2"
-						   " AND start_ns <= $3 AND end_ns >= $4"
-						   " ORDER BY start_ns, seq", 4, types);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
-	return plan;
+	return hdaq_kept_plan(&plan,
+						  "SELECT seq, start_ns, end_ns FROM hdaq.segment"
+						  " WHERE channel_key = $1 AND start_ns >= $2"
+						  " AND start_ns <= $3 AND end_ns >= $4"
+						  " ORDER BY start_ns, seq", 4, types);
 }
 
 static int
@@ -289,16 +277,10 @@ segment_data_plan(void)
 	static SPIPlanPtr plan;
 	Oid			types[3] = {INT8OID, INT8OID, INT4OID};
 
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT compression, uncompressed_size, data"
-						   " FROM hdaq.segment WHERE channel_key = $1"
-						   " AND start_ns = $2 AND seq = $3", 3, types);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
-	return plan;
+	return hdaq_kept_plan(&plan,
+						  "SELECT compression, uncompressed_size, data"
+						  " FROM hdaq.segment WHERE channel_key = $1"
+						  " AND start_ns = $2 AND seq = $3", 3, types);
 }
 
 static SegmentReader *
