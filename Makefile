@@ -146,3 +146,14 @@ install-cli: src/cli/hdaq
 .PHONY: test
 test:
 	test/run-all
+
+# ---- the demo ----------------------------------------------------------------
+# make demo: install what is missing, build, start a server of its own
+# (build/demo), load the bundled logs and a generated session, print a tour.
+# make demo-stop: stop that server.
+
+.PHONY: demo demo-stop
+demo:
+	tools/demo/demo.sh
+demo-stop:
+	tools/demo/stop.sh

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# make demo: hdaq on this machine in one command.
+#
+# Installs what is missing (Debian 12: apt-get as root, sudo otherwise),
+# builds and installs hdaq, starts a PostgreSQL 15 server of its own (data in
+# build/demo/pgdata, the first free port from 54320, listening on 127.0.0.1
+# and a socket in build/demo/run), creates the extension and a read-only
+# grafana role, ingests the bundled real logs and a generated 10-minute
+# session, and prints a short tour with the connection settings.
+#
+# Run again, it reuses the running server and skips the stored files.
+# tools/demo/stop.sh (make demo-stop) stops the server.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+. tools/demo/common.sh
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# show a command as it could be typed, then run it
+run() {
+	local a line='$'
+	for a in "$@"; do
+		case $a in
+		*[[:space:]]*) line+=" '$a'" ;;
+		*) line+=" $a" ;;
+		esac
+	done
+	printf '%s\n' "${line/#\$ $top\//\$ }"
+	"$@"
+}
+
+# ---- packages ----------------------------------------------------------------
+packages=(
+	build-essential pkg-config
+	postgresql-15 postgresql-server-dev-15 libpq-dev
+	libzstd-dev liblz4-dev zlib1g-dev libmatio-dev
+	nodejs npm
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# node and npm may come from elsewhere than Debian's packages
+if command -v node >/dev/null && command -v npm >/dev/null; then
+	missing=($(printf '%s\n' "${missing[@]}" | grep -vx -e nodejs -e npm || true))
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=()
+	elif command -v sudo >/dev/null; then
+		sudo=(sudo)
+	else
+		echo "make demo: these packages are missing: ${missing[*]}" >&2
+		echo "install them (as root: apt-get install ${missing[*]}) and run make demo again" >&2
+		exit 1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---- build and install ---------------------------------------------------------
+say "building hdaq"
+make_args=()
+# PostgreSQL's build compiles JIT bitcode with clang when it was built with
+# LLVM; without that clang, build without the bitcode
+clang=$(sed -n 's/^CLANG *= *//p' "$(dirname "$(pg_config --pgxs)")/../Makefile.global" 2>/dev/null || true)
+if [ -n "$clang" ] && ! command -v "${clang%% *}" >/dev/null; then
+	make_args+=(with_llvm=no)
+fi
+make -s -j"$(nproc)" "${make_args[@]}"
+# install unless what is installed is what was built
+installed() {
+	local f
+	cmp -s hdaq.so "$(pg_config --pkglibdir)/hdaq.so" || return 1
+	cmp -s src/cli/hdaq /usr/local/bin/hdaq || return 1
+	for f in hdaq.control sql/hdaq--*.sql; do
+		cmp -s "$f" "$(pg_config --sharedir)/extension/$(basename "$f")" || return 1
+	done
+}
+if ! installed; then
+	if [ "$(id -u)" -eq 0 ]; then
+		make -s install "${make_args[@]}" >/dev/null
+	else
+		sudo make -s install "${make_args[@]}" >/dev/null
+	fi
+fi
+hdaq=$top/src/cli/hdaq
+
+# ---- the server -------------------------------------------------------------------
+demo_server_start
+export PGHOST=$DEMO_SOCKET_DIR PGPORT=$DEMO_PORT PGUSER=$DEMO_SUPERUSER PGDATABASE=hdaq
+unset PGPASSWORD PGSERVICE PGHOSTADDR
+
+if [ -z "$(psql -X -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'hdaq'")" ]; then
+	createdb hdaq
+fi
+# the extension and the read-only grafana role, as the docker image does it
+if [ ! -s "$DEMO_DIR/grafana-password" ]; then
+	(umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$DEMO_DIR/grafana-password")
+fi
+grafana_password=$(cat "$DEMO_DIR/grafana-password")
+psql -X -q -v grafana_password="$grafana_password" -f docker/initdb/grafana-role.sql >/dev/null 2>&1 ||
+	psql -X -q -v grafana_password="$grafana_password" -f docker/initdb/grafana-role.sql
+psql -X -q -c "ALTER EXTENSION hdaq UPDATE" 2>/dev/null || true
+
+# ---- the logs ---------------------------------------------------------------------
+session=""
+if [ -f bench/gen/gen-session.mjs ]; then
+	session=$DEMO_DIR/session_10min.mcap
+	if [ ! -s "$session" ]; then
+		say "generating a 10-minute session of the car (bench/gen, about a minute)"
+		if [ ! -d bench/gen/node_modules/@mcap/core ]; then
+			(cd bench/gen && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+		fi
+		node bench/gen/gen-session.mjs --out "$session.tmp" --minutes 10 --quiet
+		mv "$session.tmp" "$session"
+	fi
+else
+	echo "make demo: bench/gen/gen-session.mjs is not there; using the bundled 15-second session instead"
+	session=$top/test/data/generated/session_15s.mcap
+fi
+
+say "ingesting (files already stored are skipped)"
+run "$hdaq" ingest --tag source=bundled test/data/hytech
+run "$hdaq" ingest --tag source=generated "$session"
+session_id=$(psql -X -Atc "SELECT file_id FROM hdaq.file WHERE name = '$(basename "$session")' ORDER BY file_id DESC LIMIT 1")
+
+# ---- the tour ---------------------------------------------------------------------------
+say "the runs"
+run "$hdaq" ls
+
+say "the topics of run $session_id ($(basename "$session"))"
+q="SELECT topic, schema_name, message_count, round(rate_hz::numeric, 1) AS hz FROM hdaq.topics WHERE file_id = $session_id ORDER BY topic"
+echo "$ psql -c \"$q\""
+psql -X -c "$q"
+
+say "a signal: the front-left wheel speed, first samples"
+q="SELECT time, value FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => $session_id) LIMIT 5"
+echo "$ psql -c \"$q\""
+psql -X -c "$q"
+
+say "the same signal for a plot: M4 over 1-minute buckets, first rows"
+q="SELECT time, value FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, interval '1 minute', $session_id) LIMIT 8"
+echo "$ psql -c \"$q\""
+psql -X -c "$q"
+
+say "exports of the first 30 s of run $session_id"
+exports=$DEMO_DIR/exports
+mkdir -p "$exports"
+start=$(psql -X -Atc "SELECT date_trunc('second', start_time) FROM hdaq.file WHERE file_id = $session_id")
+end=$(psql -X -Atc "SELECT date_trunc('second', start_time) + interval '30 s' FROM hdaq.file WHERE file_id = $session_id")
+run "$hdaq" export --file-id "$session_id" --start "$start" --end "$end" \
+	--mcap "$exports/run${session_id}_30s.mcap"
+if [ -n "$(psql -X -Atc "SELECT 1 FROM pg_proc WHERE proname = 'export_mat' AND pronamespace = 'hdaq'::regnamespace LIMIT 1")" ]; then
+	run "$hdaq" export --file-id "$session_id" --start "$start" --end "$end" \
+		--topics VehicleData,VnImuData,ACUAllData --mat "$exports/run${session_id}_30s.mat"
+else
+	echo "MAT export skipped: this build of hdaq has no hdaq.export_mat yet"
+fi
+ls -l "$exports"
+
+# ---- how to connect ---------------------------------------------------------------------------
+say "connect"
+cat <<EOF
+psql (as the superuser, through the socket):
+  psql -h $DEMO_SOCKET_DIR -p $DEMO_PORT -U $DEMO_SUPERUSER -d hdaq
+  hdaq ls --dsn "host=$DEMO_SOCKET_DIR port=$DEMO_PORT user=$DEMO_SUPERUSER dbname=hdaq"
+
+Grafana (a PostgreSQL data source, read-only role):
+  Host URL           127.0.0.1:$DEMO_PORT
+  Database name      hdaq
+  Username           grafana
+  Password           $grafana_password   (kept in $DEMO_DIR/grafana-password)
+  TLS/SSL mode       disable
+  Min time interval  1ms
+  psql "host=127.0.0.1 port=$DEMO_PORT user=grafana dbname=hdaq password=$grafana_password"
+  Panel queries: docker/README.md; the dashboard: docker/grafana/dashboards/hdaq-runs.json
+  (with Docker, docker/docker-compose.yml runs Grafana with all of it provisioned).
+
+The server: data in $DEMO_PGDATA, log in $DEMO_DIR/postgresql.log.
+Stop it with: make demo-stop
+EOF
