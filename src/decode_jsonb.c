@@ -160,6 +160,13 @@ v_float64(void *ctx, double value, bool is_float32)
 	return push_numeric(ctx, numeric_from_text(text));
 }
 
+/* A JSON message's number, kept exactly as written. */
+static int
+v_number_text(void *ctx, const char *text, size_t len, double value)
+{
+	return push_numeric(ctx, numeric_from_text(pnstrdup(text, len)));
+}
+
 static int
 v_string(void *ctx, const char *value, size_t len)
 {
@@ -223,6 +230,7 @@ static const HdVisitor jsonb_visitor = {
 	.boolean = v_boolean,
 	.null = v_null,
 	.enumeration = v_enumeration,
+	.number_text = v_number_text,
 };
 
 Jsonb *

@@ -7,8 +7,11 @@
  * a channel's message encoding.  It then walks the bytes of one message at a
  * time and reports what it finds to a visitor: begin/end of objects and
  * arrays, field names, and scalar values.  The walk reads the wire format
- * once, builds no intermediate message objects and allocates nothing, so a
- * visitor may also leave it by longjmp without leaking.
+ * once and builds no intermediate message objects.  It allocates nothing,
+ * except a temporary buffer for a JSON string with escapes longer than
+ * 1 kB or a ROS wstring longer than 340 characters (freed before the walk
+ * returns); so a visitor may leave the walk by longjmp without leaking,
+ * except from the string callback of such a string.
  *
  * Supported combinations (message encoding / schema encoding):
  *

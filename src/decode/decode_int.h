@@ -68,6 +68,17 @@ hd_visit_result(int action, HdError *err)
 	return HD_OK;
 }
 
+/*
+ * Most values a walk reports for one message: a schema can make a few bytes
+ * stand for many values (protobuf defaults, empty ROS 1 structs in fixed
+ * arrays), so the work per message is bounded by its size.
+ */
+static inline size_t
+hd_value_budget(size_t len)
+{
+	return ((size_t) 1 << 22) + (len < SIZE_MAX / 64 ? len * 64 : SIZE_MAX / 2);
+}
+
 /* ----------
  * Schema introspection, used to check signal paths.
  * ----------
@@ -121,9 +132,6 @@ struct HdDecoder
 };
 
 /* Per-format entry points (protobuf.c, json.c, cdr.c, ros1.c, ...) */
-struct PbMessage;
-struct RosType;
-struct JsNode;
 
 extern int	hd_protobuf_compile(HdDecoder *d, const char *name,
 								const uint8_t *data, size_t len, HdError *err);
@@ -148,6 +156,10 @@ extern int	hd_cdr_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
 extern int	hd_ros1_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
 						   const HdVisitor *v, void *ctx, HdError *err);
 extern const HdSchemaOps hd_ros_schema_ops;
+
+/* utf8.c: length of the valid UTF-8 sequence at p (0 if invalid), encoding */
+extern size_t hd_utf8_sequence_length(const uint8_t *p, size_t n);
+extern size_t hd_utf8_encode(char *out, uint32_t cp);
 
 /* base64 of len bytes into out (needs 4 * ((len + 2) / 3) bytes) */
 extern size_t hd_base64_encode(char *out, const uint8_t *in, size_t len);

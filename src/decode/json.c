@@ -110,62 +110,6 @@ read_hex4(const uint8_t *p, const uint8_t *end, uint32_t *out)
 	return true;
 }
 
-static size_t
-put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xc0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xe0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char) (0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char) (0xf0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char) (0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Length of a valid UTF-8 sequence at p, or 0 */
-static size_t
-utf8_length(const uint8_t *p, const uint8_t *end)
-{
-	size_t		n = (size_t) (end - p);
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef)
-	{
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4)
-	{
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-			(p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * Scan a string starting after its opening quote: check it, find its end,
  * and tell whether it holds escapes.  *close is left on the closing quote.
@@ -211,7 +155,7 @@ scan_string(JsWalk *w, const uint8_t **close, bool *escaped)
 			p++;
 		else
 		{
-			size_t		n = utf8_length(p, w->end);
+			size_t		n = hd_utf8_sequence_length(p, (size_t) (w->end - p));
 
 			if (n == 0)
 			{
@@ -281,7 +225,7 @@ unescape(const uint8_t *p, const uint8_t *close, char *out)
 				break;
 		}
 		p += 2;
-		n += put_utf8(out + n, cp);
+		n += hd_utf8_encode(out + n, cp);
 	}
 	return n;
 }

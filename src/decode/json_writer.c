@@ -203,47 +203,6 @@ hd_json_free(HdJsonBuffer *buf)
  * ----------
  */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when invalid */
-static size_t
-utf8_sequence_length(const uint8_t *s, size_t n)
-{
-	uint32_t	cp;
-	size_t		len,
-				i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-	{
-		len = 2;
-		cp = s[0] & 0x1f;
-	}
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-	{
-		len = 3;
-		cp = s[0] & 0x0f;
-	}
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-	{
-		len = 4;
-		cp = s[0] & 0x07;
-	}
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-	{
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		(cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static bool
 append_escaped(HdJsonBuffer *b, const char *str, size_t n)
 {
@@ -268,7 +227,7 @@ append_escaped(HdJsonBuffer *b, const char *str, size_t n)
 			break;
 		if (s[i] >= 0x80)
 		{
-			len = utf8_sequence_length(s + i, n - i);
+			len = hd_utf8_sequence_length(s + i, n - i);
 			if (len == 0)
 			{
 				if (!append(b, "\xef\xbf\xbd", 3))

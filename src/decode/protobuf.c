@@ -30,6 +30,7 @@ typedef struct PbWalk
 	HdError    *err;
 	const uint8_t *base;		/* start of the message, for offsets */
 	int			depth;
+	size_t		budget;			/* fields left to report */
 } PbWalk;
 
 /* One field occurrence on the wire */
@@ -567,7 +568,12 @@ visit_occurrence(PbWalk *w, const PbField *f, const PbItem *it)
 static int
 visit_field_name(PbWalk *w, const PbField *f, bool *skip)
 {
-	int			a = HD_VISIT(w->v, field, w->ctx, f->name, f->name_len);
+	int			a;
+
+	if (w->budget-- == 0)
+		return hd_error(w->err, HD_ERR_MALFORMED, 0,
+						"protobuf message expands to too many fields for its size");
+	a = HD_VISIT(w->v, field, w->ctx, f->name, f->name_len);
 
 	*skip = a == HD_SKIP;
 	return *skip ? HD_OK : hd_visit_result(a, w->err);
@@ -837,5 +843,6 @@ hd_protobuf_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
 	w.err = err;
 	w.base = msg;
 	w.depth = 0;
+	w.budget = hd_value_budget(len);
 	return walk_message(&w, d->root, msg, msg + len);
 }

@@ -73,26 +73,13 @@ typedef struct IdlParser
  * Tokens
  * ----------
  */
-static bool
-idl_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-static bool
-idl_ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '_';
-}
-
 /* Skip white space, comments and preprocessor lines */
 static void
 skip_blank(IdlParser *ip)
 {
 	for (;;)
 	{
-		while (ip->p < ip->end && idl_space(*ip->p))
+		while (ip->p < ip->end && ros_is_space(*ip->p))
 			ip->p++;
 		if (ip->end - ip->p >= 2 && ip->p[0] == '/' && ip->p[1] == '/')
 		{
@@ -130,16 +117,16 @@ next_token(IdlParser *ip)
 		ip->tok.len = 0;
 		return;
 	}
-	if (idl_ident_char(*s) && !(*s >= '0' && *s <= '9'))
+	if (ros_is_ident(*s) && !(*s >= '0' && *s <= '9'))
 	{
-		while (ip->p < ip->end && idl_ident_char(*ip->p))
+		while (ip->p < ip->end && ros_is_ident(*ip->p))
 			ip->p++;
 		ip->tok.kind = TOK_IDENT;
 	}
 	else if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.')
 	{
 		ip->p++;
-		while (ip->p < ip->end && (idl_ident_char(*ip->p) || *ip->p == '.' ||
+		while (ip->p < ip->end && (ros_is_ident(*ip->p) || *ip->p == '.' ||
 								   ((*ip->p == '-' || *ip->p == '+') &&
 									(ip->p[-1] == 'e' || ip->p[-1] == 'E'))))
 			ip->p++;
@@ -803,7 +790,7 @@ strip_section_lines(const char *text, size_t len, size_t *outlen)
 		const char *s = p;
 		bool		drop;
 
-		while (s < eol && idl_space(*s))
+		while (s < eol && ros_is_space(*s))
 			s++;
 		drop = (eol - s >= 3 && s[0] == '=' && s[1] == '=' && s[2] == '=') ||
 			(eol - s >= 4 && memcmp(s, "IDL:", 4) == 0);

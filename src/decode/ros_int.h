@@ -50,6 +50,7 @@ typedef struct RosField
 	uint32_t	length;			/* ROS_FIXED: N; ROS_SEQUENCE: bound, 0 if none */
 	const char *type_name;		/* ROS_COMPLEX: "pkg/Type", until resolved */
 	const RosType *type;		/* ROS_COMPLEX, once resolved */
+	size_t		element_min_size;	/* fewest bytes of one element (or value) */
 } RosField;
 
 struct RosType
@@ -73,7 +74,22 @@ typedef struct RosBuild
 	HdError    *err;
 } RosBuild;
 
+/* Characters of definition texts (.msg and .idl) */
+static inline bool
+ros_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static inline bool
+ros_is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || c == '_';
+}
+
 /* ros_schema.c */
+extern size_t ros_primitive_size(RosPrim prim);	/* 0: not fixed-size */
 extern void ros_build_init(RosBuild *b, HdDecoder *d, bool ros2, HdError *err);
 extern void ros_build_cleanup(RosBuild *b);
 extern RosType *ros_add_type(RosBuild *b, const char *name, size_t len);

@@ -34,19 +34,6 @@ typedef struct Line
 	size_t		len;
 } Line;
 
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-static bool
-is_ident(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '_';
-}
-
 /* The next line of [*p, end), without its newline; false at the end */
 static bool
 next_line(const char **p, const char *end, Line *line)
@@ -70,12 +57,12 @@ trim_line(Line *line)
 
 	if (hash != NULL)
 		line->len = (size_t) (hash - line->s);
-	while (line->len > 0 && is_space(line->s[0]))
+	while (line->len > 0 && ros_is_space(line->s[0]))
 	{
 		line->s++;
 		line->len--;
 	}
-	while (line->len > 0 && is_space(line->s[line->len - 1]))
+	while (line->len > 0 && ros_is_space(line->s[line->len - 1]))
 		line->len--;
 }
 
@@ -224,18 +211,18 @@ parse_field_line(RosBuild *b, RosType *t, const char *package, const Line *line)
 	int			rc;
 
 	type_start = p;
-	while (p < end && !is_space(*p))
+	while (p < end && !ros_is_space(*p))
 		p++;
 	type_len = (size_t) (p - type_start);
-	while (p < end && is_space(*p))
+	while (p < end && ros_is_space(*p))
 		p++;
 	name_start = p;
-	while (p < end && is_ident(*p))
+	while (p < end && ros_is_ident(*p))
 		p++;
 	name_len = (size_t) (p - name_start);
-	if (type_len == 0 || name_len == 0 || (p < end && !is_space(*p) && *p != '='))
+	if (type_len == 0 || name_len == 0 || (p < end && !ros_is_space(*p) && *p != '='))
 		return schema_error(b, "expected \"type name\"", line);
-	while (p < end && is_space(*p))
+	while (p < end && ros_is_space(*p))
 		p++;
 	if (p < end && *p == '=')
 		return HD_OK;			/* a constant */

@@ -285,8 +285,9 @@ mul_saturated(size_t a, size_t n)
 	return a * n;
 }
 
-static size_t
-primitive_size(RosPrim prim)
+/* Bytes of a fixed-size primitive on the wire; 0 for strings and types */
+size_t
+ros_primitive_size(RosPrim prim)
 {
 	switch (prim)
 	{
@@ -300,13 +301,13 @@ primitive_size(RosPrim prim)
 		case ROS_INT32:
 		case ROS_UINT32:
 		case ROS_FLOAT32:
-		case ROS_STRING:
-		case ROS_WSTRING:
 			return 4;
 		case ROS_INT64:
 		case ROS_UINT64:
 		case ROS_FLOAT64:
 			return 8;
+		case ROS_STRING:
+		case ROS_WSTRING:
 		case ROS_COMPLEX:
 			break;
 	}
@@ -349,8 +350,11 @@ resolve_type(RosBuild *b, RosType *t, int depth)
 			f->type = ft;
 			elem = ft->min_size;
 		}
+		else if (f->prim == ROS_STRING || f->prim == ROS_WSTRING)
+			elem = 4;			/* the length */
 		else
-			elem = primitive_size(f->prim);
+			elem = ros_primitive_size(f->prim);
+		f->element_min_size = elem;
 		if (f->array == ROS_FIXED)
 			elem = mul_saturated(elem, f->length);
 		else if (f->array == ROS_SEQUENCE)

@@ -34,6 +34,7 @@ typedef struct RosWalk
 	void	   *ctx;
 	HdError    *err;
 	int			depth;
+	size_t		budget;			/* values left to report */
 } RosWalk;
 
 static int	walk_type(RosWalk *w, const RosType *t, bool emit);
@@ -92,36 +93,11 @@ read_uint(RosWalk *w, size_t n, uint64_t *out, const char *what)
 	return HD_OK;
 }
 
-static size_t
-prim_size(RosPrim prim)
-{
-	switch (prim)
-	{
-		case ROS_BOOL:
-		case ROS_INT8:
-		case ROS_UINT8:
-			return 1;
-		case ROS_INT16:
-		case ROS_UINT16:
-			return 2;
-		case ROS_INT32:
-		case ROS_UINT32:
-		case ROS_FLOAT32:
-			return 4;
-		case ROS_INT64:
-		case ROS_UINT64:
-		case ROS_FLOAT64:
-			return 8;
-		default:
-			return 0;
-	}
-}
-
 /* A number, bool or float of the given primitive */
 static int
 walk_number(RosWalk *w, RosPrim prim, bool emit)
 {
-	size_t		n = prim_size(prim);
+	size_t		n = ros_primitive_size(prim);
 	uint64_t	raw;
 	int			a = HD_CONTINUE;
 	int			rc;
@@ -206,34 +182,6 @@ walk_string(RosWalk *w, bool emit)
 									 (const char *) w->p - len, n), w->err);
 }
 
-static size_t
-put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xc0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xe0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char) (0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char) (0xf0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char) (0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* UTF-16 code units to UTF-8 (at most 3 bytes per unit) */
 static size_t
 utf16_to_utf8(RosWalk *w, const uint8_t *units, uint32_t count, char *out)
@@ -259,7 +207,7 @@ utf16_to_utf8(RosWalk *w, const uint8_t *units, uint32_t count, char *out)
 		}
 		if (c >= 0xd800 && c <= 0xdfff)
 			c = 0xfffd;
-		n += put_utf8(out + n, c);
+		n += hd_utf8_encode(out + n, c);
 	}
 	return n;
 }
@@ -295,6 +243,10 @@ walk_wstring(RosWalk *w, bool emit)
 static int
 walk_value(RosWalk *w, const RosField *f, bool emit)
 {
+	if (w->budget-- == 0)
+		return hd_error(w->err, HD_ERR_MALFORMED, (size_t) (w->p - w->msg),
+						"message of %zu bytes expands to too many values for its schema",
+						(size_t) (w->end - w->msg));
 	switch (f->prim)
 	{
 		case ROS_COMPLEX:
@@ -308,23 +260,10 @@ walk_value(RosWalk *w, const RosField *f, bool emit)
 	}
 }
 
-/* Fewest bytes one element of f takes */
-static size_t
-element_min_size(const RosField *f)
-{
-	if (f->prim == ROS_COMPLEX)
-		return f->type->min_size;
-	if (f->prim == ROS_STRING)
-		return 4;
-	if (f->prim == ROS_WSTRING)
-		return 4;
-	return prim_size(f->prim);
-}
-
 static int
 walk_elements(RosWalk *w, const RosField *f, uint32_t count, bool emit)
 {
-	size_t		unit = prim_size(f->prim);
+	size_t		unit = ros_primitive_size(f->prim);
 	uint32_t	i;
 	int			rc;
 
@@ -367,11 +306,11 @@ walk_field(RosWalk *w, const RosField *f, bool emit)
 			return walk_value(w, f, emit);
 		case ROS_FIXED:
 			count = f->length;
-			if (element_min_size(f) > 0 && (size_t) count > left(w) / element_min_size(f))
+			if (f->element_min_size > 0 && (size_t) count > left(w) / f->element_min_size)
 				return truncated(w, "a fixed-size array");
 			return walk_elements(w, f, count, emit);
 		case ROS_SEQUENCE:
-			if ((rc = read_length(w, element_min_size(f), &count, "a sequence")) != HD_OK)
+			if ((rc = read_length(w, f->element_min_size, &count, "a sequence")) != HD_OK)
 				return rc;
 			return walk_elements(w, f, count, emit);
 	}
@@ -444,5 +383,6 @@ ros_walk(const RosType *root, RosWire wire, const uint8_t *msg,
 	w.ctx = ctx;
 	w.err = err;
 	w.depth = 0;
+	w.budget = hd_value_budget(len);
 	return walk_type(&w, root, true);
 }

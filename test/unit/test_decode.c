@@ -1,0 +1,1511 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_decode.c
+ *	  Unit tests of src/decode: protobuf (hand-built descriptors and
+ *	  messages, and the real HyTech descriptor sets), JSON, ROS 2 CDR,
+ *	  ROS 2 IDL, ROS 1, signal paths, and the inputs fuzzing found.
+ *
+ * Prints "ok N - name" or "not ok N - name" per check and ends with
+ * "N passed, M failed"; exits non-zero when a check failed.  Fixtures are
+ * read from the directory given as first argument (default
+ * test/data/decode).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/decode/decode.h"
+
+static const char *data_dir = "test/data/decode";
+static int	passed;
+static int	failed;
+
+static void
+check(bool ok, const char *fmt,...)
+{
+	va_list		ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", passed + failed + 1);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+/* check that two strings are equal, printing both when not */
+static void
+check_str(const char *got, const char *want, const char *name)
+{
+	bool		ok = got != NULL && strcmp(got, want) == 0;
+
+	check(ok, "%s", name);
+	if (!ok)
+		printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)", want);
+}
+
+static uint8_t *
+load_file(const char *name, size_t *len)
+{
+	char		path[1024];
+	FILE	   *f;
+	uint8_t    *data;
+	long		size;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t) size + 1);
+	if (data == NULL || fread(data, 1, (size_t) size, f) != (size_t) size)
+	{
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	fclose(f);
+	data[size] = 0;
+	*len = (size_t) size;
+	return data;
+}
+
+/* ----------
+ * Building protobuf bytes
+ * ----------
+ */
+typedef struct Buf
+{
+	uint8_t		d[16384];
+	size_t		n;
+} Buf;
+
+static void
+put_byte(Buf *b, uint8_t c)
+{
+	b->d[b->n++] = c;
+}
+
+static void
+put_raw(Buf *b, const void *p, size_t n)
+{
+	memcpy(b->d + b->n, p, n);
+	b->n += n;
+}
+
+static void
+put_varint(Buf *b, uint64_t v)
+{
+	while (v >= 0x80)
+	{
+		put_byte(b, (uint8_t) (v | 0x80));
+		v >>= 7;
+	}
+	put_byte(b, (uint8_t) v);
+}
+
+static void
+put_tag(Buf *b, uint32_t number, int wt)
+{
+	put_varint(b, ((uint64_t) number << 3) | (uint64_t) wt);
+}
+
+static void
+put_len(Buf *b, uint32_t number, const void *p, size_t n)
+{
+	put_tag(b, number, 2);
+	put_varint(b, n);
+	put_raw(b, p, n);
+}
+
+static void
+put_str(Buf *b, uint32_t number, const char *s)
+{
+	put_len(b, number, s, strlen(s));
+}
+
+static void
+put_sub(Buf *b, uint32_t number, const Buf *sub)
+{
+	put_len(b, number, sub->d, sub->n);
+}
+
+static void
+put_fixed32(Buf *b, uint32_t number, uint32_t v)
+{
+	put_tag(b, number, 5);
+	put_raw(b, &v, 4);			/* the tests run on little-endian hosts */
+}
+
+static void
+put_fixed64(Buf *b, uint32_t number, uint64_t v)
+{
+	put_tag(b, number, 1);
+	put_raw(b, &v, 8);
+}
+
+/* FieldDescriptorProto */
+static void
+desc_field(Buf *msg, const char *name, int number, int label, int type,
+		   const char *type_name, int oneof)
+{
+	Buf			f = {0};
+
+	put_str(&f, 1, name);
+	put_tag(&f, 3, 0);
+	put_varint(&f, (uint64_t) number);
+	put_tag(&f, 4, 0);
+	put_varint(&f, (uint64_t) label);
+	put_tag(&f, 5, 0);
+	put_varint(&f, (uint64_t) type);
+	if (type_name)
+		put_str(&f, 6, type_name);
+	if (oneof >= 0)
+	{
+		put_tag(&f, 9, 0);
+		put_varint(&f, (uint64_t) oneof);
+	}
+	put_sub(msg, 2, &f);
+}
+
+enum
+{
+	OPT = 1, REP = 3
+};
+enum
+{
+	T_DOUBLE = 1, T_FLOAT, T_INT64, T_UINT64, T_INT32, T_FIXED64, T_FIXED32, T_BOOL,
+	T_STRING, T_GROUP, T_MESSAGE, T_BYTES, T_UINT32, T_ENUM, T_SFIXED32, T_SFIXED64,
+	T_SINT32, T_SINT64
+};
+
+/*
+ * package t;
+ * enum E { ZERO = 0; ONE = 1; NEG = -1; }
+ * message M {
+ *   int32 i32 = 1; int64 i64 = 2; uint32 u32 = 3; uint64 u64 = 4;
+ *   sint32 s32 = 5; sint64 s64 = 6; bool b = 7; E e = 8;
+ *   fixed32 f32 = 9; fixed64 f64 = 10; sfixed32 sf32 = 11; sfixed64 sf64 = 12;
+ *   float fl = 13; double db = 14; string s = 15; bytes by = 16;
+ *   M child = 17; repeated int32 ri = 18; repeated string rs = 19;
+ *   map<string, int32> m = 20;
+ *   oneof o { int32 oa = 21; string ob = 22; }
+ *   repeated M kids = 23;
+ *   message MEntry { option map_entry = true; string key = 1; int32 value = 2; }
+ * }
+ */
+static void
+build_test_schema(Buf *set)
+{
+	Buf			file = {0},
+				msg = {0},
+				entry = {0},
+				opts = {0},
+				en = {0},
+				v = {0},
+				oneof = {0};
+	static const struct
+	{
+		const char *name;
+		int			type;
+	}			scalars[] = {
+		{"i32", T_INT32}, {"i64", T_INT64}, {"u32", T_UINT32}, {"u64", T_UINT64},
+		{"s32", T_SINT32}, {"s64", T_SINT64}, {"b", T_BOOL}, {"e", T_ENUM},
+		{"f32", T_FIXED32}, {"f64", T_FIXED64}, {"sf32", T_SFIXED32}, {"sf64", T_SFIXED64},
+		{"fl", T_FLOAT}, {"db", T_DOUBLE}, {"s", T_STRING}, {"by", T_BYTES},
+	};
+	size_t		i;
+
+	set->n = 0;
+	put_str(&file, 1, "t.proto");
+	put_str(&file, 2, "t");
+	put_str(&msg, 1, "M");
+	for (i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
+		desc_field(&msg, scalars[i].name, (int) i + 1, OPT, scalars[i].type,
+				   scalars[i].type == T_ENUM ? ".t.E" : NULL, -1);
+	desc_field(&msg, "child", 17, OPT, T_MESSAGE, "M", -1);	/* relative name */
+	desc_field(&msg, "ri", 18, REP, T_INT32, NULL, -1);
+	desc_field(&msg, "rs", 19, REP, T_STRING, NULL, -1);
+	desc_field(&msg, "m", 20, REP, T_MESSAGE, ".t.M.MEntry", -1);
+	desc_field(&msg, "oa", 21, OPT, T_INT32, NULL, 0);
+	desc_field(&msg, "ob", 22, OPT, T_STRING, NULL, 0);
+	desc_field(&msg, "kids", 23, REP, T_MESSAGE, ".t.M", -1);
+	desc_field(&msg, "g", 24, OPT, T_GROUP, ".t.M", -1);	/* groups: skipped */
+	put_str(&entry, 1, "MEntry");
+	desc_field(&entry, "key", 1, OPT, T_STRING, NULL, -1);
+	desc_field(&entry, "value", 2, OPT, T_INT32, NULL, -1);
+	put_tag(&opts, 7, 0);
+	put_varint(&opts, 1);
+	put_sub(&entry, 7, &opts);
+	put_sub(&msg, 3, &entry);
+	put_str(&oneof, 1, "o");
+	put_sub(&msg, 8, &oneof);
+	put_sub(&file, 4, &msg);
+	put_str(&en, 1, "E");
+	put_str(&v, 1, "ZERO");
+	put_tag(&v, 2, 0);
+	put_varint(&v, 0);
+	put_sub(&en, 2, &v);
+	v.n = 0;
+	put_str(&v, 1, "ONE");
+	put_tag(&v, 2, 0);
+	put_varint(&v, 1);
+	put_sub(&en, 2, &v);
+	v.n = 0;
+	put_str(&v, 1, "NEG");
+	put_tag(&v, 2, 0);
+	put_varint(&v, (uint64_t) (int64_t) -1);
+	put_sub(&en, 2, &v);
+	put_sub(&file, 5, &en);
+	put_str(&file, 12, "proto3");
+	put_sub(set, 1, &file);
+}
+
+static HdJsonBuffer jbuf;
+
+/* s with its first "from" replaced by "to" (static buffer) */
+static const char *
+replace(const char *s, const char *from, const char *to)
+{
+	static char out[8192];
+	const char *at = strstr(s, from);
+
+	if (at == NULL)
+		return s;
+	snprintf(out, sizeof(out), "%.*s%s%s", (int) (at - s), s, to, at + strlen(from));
+	return out;
+}
+
+static void test_real_paths(const HdDecoder *d);
+
+/* JSON text of a message, or "!code: message" */
+static const char *
+json_of(const HdDecoder *d, const uint8_t *msg, size_t len)
+{
+	static char out[65536];
+	HdError		err;
+	uint8_t    *copy = malloc(len ? len : 1);	/* exact size: ASan sees overreads */
+
+	memcpy(copy, msg, len);
+	if (hd_decode_json(d, copy, len, &jbuf, &err) == HD_OK)
+		snprintf(out, sizeof(out), "%s", jbuf.data);
+	else
+		snprintf(out, sizeof(out), "!%s: %s", hd_error_code_name(err.code), err.message);
+	free(copy);
+	return out;
+}
+
+static int
+decode_rc(const HdDecoder *d, const uint8_t *msg, size_t len)
+{
+	HdError		err;
+	uint8_t    *copy = malloc(len ? len : 1);
+	int			rc;
+
+	memcpy(copy, msg, len);
+	rc = hd_decode_json(d, copy, len, &jbuf, &err);
+	free(copy);
+	return rc;
+}
+
+/* Every prefix of msg decodes to a result or an error, never a crash */
+static void
+check_prefixes(const HdDecoder *d, const uint8_t *msg, size_t len, const char *name)
+{
+	size_t		k;
+	int			errors = 0;
+	bool		sane = true;
+
+	for (k = 0; k < len; k++)
+	{
+		int			rc = decode_rc(d, msg, k);
+
+		if (rc != HD_OK)
+			errors++;
+		if (rc != HD_OK && rc != HD_ERR_TRUNCATED && rc != HD_ERR_MALFORMED)
+			sane = false;
+	}
+	check(sane && errors > 0 && decode_rc(d, msg, len) == HD_OK,
+		  "%s: all %zu truncations fail cleanly (%d errors)", name, len, errors);
+}
+
+static HdDecoder *
+compile(const char *enc, const char *senc, const char *name, const void *schema,
+		size_t len, HdError *err)
+{
+	return hd_decoder_compile(enc, senc, name, schema, len, err);
+}
+
+/* ----------
+ * protobuf
+ * ----------
+ */
+static const char *const EMPTY_M =
+"{\"i32\":0,\"i64\":0,\"u32\":0,\"u64\":0,\"s32\":0,\"s64\":0,\"b\":false,\"e\":\"ZERO\","
+"\"f32\":0,\"f64\":0,\"sf32\":0,\"sf64\":0,\"fl\":0,\"db\":0,\"s\":\"\",\"by\":\"\","
+"\"child\":null,\"ri\":[],\"rs\":[],\"m\":{},\"kids\":[]}";
+
+static void
+build_full_message(Buf *m)
+{
+	Buf			child = {0},
+				packed = {0},
+				entry = {0};
+	float		fl = 0.1f;
+	double		db = 0.1;
+	uint32_t	flbits;
+	uint64_t	dbbits;
+
+	m->n = 0;
+	put_tag(m, 1, 0);
+	put_varint(m, (uint64_t) (int64_t) -1);	/* negative int32: 10 bytes */
+	put_tag(m, 2, 0);
+	put_varint(m, (uint64_t) INT64_MIN);
+	put_tag(m, 3, 0);
+	put_varint(m, 4294967295u);
+	put_tag(m, 4, 0);
+	put_varint(m, UINT64_MAX);
+	put_tag(m, 5, 0);
+	put_varint(m, 3);			/* zigzag: -2 */
+	put_tag(m, 6, 0);
+	put_varint(m, UINT64_MAX);	/* zigzag: INT64_MIN */
+	put_tag(m, 7, 0);
+	put_varint(m, 1);
+	put_tag(m, 8, 0);
+	put_varint(m, (uint64_t) (int64_t) -1);	/* NEG */
+	put_fixed32(m, 9, 4000000000u);
+	put_fixed64(m, 10, UINT64_MAX);
+	put_fixed32(m, 11, (uint32_t) -5);
+	put_fixed64(m, 12, (uint64_t) INT64_MIN);
+	memcpy(&flbits, &fl, 4);
+	put_fixed32(m, 13, flbits);
+	memcpy(&dbbits, &db, 8);
+	put_fixed64(m, 14, dbbits);
+	put_str(m, 15, "h\xc3\xa9\"\n");
+	put_len(m, 16, "\x00\xff\x10", 3);
+	put_tag(&child, 1, 0);
+	put_varint(&child, 150);
+	put_sub(m, 17, &child);
+	put_varint(&packed, 1);
+	put_varint(&packed, 300);
+	put_varint(&packed, (uint64_t) (int64_t) -2);
+	put_sub(m, 18, &packed);	/* packed */
+	put_tag(m, 18, 0);			/* then unpacked */
+	put_varint(m, 7);
+	put_str(m, 19, "x");
+	put_str(m, 19, "");
+	put_str(&entry, 1, "k");
+	put_tag(&entry, 2, 0);
+	put_varint(&entry, 9);
+	put_sub(m, 20, &entry);
+	entry.n = 0;
+	put_tag(&entry, 2, 0);
+	put_varint(&entry, 4);		/* no key: "" */
+	put_sub(m, 20, &entry);
+	put_tag(m, 21, 0);
+	put_varint(m, 42);
+}
+
+static const char *const FULL_M =
+"{\"i32\":-1,\"i64\":-9223372036854775808,\"u32\":4294967295,\"u64\":18446744073709551615,"
+"\"s32\":-2,\"s64\":-9223372036854775808,\"b\":true,\"e\":\"NEG\",\"f32\":4000000000,"
+"\"f64\":18446744073709551615,\"sf32\":-5,\"sf64\":-9223372036854775808,\"fl\":0.1,"
+"\"db\":0.1,\"s\":\"h\xc3\xa9\\\"\\n\",\"by\":\"AP8Q\",\"child\":{\"i32\":150,\"i64\":0,"
+"\"u32\":0,\"u64\":0,\"s32\":0,\"s64\":0,\"b\":false,\"e\":\"ZERO\",\"f32\":0,\"f64\":0,"
+"\"sf32\":0,\"sf64\":0,\"fl\":0,\"db\":0,\"s\":\"\",\"by\":\"\",\"child\":null,\"ri\":[],"
+"\"rs\":[],\"m\":{},\"kids\":[]},\"ri\":[1,300,-2,7],\"rs\":[\"x\",\"\"],"
+"\"m\":{\"k\":9,\"\":4},\"oa\":42,\"kids\":[]}";
+
+/* Field-order-independent parts: the same message written differently */
+static void
+test_protobuf_orders(const HdDecoder *d)
+{
+	Buf			m = {0},
+				packed = {0};
+
+	/* out of order, a duplicate singular (last wins), interleaved repeated */
+	put_tag(&m, 18, 0);
+	put_varint(&m, 1);
+	put_tag(&m, 1, 0);
+	put_varint(&m, 5);
+	put_tag(&m, 19, 2);
+	put_varint(&m, 1);
+	put_byte(&m, 'a');
+	put_varint(&packed, 2);
+	put_varint(&packed, 3);
+	put_sub(&m, 18, &packed);
+	put_tag(&m, 1, 0);
+	put_varint(&m, 6);
+	put_str(&m, 22, "second");	/* oneof: ob after oa */
+	put_tag(&m, 21, 0);
+	put_varint(&m, 1);
+	put_str(&m, 22, "last");
+	check_str(json_of(d, m.d, m.n),
+			  "{\"i32\":6,\"i64\":0,\"u32\":0,\"u64\":0,\"s32\":0,\"s64\":0,\"b\":false,"
+			  "\"e\":\"ZERO\",\"f32\":0,\"f64\":0,\"sf32\":0,\"sf64\":0,\"fl\":0,\"db\":0,"
+			  "\"s\":\"\",\"by\":\"\",\"child\":null,\"ri\":[1,2,3],\"rs\":[\"a\"],\"m\":{},"
+			  "\"ob\":\"last\",\"kids\":[]}",
+			  "protobuf: scattered fields, last singular wins, repeated concatenated, last oneof member");
+}
+
+static void
+test_protobuf_unknown(const HdDecoder *d)
+{
+	Buf			m = {0};
+
+	put_tag(&m, 99, 0);
+	put_varint(&m, 123456789);
+	put_str(&m, 98, "unknown");
+	put_fixed32(&m, 97, 1);
+	put_fixed64(&m, 96, 1);
+	put_tag(&m, 95, 3);			/* a group holding a nested group */
+	put_tag(&m, 1, 0);
+	put_varint(&m, 1);
+	put_tag(&m, 2, 3);
+	put_str(&m, 3, "x");
+	put_tag(&m, 2, 4);
+	put_tag(&m, 95, 4);
+	put_tag(&m, 24, 3);			/* the declared group field */
+	put_tag(&m, 24, 4);
+	put_tag(&m, 1, 2);			/* i32 as a string: wrong wire type */
+	put_varint(&m, 1);
+	put_byte(&m, 'z');
+	put_tag(&m, 8, 0);
+	put_varint(&m, 7);			/* enum number not declared */
+	check_str(json_of(d, m.d, m.n), replace(EMPTY_M, "\"e\":\"ZERO\"", "\"e\":7"),
+			  "protobuf: unknown fields, groups and wrong wire types skipped; unknown enum number kept");
+}
+
+static void
+test_protobuf_errors(const HdDecoder *d)
+{
+	static const uint8_t bad_wire[] = {0x0f, 0x01};
+	static const uint8_t long_varint[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	static const uint8_t short_len[] = {0x7a, 0x05, 'a'};
+	static const uint8_t lone_end_group[] = {0x0c};
+	static const uint8_t zero_field[] = {0x00, 0x01};
+	static const uint8_t bad_group_end[] = {0x0b, 0x14};
+	static const uint8_t packed_cut[] = {0x92, 0x01, 0x02, 0x01, 0x80};
+	Buf			deep = {0};
+	int			i;
+
+	check(decode_rc(d, bad_wire, sizeof(bad_wire)) == HD_ERR_MALFORMED, "protobuf: wire type 7 is malformed");
+	check(decode_rc(d, long_varint, sizeof(long_varint)) == HD_ERR_MALFORMED, "protobuf: 11-byte varint is malformed");
+	check(decode_rc(d, short_len, sizeof(short_len)) == HD_ERR_TRUNCATED, "protobuf: length past the end is truncated");
+	check(decode_rc(d, lone_end_group, 1) == HD_ERR_MALFORMED, "protobuf: end group without start is malformed");
+	check(decode_rc(d, zero_field, 2) == HD_ERR_MALFORMED, "protobuf: field number 0 is malformed");
+	check(decode_rc(d, bad_group_end, 2) == HD_ERR_MALFORMED, "protobuf: group closed by another number is malformed");
+	check(decode_rc(d, packed_cut, sizeof(packed_cut)) == HD_ERR_MALFORMED, "protobuf: packed element cut inside its field is malformed");
+
+	/* child.child.child... 100 levels: the limit stops it */
+	for (i = 0; i < 100; i++)
+	{
+		Buf			outer = {0};
+
+		put_sub(&outer, 17, &deep);
+		deep = outer;
+	}
+	check(decode_rc(d, deep.d, deep.n) == HD_ERR_DEPTH, "protobuf: recursion deeper than HD_MAX_DEPTH is an error");
+	deep.n = 0;
+	for (i = 0; i < 10; i++)
+	{
+		Buf			outer = {0};
+
+		put_sub(&outer, 17, &deep);
+		deep = outer;
+	}
+	check(decode_rc(d, deep.d, deep.n) == HD_OK &&
+		  strstr(json_of(d, deep.d, deep.n), "\"child\":{\"i32\":0") != NULL,
+		  "protobuf: recursive message 10 levels deep");
+}
+
+/* A visitor counting calls, skipping or stopping on request */
+typedef struct Counter
+{
+	int			calls;
+	int			values;
+	const char *skip_field;
+	int			stop_after;
+	int			abort_after;
+} Counter;
+
+static int
+count_call(Counter *c)
+{
+	c->calls++;
+	if (c->abort_after && c->calls >= c->abort_after)
+		return HD_ABORT;
+	if (c->stop_after && c->calls >= c->stop_after)
+		return HD_STOP;
+	return HD_CONTINUE;
+}
+
+static int
+cnt_begin_object(void *ctx)
+{
+	return count_call(ctx);
+}
+
+static int
+cnt_begin_array(void *ctx, int64_t n)
+{
+	(void) n;
+	return count_call(ctx);
+}
+
+static int
+cnt_field(void *ctx, const char *name, size_t len)
+{
+	Counter    *c = ctx;
+
+	if (c->skip_field && strlen(c->skip_field) == len && memcmp(c->skip_field, name, len) == 0)
+		return HD_SKIP;
+	return count_call(c);
+}
+
+static int
+cnt_int64(void *ctx, int64_t v)
+{
+	(void) v;
+	((Counter *) ctx)->values++;
+	return count_call(ctx);
+}
+
+static const HdVisitor counter_visitor = {
+	.begin_object = cnt_begin_object,
+	.begin_array = cnt_begin_array,
+	.field = cnt_field,
+	.int64 = cnt_int64,
+};
+
+static void
+test_visitor_actions(const HdDecoder *d)
+{
+	Buf			m = {0};
+	Counter		all = {0},
+				skipped = {0},
+				stopped = {0},
+				aborted = {0};
+	HdError		err;
+
+	build_full_message(&m);
+	check(hd_decode(d, m.d, m.n, &counter_visitor, &all, &err) == HD_OK && all.values > 10,
+		  "visitor: %d int64 values seen", all.values);
+	skipped.skip_field = "child";
+	check(hd_decode(d, m.d, m.n, &counter_visitor, &skipped, &err) == HD_OK &&
+		  skipped.calls < all.calls && skipped.values == all.values - 1 - 5,
+		  "visitor: HD_SKIP on a field skips its subtree (%d vs %d calls)", skipped.calls, all.calls);
+	stopped.stop_after = 5;
+	check(hd_decode(d, m.d, m.n, &counter_visitor, &stopped, &err) == HD_OK && stopped.calls == 5,
+		  "visitor: HD_STOP ends the walk successfully");
+	aborted.abort_after = 3;
+	check(hd_decode(d, m.d, m.n, &counter_visitor, &aborted, &err) == HD_ERR_VISITOR &&
+		  aborted.calls == 3, "visitor: HD_ABORT ends the walk with HD_ERR_VISITOR");
+}
+
+static void
+test_protobuf(void)
+{
+	Buf			set,
+				m;
+	HdError		err;
+	HdDecoder  *d;
+	HdDecoder  *dot;
+	uint8_t		nan_msg[5] = {0x6d, 0, 0, 0xc0, 0x7f};
+	uint8_t		inf_msg[9] = {0x71, 0, 0, 0, 0, 0, 0, 0xf0, 0xff};
+	uint8_t		f_msg[5] = {0x6d, 0, 0, 0, 0};
+	float		third = 1.0f / 3.0f;
+
+	build_test_schema(&set);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	check(d != NULL, "protobuf: hand-built FileDescriptorSet compiles%s%s", d ? "" : ": ", d ? "" : err.message);
+	if (d == NULL)
+		return;
+	dot = compile("protobuf", "protobuf", ".t.M", set.d, set.n, &err);
+	check(dot != NULL, "protobuf: message name with a leading dot");
+	hd_decoder_free(dot);
+	check(hd_decoder_memory_size(d) > sizeof(void *) * 16, "protobuf: memory size reported (%zu bytes)",
+		  hd_decoder_memory_size(d));
+	check_str(json_of(d, (const uint8_t *) "", 0), EMPTY_M,
+			  "protobuf: empty message gives every field's default");
+	build_full_message(&m);
+	check_str(json_of(d, m.d, m.n), FULL_M,
+			  "protobuf: every wire type, zigzag, 10-byte negative int32, packed+unpacked, map, oneof");
+	check_prefixes(d, m.d, m.n, "protobuf full message");
+	check(strstr(json_of(d, nan_msg, 5), "\"fl\":\"NaN\"") != NULL, "protobuf: float NaN written as \"NaN\"");
+	check(strstr(json_of(d, inf_msg, 9), "\"db\":\"-Infinity\"") != NULL, "protobuf: double -inf written as \"-Infinity\"");
+	memcpy(f_msg + 1, &third, 4);
+	check(strstr(json_of(d, f_msg, 5), "\"fl\":0.33333334,") != NULL, "protobuf: float32 1/3 printed as 0.33333334");
+	test_protobuf_orders(d);
+	test_protobuf_unknown(d);
+	test_protobuf_errors(d);
+	test_visitor_actions(d);
+	hd_decoder_free(d);
+
+	check(compile("protobuf", "protobuf", "t.Missing", set.d, set.n, &err) == NULL &&
+		  err.code == HD_ERR_SCHEMA && strstr(err.message, "t.Missing") != NULL,
+		  "protobuf: unknown message name is a schema error naming it");
+	check(compile("protobuf", "protobuf", "t.M", set.d, set.n - 3, &err) == NULL &&
+		  err.code == HD_ERR_SCHEMA, "protobuf: cut FileDescriptorSet is a schema error");
+	check(compile("protobuf", "protobuf", "t.M", "\x0a\x05hello", 7, &err) == NULL &&
+		  err.code == HD_ERR_SCHEMA, "protobuf: garbage FileDescriptorSet is a schema error");
+	check(compile("cbor", "", "x", NULL, 0, &err) == NULL && err.code == HD_ERR_UNSUPPORTED &&
+		  strstr(err.message, "cbor") != NULL, "unsupported: cbor");
+	check(compile("wrong_format", "ros2msg", "x", "int32 a", 7, &err) == NULL &&
+		  err.code == HD_ERR_UNSUPPORTED, "unsupported: wrong_format with ros2msg");
+	check(compile("flatbuffer", "flatbuffer", "x", "", 0, &err) == NULL &&
+		  err.code == HD_ERR_UNSUPPORTED, "unsupported: flatbuffer");
+}
+
+/* The real HyTech descriptor sets */
+static void
+test_protobuf_real(void)
+{
+	static const char *const names2026[] = {
+		"hytech_msgs.VehicleData", "hytech_msgs.ACUAllData", "hytech_msgs.McapInfo",
+		"hytech_msgs.VNData", "hytech_msgs.VCRData_s", "hytech_msgs.TorqueControllerMuxStatus_s",
+	};
+	size_t		len,
+				len24,
+				i;
+	uint8_t    *set = load_file("hytech_msgs_McapInfo_FileDescriptorSet_2026-03.bin", &len);
+	uint8_t    *set24 = load_file("hytech_proto_2024-03_FileDescriptorSet.bin", &len24);
+	HdError		err;
+	HdDecoder  *d;
+	int			ok = 0;
+
+	check(set != NULL && set24 != NULL, "protobuf: real descriptor sets found in %s", data_dir);
+	if (set == NULL || set24 == NULL)
+		return;
+	for (i = 0; i < sizeof(names2026) / sizeof(names2026[0]); i++)
+	{
+		d = compile("protobuf", "protobuf", names2026[i], set, len, &err);
+		if (d != NULL && decode_rc(d, (const uint8_t *) "", 0) == HD_OK)
+			ok++;
+		else
+			printf("# %s: %s\n", names2026[i], d ? "decode failed" : err.message);
+		hd_decoder_free(d);
+	}
+	check(ok == 6, "protobuf: real 2026 set compiles %d message types", ok);
+	d = compile("protobuf", "protobuf", "hytech_msgs.VehicleData", set, len, &err);
+	if (d != NULL)
+	{
+		const char *j = json_of(d, (const uint8_t *) "", 0);
+
+		check(strstr(j, "\"current_rpms\":null") != NULL && strstr(j, "\"prev_MCU_recv_millis\":0") != NULL,
+			  "protobuf: real VehicleData defaults (absent message null, int64 0)");
+		test_real_paths(d);
+		hd_decoder_free(d);
+	}
+	d = compile("protobuf", "protobuf", "mcu_status", set24, len24, &err);
+	check(d != NULL && hd_decoder_memory_size(d) < hd_decoder_memory_size(d) + 1,
+		  "protobuf: real 2024 set, top-level message without package");
+	hd_decoder_free(d);
+	free(set);
+	free(set24);
+}
+
+/* ----------
+ * Signal paths
+ * ----------
+ */
+static HdPath *
+path_or_error(const HdDecoder *d, const char *text, HdError *err)
+{
+	return hd_path_compile(d, text, err);
+}
+
+/* Compiling text fails with HD_ERR_PATH and a message holding want */
+static void
+check_path_error(const HdDecoder *d, const char *text, const char *want)
+{
+	HdError		err;
+	HdPath	   *p = path_or_error(d, text, &err);
+
+	check(p == NULL && err.code == HD_ERR_PATH && strstr(err.message, want) != NULL,
+		  "path \"%s\" rejected, saying %s", text, want);
+	if (p != NULL || strstr(err.message, want) == NULL)
+		printf("#   got: %s\n", p ? "(compiled)" : err.message);
+	hd_path_free(p);
+}
+
+/* Extracting text from msg gives want (found) or nothing (want NAN) */
+static void
+check_extract(const HdDecoder *d, const char *text, const uint8_t *msg, size_t len,
+			  double want)
+{
+	HdError		err;
+	HdPath	   *p = path_or_error(d, text, &err);
+	double		v = -12345;
+	bool		found = true;
+	int			rc;
+
+	if (p == NULL)
+	{
+		check(false, "extract \"%s\": %s", text, err.message);
+		return;
+	}
+	rc = hd_extract_number(d, p, msg, len, &v, &found, &err);
+	if (isnan(want))
+		check(rc == HD_OK && !found, "extract \"%s\": not found", text);
+	else
+		check(rc == HD_OK && found && v == want, "extract \"%s\" = %g (got %g, found %d)",
+			  text, want, v, found);
+	hd_path_free(p);
+}
+
+static void
+test_paths_protobuf(void)
+{
+	static const char *const texts[] = {"ri[1]", "i32", "m.k", "child.i32", "ri[9]", "oa", "fl", "e"};
+	Buf			set,
+				m;
+	HdError		err;
+	HdDecoder  *d,
+			   *other;
+	HdPath	   *paths[8];
+	double		out[8];
+	bool		found[8];
+	int			i,
+				rc;
+
+	build_test_schema(&set);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	other = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	build_full_message(&m);
+	check_path_error(d, "i3", "did you mean \"i32\"");
+	check_path_error(d, "child.chld", "did you mean \"child\"");
+	check_path_error(d, "child.sf6", "\"sf64\"");
+	check_path_error(d, "zzzzzzzz", "its fields are \"i32\", \"i64\"");
+	check_path_error(d, "ri", "names an array");
+	check_path_error(d, "ri.x", "follows an array");
+	check_path_error(d, "s", "string or bytes");
+	check_path_error(d, "child", "names a message");
+	check_path_error(d, "i32.x", "has no fields");
+	check_path_error(d, "i32[0]", "not an array");
+	check_path_error(d, "a..b", "expected a field name");
+	check_path_error(d, "ri[", "expected an index");
+	check_path_error(d, "ri[x]", "expected an index");
+	check_path_error(d, "ri[1", "expected ']'");
+	check_path_error(d, "", "empty path");
+	check_path_error(d, "m[\"k", "unterminated");
+
+	check_extract(d, "i32", m.d, m.n, -1);
+	check_extract(d, "u64", m.d, m.n, 18446744073709551615.0);
+	check_extract(d, "b", m.d, m.n, 1);
+	check_extract(d, "e", m.d, m.n, -1);
+	check_extract(d, "fl", m.d, m.n, (double) 0.1f);
+	check_extract(d, "ri[1]", m.d, m.n, 300);
+	check_extract(d, "ri[3]", m.d, m.n, 7);
+	check_extract(d, "ri[9]", m.d, m.n, NAN);
+	check_extract(d, "m[\"k\"]", m.d, m.n, 9);
+	check_extract(d, "m.k", m.d, m.n, 9);
+	check_extract(d, "m['k']", m.d, m.n, 9);
+	check_extract(d, "m[\"zz\"]", m.d, m.n, NAN);
+	check_extract(d, "child.i32", m.d, m.n, 150);
+	check_extract(d, "child.child.i32", m.d, m.n, NAN);
+	check_extract(d, "oa", m.d, m.n, 42);
+	check_extract(d, "child.oa", m.d, m.n, NAN);
+	check_extract(d, "kids[0].i32", m.d, m.n, NAN);
+	check_extract(d, "i64", (const uint8_t *) "", 0, 0);	/* default */
+
+	for (i = 0; i < 8; i++)
+		paths[i] = path_or_error(d, texts[i], &err);
+	rc = hd_extract_numbers(d, (const HdPath *const *) paths, 8, m.d, m.n, out, found, &err);
+	check(rc == HD_OK && found[0] && out[0] == 300 && found[1] && out[1] == -1 &&
+		  found[2] && out[2] == 9 && found[3] && out[3] == 150 && !found[4] &&
+		  found[5] && out[5] == 42 && found[6] && out[6] == (double) 0.1f &&
+		  found[7] && out[7] == -1, "extract: eight paths in one walk");
+	rc = hd_extract_number(other, paths[0], m.d, m.n, out, found, &err);
+	check(rc == HD_ERR_ARGUMENT, "extract: a path of another decoder is refused");
+	for (i = 0; i < 8; i++)
+		hd_path_free(paths[i]);
+	hd_decoder_free(d);
+	hd_decoder_free(other);
+}
+
+static void
+test_real_paths(const HdDecoder *d)
+{
+	Buf			m = {0},
+				rpms = {0};
+	float		fl = 1.5f;
+	uint32_t	bits;
+
+	check_path_error(d, "current_rpms.FX", "did you mean \"FL\", \"FR\"");
+	check_path_error(d, "current_rpm.FL", "did you mean \"current_rpms\"");
+	memcpy(&bits, &fl, 4);
+	put_fixed32(&rpms, 1, bits);
+	put_sub(&m, 7, &rpms);
+	check_extract(d, "current_rpms.FL", m.d, m.n, 1.5);
+	check_extract(d, "current_rpms.RR", m.d, m.n, 0);
+	check_extract(d, "current_body_vel_ms.x", m.d, m.n, NAN);
+}
+
+/* ----------
+ * JSON
+ * ----------
+ */
+static void
+test_json(void)
+{
+	static const char doc[] =
+		" {\"a\" : [1, -2, 3.5, true, false, null, \"x\"],\n \"b\":{\"c\":18446744073709551615,"
+		"\"d\":-9223372036854775808,\"e\":1E400,\"f\":\"\\u00e9\\ud83d\\ude00\\ud800\\/\\t\"},"
+		"\"g\":-0.0e-0,\"h\":[]} ";
+	static const char *const bad[] = {
+		"[1,]", "01", "\"abc", "\"a\x01\"", "\"\xc3\x28\"", "tru", "{\"a\" 1}", "{\"a\":1} x",
+		"[1 2]", "{1:2}", "\"\\x\"", "\"\\u12g4\"", "-", "1.", "1e", "{\"a\":}", "\xef\xbb\xbf{}",
+	};
+	HdError		err;
+	HdDecoder  *d = compile("json", "", "", NULL, 0, &err);
+	HdDecoder  *s;
+	char		deep[200];
+	char	   *longs;
+	size_t		i;
+	int			nbad = 0;
+	const char *schema =
+		"{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}},"
+		"\"b\":{\"type\":\"object\",\"properties\":{\"c\":{\"type\":\"integer\"},\"cc\":{\"type\":\"string\"}}},"
+		"\"o\":{\"type\":\"object\",\"additionalProperties\":true,\"properties\":{}}}}";
+
+	check(d != NULL, "json: decoder without schema");
+	check_str(json_of(d, (const uint8_t *) doc, strlen(doc)),
+			  "{\"a\":[1,-2,3.5,true,false,null,\"x\"],\"b\":{\"c\":18446744073709551615,"
+			  "\"d\":-9223372036854775808,\"e\":1E400,\"f\":\"\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd/\\t\"},"
+			  "\"g\":-0.0e-0,\"h\":[]}",
+			  "json: values, 64-bit limits, numbers kept as written, escapes and surrogates");
+	check_prefixes(d, (const uint8_t *) doc, strlen(doc) - 1, "json document");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		int			rc = decode_rc(d, (const uint8_t *) bad[i], strlen(bad[i]));
+
+		if (rc == HD_ERR_MALFORMED || rc == HD_ERR_TRUNCATED)
+			nbad++;
+		else
+			printf("# accepted bad JSON: %s\n", bad[i]);
+	}
+	check(nbad == (int) (sizeof(bad) / sizeof(bad[0])), "json: %d malformed documents rejected", nbad);
+	check(decode_rc(d, (const uint8_t *) "", 0) == HD_ERR_TRUNCATED, "json: empty message is truncated");
+	memset(deep, '[', sizeof(deep));
+	check(decode_rc(d, (const uint8_t *) deep, 70) == HD_ERR_DEPTH, "json: nesting over HD_MAX_DEPTH is an error");
+	longs = malloc(5003);
+	longs[0] = '"';
+	for (i = 1; i < 5001; i += 2)
+		memcpy(longs + i, "\\n", 2);
+	longs[5001] = '"';
+	check(strlen(json_of(d, (const uint8_t *) longs, 5002)) == 5002,
+		  "json: long escaped string (heap buffer)");
+	free(longs);
+
+	s = compile("json", "jsonschema", "T", schema, strlen(schema), &err);
+	check(s != NULL, "json: jsonschema compiles");
+	if (s != NULL)
+	{
+		static const char msg[] = "{\"b\":{\"c\":7,\"cc\":\"x\"},\"a\":[1,-2],\"o\":{\"w\":true}}";
+
+		check_extract(s, "a[1]", (const uint8_t *) msg, strlen(msg), -2);
+		check_extract(s, "b.c", (const uint8_t *) msg, strlen(msg), 7);
+		check_extract(s, "o.w", (const uint8_t *) msg, strlen(msg), 1);
+		check_extract(s, "o.v", (const uint8_t *) msg, strlen(msg), NAN);
+		check_path_error(s, "b.d", "did you mean \"c\", \"cc\"");
+		check_path_error(s, "b.cc", "string or bytes");
+		check_path_error(s, "zzzz", "its fields are \"a\", \"b\", \"o\"");
+		check_path_error(s, "q", "did you mean \"a\", \"b\", \"o\"?");
+		hd_decoder_free(s);
+	}
+	check(compile("json", "jsonschema", "T", "{\"type\":", 8, &err) == NULL && err.code == HD_ERR_SCHEMA,
+		  "json: invalid JSON schema is a schema error");
+	check_extract(d, "x[\"y z\"][1]", (const uint8_t *) "{\"x\":{\"y z\":[5,6]}}", 19, 6);
+	check_extract(d, "x[1]", (const uint8_t *) "{\"x\":{\"1\":4}}", 13, 4);
+	hd_decoder_free(d);
+}
+
+/* ----------
+ * ROS 2 CDR
+ * ----------
+ */
+typedef struct Cdr
+{
+	Buf			b;
+	bool		be;
+} Cdr;
+
+static void
+cdr_init(Cdr *c, bool be)
+{
+	c->b.n = 0;
+	c->be = be;
+	put_raw(&c->b, be ? "\x00\x00\x00\x00" : "\x00\x01\x00\x00", 4);
+}
+
+static void
+cdr_align(Cdr *c, size_t n)
+{
+	while ((c->b.n - 4) % n != 0)
+		put_byte(&c->b, 0);
+}
+
+static void
+cdr_uint(Cdr *c, uint64_t v, size_t n)
+{
+	size_t		i;
+
+	cdr_align(c, n);
+	for (i = 0; i < n; i++)
+		put_byte(&c->b, (uint8_t) (v >> (8 * (c->be ? n - 1 - i : i))));
+}
+
+static void
+cdr_str(Cdr *c, const char *s)
+{
+	cdr_uint(c, strlen(s) + 1, 4);
+	put_raw(&c->b, s, strlen(s) + 1);
+}
+
+static uint64_t
+bits_f64(double d)
+{
+	uint64_t	v;
+
+	memcpy(&v, &d, 8);
+	return v;
+}
+
+static uint32_t
+bits_f32(float f)
+{
+	uint32_t	v;
+
+	memcpy(&v, &f, 4);
+	return v;
+}
+
+static const char cdr_schema[] =
+"# comment line\nint8 a\nint64 b  # trailing comment\nfloat32 c\nstring s\nint16[2] arr\n"
+"uint8[] seq\nstring<=5 bs\nfloat64[<=2] bseq\nP p\npkg/msg/P[] ps\nwstring w\nEmpty e\n"
+"int32 tail 5\nint32 CONST = 3\nstring GREETING=\"a = b\"\n"
+"================================================================================\n"
+"MSG: pkg/P\nbool x\nuint16 y\n"
+"================================================================================\n"
+"MSG: pkg/Empty\nint32 ONLY_A_CONSTANT=3\n";
+
+static void
+build_cdr_message(Cdr *c, bool be)
+{
+	cdr_init(c, be);
+	cdr_uint(c, 0xff, 1);		/* a = -1 */
+	cdr_uint(c, (uint64_t) (int64_t) -2, 8);	/* b: 7 bytes of padding first */
+	cdr_uint(c, bits_f32(1.5f), 4);
+	cdr_str(c, "hi");
+	cdr_uint(c, 1, 2);
+	cdr_uint(c, 0xffff, 2);
+	cdr_uint(c, 3, 4);			/* seq */
+	put_raw(&c->b, "\x07\x08\x09", 3);
+	cdr_str(c, "ab");
+	cdr_uint(c, 1, 4);			/* bseq */
+	cdr_uint(c, bits_f64(0.5), 8);
+	cdr_uint(c, 1, 1);			/* p */
+	cdr_uint(c, 513, 2);
+	cdr_uint(c, 1, 4);			/* ps */
+	cdr_uint(c, 0, 1);
+	cdr_uint(c, 1, 2);
+	cdr_uint(c, 1, 4);			/* w: one UTF-16 unit */
+	cdr_uint(c, 0xe9, 2);
+	cdr_uint(c, 0, 1);			/* e: the dummy byte of an empty struct */
+	cdr_uint(c, 77, 4);
+}
+
+static const char *const CDR_JSON =
+"{\"a\":-1,\"b\":-2,\"c\":1.5,\"s\":\"hi\",\"arr\":[1,-1],\"seq\":[7,8,9],\"bs\":\"ab\","
+"\"bseq\":[0.5],\"p\":{\"x\":true,\"y\":513},\"ps\":[{\"x\":false,\"y\":1}],\"w\":\"\xc3\xa9\","
+"\"e\":{},\"tail\":77}";
+
+static void
+test_cdr(void)
+{
+	static const uint8_t aligned[] = {0, 1, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0,
+	0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const char event_schema[] = "int64 a\nint64 b\n---\nint64 sum\n";
+	static const uint8_t event[] = {
+		0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x21, 0x21, 0x2e, 0x65, 0xbe, 0xda, 0x46, 0x2b,
+		0x01, 0x0f, 0xeb, 0x7d, 0x6c, 0x2a, 0xa9, 0xd2, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x13, 0x04,
+		0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+	HdError		err;
+	HdDecoder  *d = compile("cdr", "ros2msg", "pkg/msg/T", cdr_schema, strlen(cdr_schema), &err);
+	HdDecoder  *small;
+	Cdr			le,
+				be;
+
+	check(d != NULL, "cdr: ros2msg schema with comments, constants, defaults, bounds%s%s",
+		  d ? "" : ": ", d ? "" : err.message);
+	if (d == NULL)
+		return;
+	build_cdr_message(&le, false);
+	build_cdr_message(&be, true);
+	check_str(json_of(d, le.b.d, le.b.n), CDR_JSON, "cdr: little endian, aligned, every field kind");
+	check_str(json_of(d, be.b.d, be.b.n), CDR_JSON, "cdr: big endian gives the same");
+	check_prefixes(d, le.b.d, le.b.n, "cdr message");
+	check(decode_rc(d, (const uint8_t *) "\x00\x02\x00\x00", 4) == HD_ERR_UNSUPPORTED,
+		  "cdr: parameter-list representation is unsupported");
+	check(decode_rc(d, (const uint8_t *) "\x00\x01", 2) == HD_ERR_TRUNCATED, "cdr: message shorter than its header");
+	check_extract(d, "tail", le.b.d, le.b.n, 77);
+	check_extract(d, "ps[0].y", le.b.d, le.b.n, 1);
+	check_extract(d, "seq[2]", be.b.d, be.b.n, 9);
+	check_extract(d, "p.y", be.b.d, be.b.n, 513);
+	check_extract(d, "bseq[1]", le.b.d, le.b.n, NAN);
+	check_path_error(d, "p.z", "did you mean \"x\", \"y\"");
+	check_path_error(d, "w", "string or bytes");
+	{
+		/* a sequence claiming more elements than bytes left */
+		Cdr			c;
+
+		cdr_init(&c, false);
+		cdr_uint(&c, 0, 1);
+		cdr_uint(&c, 0, 8);
+		cdr_uint(&c, 0, 4);
+		cdr_str(&c, "");
+		cdr_uint(&c, 0, 4);
+		cdr_uint(&c, 0xffffffff, 4);
+		check(decode_rc(d, c.b.d, c.b.n) == HD_ERR_TRUNCATED, "cdr: sequence length beyond the message is refused");
+	}
+	hd_decoder_free(d);
+
+	small = compile("cdr", "ros2msg", "p/msg/A", "int8 a\nint64 b\n", 15, &err);
+	check_str(json_of(small, aligned, sizeof(aligned)), "{\"a\":-1,\"b\":-2}",
+			  "cdr: int64 after int8 is aligned to 8 from the header's end");
+	check(decode_rc(small, aligned, sizeof(aligned) - 1) == HD_ERR_TRUNCATED, "cdr: one byte short is truncated");
+	hd_decoder_free(small);
+
+	d = compile("cdr", "ros2msg", "example_interfaces/srv/AddTwoInts_Event", event_schema,
+				strlen(event_schema), &err);
+	check(d != NULL, "cdr: service event schema (.srv text) compiles");
+	if (d != NULL)
+	{
+		const char *j = json_of(d, event, sizeof(event));
+
+		check(strstr(j, "\"request\":[{\"a\":1,\"b\":3}],\"response\":[]") != NULL &&
+			  strstr(j, "\"sequence_number\":1}") != NULL && strstr(j, "\"event_type\":1,") != NULL,
+			  "cdr: service event decoded as info, request[], response[]");
+		check_extract(d, "request[0].b", event, sizeof(event), 3);
+		hd_decoder_free(d);
+	}
+	check(compile("cdr", "ros2msg", "example_interfaces/srv/AddTwoInts", event_schema,
+				  strlen(event_schema), &err) == NULL && err.code == HD_ERR_UNSUPPORTED,
+		  "cdr: a plain service definition is unsupported");
+}
+
+static void
+test_ros_schema_errors(void)
+{
+	static const struct
+	{
+		const char *text;
+		const char *want;
+	}			cases[] = {
+		{"Foo x\n", "\"p/Foo\""},
+		{"p/T self\n", "contains itself"},
+		{"int32[x] a\n", "bad array size"},
+		{"int32\n", "expected \"type name\""},
+		{"int32 a\n====\nnot a header\n", "MSG:"},
+		{"int32[99999999] a\n", "bad array size"},
+		{"int32<=3 a\n", "only strings can be bounded"},
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		HdError		err;
+		HdDecoder  *d = compile("cdr", "ros2msg", "p/msg/T", cases[i].text, strlen(cases[i].text), &err);
+
+		check(d == NULL && err.code == HD_ERR_SCHEMA && strstr(err.message, cases[i].want) != NULL,
+			  "ros schema error: %s", cases[i].want);
+		if (d != NULL || strstr(err.message, cases[i].want) == NULL)
+			printf("#   got: %s\n", d ? "(compiled)" : err.message);
+		hd_decoder_free(d);
+	}
+}
+
+/* ----------
+ * ROS 2 IDL
+ * ----------
+ */
+static void
+test_ros2idl(void)
+{
+	static const char union_idl[] = "module p { module msg { union U switch (long) { case 1: long a; }; }; };";
+	static const char enum_idl[] =
+		"module p { module msg {\n enum Color { RED, GREEN };\n typedef sequence<double, 3> triple;\n"
+		"struct T { Color c; triple t; p::msg::Color c2; unsigned short us, us2; }; }; };";
+	size_t		len;
+	uint8_t    *idl = load_file("sample.idl", &len);
+	HdError		err;
+	HdDecoder  *d;
+	Cdr			c;
+	int			i;
+
+	d = idl ? compile("cdr", "ros2idl", "hdaq_test/msg/Sample", idl, len, &err) : NULL;
+	check(d != NULL, "ros2idl: sample.idl compiles%s%s", d ? "" : ": ", d ? "" : err.message);
+	free(idl);
+	if (d == NULL)
+		return;
+	cdr_init(&c, false);
+	cdr_uint(&c, 1, 1);			/* flag */
+	cdr_uint(&c, 200, 1);		/* b */
+	cdr_uint(&c, 0x80, 1);		/* i8 */
+	cdr_uint(&c, 65535, 2);
+	cdr_uint(&c, (uint64_t) (int64_t) -7, 4);
+	cdr_uint(&c, UINT64_MAX, 8);
+	cdr_uint(&c, bits_f32(0.25f), 4);
+	cdr_uint(&c, bits_f64(-1e300), 8);
+	cdr_str(&c, "s");
+	cdr_str(&c, "bounded");
+	for (i = 0; i < 3; i++)
+		cdr_uint(&c, bits_f64(i), 8);
+	cdr_uint(&c, 0, 4);			/* seq: empty */
+	cdr_uint(&c, 2, 4);			/* bounded_seq */
+	put_raw(&c.b, "\x01\x02", 2);
+	cdr_uint(&c, 1, 4);			/* points */
+	cdr_uint(&c, bits_f64(1), 8);
+	cdr_uint(&c, bits_f32(2), 4);
+	cdr_uint(&c, 3, 1);
+	for (i = 0; i < 2; i++)		/* pair */
+	{
+		cdr_uint(&c, bits_f64(4), 8);
+		cdr_uint(&c, bits_f32(5), 4);
+		cdr_uint(&c, 6 + i, 1);
+	}
+	cdr_uint(&c, 1, 4);			/* names */
+	cdr_str(&c, "n");
+	cdr_uint(&c, 9, 8);			/* ull */
+	cdr_uint(&c, (uint64_t) (int64_t) -3, 4);	/* l */
+	cdr_uint(&c, 0xfffe, 2);	/* sh */
+	cdr_uint(&c, 'A', 1);		/* c */
+	check_str(json_of(d, c.b.d, c.b.n),
+			  "{\"flag\":true,\"b\":200,\"i8\":-128,\"u16\":65535,\"i32\":-7,\"u64\":18446744073709551615,"
+			  "\"f32\":0.25,\"f64\":-1e+300,\"s\":\"s\",\"bounded_s\":\"bounded\",\"fixed\":[0,1,2],"
+			  "\"seq\":[],\"bounded_seq\":[1,2],\"points\":[{\"x\":1,\"y\":2,\"z\":3}],"
+			  "\"pair\":[{\"x\":4,\"y\":5,\"z\":6},{\"x\":4,\"y\":5,\"z\":7}],\"names\":[\"n\"],"
+			  "\"ull\":9,\"l\":-3,\"sh\":-2,\"c\":65}",
+			  "ros2idl: modules, typedef arrays, sequences, bounded strings, IDL integer names");
+	check_extract(d, "pair[1].z", c.b.d, c.b.n, 7);
+	check_path_error(d, "pair[1].w", "did you mean \"x\", \"y\", \"z\"");
+	hd_decoder_free(d);
+
+	check(compile("cdr", "ros2idl", "p/msg/U", union_idl, strlen(union_idl), &err) == NULL &&
+		  err.code == HD_ERR_UNSUPPORTED, "ros2idl: unions are unsupported");
+	d = compile("cdr", "ros2idl", "p/msg/T", enum_idl, strlen(enum_idl), &err);
+	check(d != NULL, "ros2idl: enums, sequence typedefs, several declarators%s%s", d ? "" : ": ", d ? "" : err.message);
+	if (d != NULL)
+	{
+		cdr_init(&c, true);
+		cdr_uint(&c, 1, 4);
+		cdr_uint(&c, 1, 4);
+		cdr_uint(&c, bits_f64(2.5), 8);
+		cdr_uint(&c, 0, 4);
+		cdr_uint(&c, 3, 2);
+		cdr_uint(&c, 4, 2);
+		check_str(json_of(d, c.b.d, c.b.n), "{\"c\":1,\"t\":[2.5],\"c2\":0,\"us\":3,\"us2\":4}",
+				  "ros2idl: big-endian message of the enum schema");
+		hd_decoder_free(d);
+	}
+	check(compile("cdr", "ros2idl", "p/msg/T", "module p { struct T { long a; };", 32, &err) == NULL &&
+		  err.code == HD_ERR_SCHEMA, "ros2idl: unbalanced braces are a schema error");
+}
+
+/* ----------
+ * ROS 1
+ * ----------
+ */
+static void
+test_ros1(void)
+{
+	static const char schema[] =
+		"Header header\ntime t\nduration d\nbyte b\nchar c\nint16[] v\nstring s\nPoint[2] pts\n"
+		"bool B=1\n"
+		"================================================================================\n"
+		"MSG: geometry_msgs/Point\nfloat64 x\n";
+	HdError		err;
+	HdDecoder  *d = compile("ros1", "ros1msg", "p/T", schema, strlen(schema), &err);
+	Buf			m = {0};
+	uint32_t	u;
+	int16_t		s16;
+	double		x;
+
+	check(d != NULL, "ros1: schema with Header, time, duration%s%s", d ? "" : ": ", d ? "" : err.message);
+	if (d == NULL)
+		return;
+#define PUT32(v) (u = (uint32_t) (v), put_raw(&m, &u, 4))
+	PUT32(1);					/* header.seq */
+	PUT32(2);
+	PUT32(3);
+	PUT32(1);
+	put_byte(&m, 'f');
+	PUT32(4);					/* t */
+	PUT32(5);
+	PUT32(-1);					/* d */
+	PUT32(-2);
+	put_byte(&m, 0xff);			/* byte: int8 in ROS 1 */
+	put_byte(&m, 0xff);			/* char: uint8 */
+	PUT32(2);
+	s16 = 1;
+	put_raw(&m, &s16, 2);
+	s16 = -1;
+	put_raw(&m, &s16, 2);
+	PUT32(2);
+	put_raw(&m, "ok", 2);
+	x = 0.5;
+	put_raw(&m, &x, 8);
+	x = -2;
+	put_raw(&m, &x, 8);
+#undef PUT32
+	check_str(json_of(d, m.d, m.n),
+			  "{\"header\":{\"seq\":1,\"stamp\":{\"sec\":2,\"nsec\":3},\"frame_id\":\"f\"},"
+			  "\"t\":{\"sec\":4,\"nsec\":5},\"d\":{\"sec\":-1,\"nsec\":-2},\"b\":-1,\"c\":255,"
+			  "\"v\":[1,-1],\"s\":\"ok\",\"pts\":[{\"x\":0.5},{\"x\":-2}]}",
+			  "ros1: packed little endian, time and duration, strings without NUL");
+	check_prefixes(d, m.d, m.n, "ros1 message");
+	check_extract(d, "header.stamp.nsec", m.d, m.n, 3);
+	check_extract(d, "pts[1].x", m.d, m.n, -2);
+	check_extract(d, "d.sec", m.d, m.n, -1);
+	check_path_error(d, "header.stamp.nanosec", "did you mean \"nsec\"");
+	hd_decoder_free(d);
+
+	/* 4096 x 4096 empty structs in 0 bytes: the work is bounded */
+	d = compile("ros1", "ros1msg", "p/T", "E[4096] a\n===\nMSG: p/E\nF[4096] f\n===\nMSG: p/F\n",
+				45, &err);
+	check(d != NULL && decode_rc(d, (const uint8_t *) "", 0) == HD_ERR_MALFORMED,
+		  "ros1: a schema expanding a message to millions of values is stopped");
+	hd_decoder_free(d);
+}
+
+/* ----------
+ * Real messages: samples.stream against samples.jsonl
+ * ----------
+ */
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
+}
+
+static char *
+frame_string(const uint8_t **p, uint32_t *len)
+{
+	char	   *s;
+
+	*len = le32(*p);
+	s = malloc(*len + 1);
+	memcpy(s, *p + 4, *len);
+	s[*len] = '\0';
+	*p += 4 + *len;
+	return s;
+}
+
+static void
+test_samples(void)
+{
+	size_t		slen,
+				jlen,
+				pos = 0;
+	uint8_t    *stream = load_file("samples.stream", &slen);
+	uint8_t    *golden = load_file("samples.jsonl", &jlen);
+	char	   *line = golden ? (char *) golden : NULL;
+	HdDecoder  *d = NULL;
+	HdError		compile_err;
+	char	   *name = NULL;
+	int			messages = 0,
+				mismatches = 0,
+				schemas = 0;
+
+	check(stream != NULL && golden != NULL, "samples: fixtures found");
+	if (stream == NULL || golden == NULL)
+		return;
+	while (pos + 5 <= slen)
+	{
+		const uint8_t *p = stream + pos + 5;
+		uint32_t	size = le32(stream + pos + 1);
+
+		if (stream[pos] == 'S')
+		{
+			uint32_t	l1,
+						l2,
+						l3,
+						l4;
+			char	   *enc,
+					   *senc,
+					   *data;
+
+			if (d != NULL || name != NULL)
+				check(mismatches == 0, "samples: %s (%d messages) as expected", name, messages);
+			hd_decoder_free(d);
+			free(name);
+			p += 4;
+			enc = frame_string(&p, &l1);
+			senc = frame_string(&p, &l2);
+			name = frame_string(&p, &l3);
+			data = frame_string(&p, &l4);
+			d = hd_decoder_compile(enc, senc, name, (const uint8_t *) data, l4, &compile_err);
+			free(enc);
+			free(senc);
+			free(data);
+			messages = mismatches = 0;
+			schemas++;
+		}
+		else
+		{
+			char	   *nl = strchr(line, '\n');
+			char		failure[HD_ERROR_MESSAGE_SIZE + 32];
+			const char *got = failure;
+
+			*nl = '\0';
+			if (d != NULL)
+				got = json_of(d, p + 4, size - 4);
+			else
+				snprintf(failure, sizeof(failure), "!%s: %s",
+						 hd_error_code_name(compile_err.code), compile_err.message);
+			if (strcmp(got, line) != 0)
+			{
+				if (mismatches == 0)
+					printf("#   got:  %.200s\n#   want: %.200s\n", got, line);
+				mismatches++;
+			}
+			messages++;
+			line = nl + 1;
+		}
+		pos += 5 + size;
+	}
+	check(mismatches == 0, "samples: %s (%d messages) as expected", name, messages);
+	check(schemas >= 20, "samples: %d real schemas replayed", schemas);
+	hd_decoder_free(d);
+	free(name);
+	free(stream);
+	free(golden);
+}
+
+/* ----------
+ * Inputs found by fuzzing (test/fuzz), replayed as fuzz_decode_schema does
+ * ----------
+ */
+static void
+replay_schema_input(const char *file)
+{
+	static const char *const encodings[][2] = {
+		{"protobuf", "protobuf"}, {"json", "jsonschema"}, {"cdr", "ros2msg"},
+		{"cdr", "ros2idl"}, {"ros1", "ros1msg"},
+	};
+	static const char *const texts[] = {"a", "a.b", "a[0]", "x[\"k\"].y"};
+	char		path[256];
+	char		name[256];
+	size_t		len,
+				i;
+	uint8_t    *data;
+	HdDecoder  *d;
+	HdError		err;
+	bool		ok = true;
+
+	snprintf(path, sizeof(path), "fuzz-regress/%s", file);
+	data = load_file(path, &len);
+	if (data == NULL || len < 2 || len < 2u + data[1])
+	{
+		check(false, "fuzz regression %s: readable", file);
+		free(data);
+		return;
+	}
+	memcpy(name, data + 2, data[1]);
+	name[data[1]] = '\0';
+	d = hd_decoder_compile(encodings[data[0] % 5][0], encodings[data[0] % 5][1], name,
+						   data + 2 + data[1], len - 2 - data[1], &err);
+	if (d == NULL)
+		ok = err.message[0] != '\0';
+	for (i = 0; d != NULL && i < sizeof(texts) / sizeof(texts[0]); i++)
+	{
+		HdPath	   *p = hd_path_compile(d, texts[i], &err);
+		double		v;
+		bool		found;
+
+		if (p != NULL)
+			hd_extract_number(d, p, (const uint8_t *) "{\"a\":[1]}", 9, &v, &found, &err);
+		hd_path_free(p);
+	}
+	if (d != NULL)
+		json_of(d, (const uint8_t *) "\x00\x01\x00\x00\x01", 5);
+	check(ok, "fuzz regression %s: %s", file, d ? "compiles, paths and decode run" : err.message);
+	hd_decoder_free(d);
+	free(data);
+}
+
+static void
+test_fuzz_regressions(void)
+{
+	static const char *const files[] = {
+		"schema-jsonschema-names-freed",	/* names of a compiled JSON schema were freed */
+		"schema-ros2idl-no-final-newline",	/* IDL without final newline: 1-byte overflow */
+		"schema-protobuf-empty-set",	/* qsort(NULL, 0): undefined behaviour */
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		replay_schema_input(files[i]);
+}
+
+/* ----------
+ * Number formatting
+ * ----------
+ */
+static void
+test_format(void)
+{
+	char		buf[HD_NUMBER_TEXT_SIZE];
+	static const struct
+	{
+		double		v;
+		bool		f32;
+		const char *want;
+	}			cases[] = {
+		{0.1, false, "0.1"}, {0.1f, true, "0.1"}, {0.1f, false, "0.10000000149011612"},
+		{1e21, false, "1e+21"}, {1e-7, false, "1e-7"}, {123456789012.0, false, "123456789012"},
+		{-0.0, false, "-0"}, {1.401298464324817e-45, true, "1e-45"}, {5e-324, false, "5e-324"},
+		{3.4028234663852886e38, true, "3.4028235e+38"}, {16777216.0, true, "16777216"},
+		{2.0 / 3.0, false, "0.6666666666666666"}, {NAN, false, "NaN"}, {-INFINITY, true, "-Infinity"},
+		{1.7976931348623157e308, false, "1.7976931348623157e+308"},
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		hd_format_double(buf, cases[i].v, cases[i].f32);
+		check_str(buf, cases[i].want, "hd_format_double: shortest round-trip text");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1)
+		data_dir = argv[1];
+	test_format();
+	test_protobuf();
+	test_protobuf_real();
+	test_paths_protobuf();
+	test_json();
+	test_cdr();
+	test_ros_schema_errors();
+	test_ros2idl();
+	test_ros1();
+	test_samples();
+	test_fuzz_regressions();
+	hd_json_free(&jbuf);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
