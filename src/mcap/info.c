@@ -22,7 +22,7 @@
  *	     "metadata": {"k": "v"}, "schema_id": 1,
  *	     "schema_name": "..." | null, "schema_encoding": "..." | null,
  *	     "message_count": 100, "start_time": ..., "end_time": ...,
- *	     "rate_hz": 10.0 | null}	-- count / (end - start)
+ *	     "rate_hz": 10.0 | null}	-- (count - 1) / (end - start)
  *	  ],
  *	  "schemas": [{"id": 1, "name": "...", "encoding": "...", "size": 1234}],
  *	  "chunks": {"count": 3, "compressed_bytes": ..., "uncompressed_bytes": ...,
@@ -549,7 +549,7 @@ write_channel(McapBuffer *out, const Info *info, const ChannelInfo *c)
 	write_time_range(out, c->message_count > 0, c->start_time, c->end_time);
 	key(out, "rate_hz", false);
 	if (c->message_count > 1 && span > 0)
-		mcap_json_double(out, (double) c->message_count * 1e9 / (double) span);
+		mcap_json_double(out, (double) (c->message_count - 1) * 1e9 / (double) span);
 	else
 		mcap_json_raw(out, "null");
 	mcap_json_raw(out, "}");
