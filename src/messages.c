@@ -21,20 +21,37 @@ PG_FUNCTION_INFO_V1(hdaq_messages_mcap);
 
 #define MESSAGES_COLUMNS 7
 
-static bytea *
-bytea_of(McapBytes b)
+/*
+ * The message bytes as a bytea in a buffer reused for every row (the
+ * tuplestore copies the row), grown as large messages need.
+ */
+typedef struct RowBuffer
 {
-	bytea	   *v = palloc(VARHDRSZ + b.len);
+	MemoryContext context;		/* outlives the per-row context */
+	bytea	   *value;
+	size_t		capacity;
+} RowBuffer;
 
-	SET_VARSIZE(v, VARHDRSZ + b.len);
-	memcpy(VARDATA(v), b.data, b.len);
-	return v;
+static Datum
+bytea_datum(RowBuffer *rb, McapBytes b)
+{
+	if (rb->value == NULL || b.len > rb->capacity)
+	{
+		if (rb->value)
+			pfree(rb->value);
+		rb->capacity = Max(b.len, 64 * 1024);
+		rb->value = MemoryContextAllocHuge(rb->context,
+										   VARHDRSZ + rb->capacity);
+	}
+	SET_VARSIZE(rb->value, VARHDRSZ + b.len);
+	memcpy(VARDATA(rb->value), b.data, b.len);
+	return PointerGetDatum(rb->value);
 }
 
 /* One output row: file_id, topic, log_time, log_time_ns, publish_time_ns, sequence, data */
 static void
-put_message(ReturnSetInfo *rsinfo, bool has_file, int64 file_id,
-			Datum topic, const McapMessage *msg)
+put_message(ReturnSetInfo *rsinfo, RowBuffer *rb, bool has_file,
+			int64 file_id, Datum topic, const McapMessage *msg)
 {
 	Datum		values[MESSAGES_COLUMNS];
 	bool		nulls[MESSAGES_COLUMNS] = {0};
@@ -46,7 +63,7 @@ put_message(ReturnSetInfo *rsinfo, bool has_file, int64 file_id,
 	values[3] = Int64GetDatum((int64) msg->log_time);
 	values[4] = Int64GetDatum((int64) msg->publish_time);
 	values[5] = Int64GetDatum((int64) msg->sequence);
-	values[6] = PointerGetDatum(bytea_of(msg->data));
+	values[6] = bytea_datum(rb, msg->data);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -61,6 +78,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	Datum	   *topics;
 	const ScanChannel *ch;
 	McapMessage msg;
+	RowBuffer	rb = {.context = CurrentMemoryContext};
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 0, 1, &req);
@@ -75,7 +93,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	{
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(row_cxt);
-		put_message(rsinfo, true, ch->file_id,
+		put_message(rsinfo, &rb, true, ch->file_id,
 					topics[ch - scan_channel(scan, 0)], &msg);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(row_cxt);
@@ -144,6 +162,7 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 	MemoryContext row_cxt;
 	MemoryContext oldcxt;
 	int			rc;
+	RowBuffer	rb = {.context = CurrentMemoryContext};
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 1, 2, &req);
@@ -174,7 +193,7 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 		if (msg.log_time > PG_INT64_MAX || c == NULL)
 			continue;
 		oldcxt = MemoryContextSwitchTo(row_cxt);
-		put_message(rsinfo, false, 0,
+		put_message(rsinfo, &rb, false, 0,
 					PointerGetDatum(hdaq_text_from_bytes(c->topic.data, c->topic.len)),
 					&msg);
 		MemoryContextSwitchTo(oldcxt);
