@@ -52,12 +52,11 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
 
 # ---- MAT export: src/mat builds MATLAB files over libmatio (and HDF5 for
-# v7.3), without PostgreSQL; test/unit/test_mat tests it alone.
+# v7.3), without PostgreSQL; test/mat reads them back (SciPy, h5py, Octave).
 MAT_SRCS = $(sort $(wildcard src/mat/*.c))
 MAT_OBJS = $(MAT_SRCS:.c=.o)
 OBJS += $(MAT_OBJS)
 PG_CPPFLAGS += -Isrc/mat
-EXTRA_CLEAN += test/unit/test_mat build/asan/test_mat
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -115,24 +114,13 @@ $(MAT_OBJS): %.o: %.c $(wildcard src/mat/*.h) $(CORE_HEADERS)
 
 $(GLUE_SRCS:.c=.o): $(wildcard src/mat/*.h)
 
-ifneq ($(wildcard test/unit/test_mat.c),)
-test/unit/test_mat: test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(wildcard src/mat/*.h) $(CORE_HEADERS)
-	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -o $@ \
-		test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(MATIO_LIBS) -lm
-build/asan/test_mat: test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(wildcard src/mat/*.h) $(CORE_HEADERS)
-	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -o $@ \
-		test/unit/test_mat.c $(MAT_SRCS) $(DECODE_SRCS) $(MATIO_LIBS) -lm
-test-programs: test/unit/test_mat build/asan/test_mat
-endif
-
 # ---- the hdaq command ----------------------------------------------------
 
 CLI_CFLAGS = $(CORE_CFLAGS) -I$(shell $(PG_CONFIG) --includedir) $(CORE_INCLUDES)
 
 src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(MCAP_SRCS) $(wildcard src/mcap/*.h)
 	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRCS) $(MCAP_SRCS) \
-		-L$(shell $(PG_CONFIG) --libdir) -lpq $(CORE_LIBS)
+		-L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(CORE_LIBS)
 
 all: src/cli/hdaq
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * sha256.h
- *	  SHA-256 (FIPS 180-4) for the hdaq command (sha256.c).
+ *	  The SHA-256 of a local file, for the hdaq command (sha256.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -13,19 +13,8 @@
 #include <stdint.h>
 
 #define SHA256_DIGEST_LENGTH 32
-#define SHA256_BLOCK_LENGTH 64
 
-typedef struct Sha256
-{
-	uint32_t	state[8];
-	uint64_t	length;			/* bytes hashed so far */
-	uint8_t		block[SHA256_BLOCK_LENGTH];
-	size_t		block_len;
-} Sha256;
-
-extern void sha256_init(Sha256 *ctx);
-extern void sha256_update(Sha256 *ctx, const void *data, size_t len);
-extern void sha256_final(Sha256 *ctx, uint8_t digest[SHA256_DIGEST_LENGTH]);
+/* Hash a file ("-" = standard input); false with errbuf filled on error. */
 extern bool sha256_file(const char *path, uint8_t digest[SHA256_DIGEST_LENGTH],
 						char *errbuf, size_t errlen);
 extern void sha256_hex(const uint8_t digest[SHA256_DIGEST_LENGTH],

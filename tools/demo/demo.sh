@@ -33,7 +33,7 @@ run() {
 packages=(
 	build-essential pkg-config
 	postgresql-15 postgresql-server-dev-15 libpq-dev
-	libzstd-dev liblz4-dev zlib1g-dev libmatio-dev
+	libzstd-dev liblz4-dev zlib1g-dev libmatio-dev libssl-dev
 	nodejs npm
 )
 missing=()
