@@ -146,3 +146,11 @@ demo:
 	tools/demo/demo.sh
 demo-stop:
 	tools/demo/stop.sh
+
+# ---- benchmarks ------------------------------------------------------------
+
+# make bench: a 1-hour session against the baselines, into bench/RESULTS.md;
+# make bench QUICK=1: a 2-minute session, to check that the harness works.
+.PHONY: bench
+bench:
+	bench/run $(if $(filter 1 yes true,$(QUICK)),--quick)
