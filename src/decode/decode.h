@@ -214,9 +214,12 @@ extern int	hd_extract_number(const HdDecoder *decoder, const HdPath *path,
 							  double *out, bool *found, HdError *err);
 
 /*
- * The same for several paths of one decoder in a single walk of the
- * message: out[i] and found[i] receive the value of paths[i].  The walk
- * ends as soon as every path is found.  At most HD_MAX_PATHS paths.
+ * The same for several paths of one decoder in one pass over the message:
+ * out[i] and found[i] receive the value of paths[i].  For protobuf, paths
+ * are compiled to field numbers and only the fields on them are read
+ * (protobuf_path.c); other encodings walk the message once and stop as
+ * soon as every path is found.  It fails only where some path alone would.
+ * At most HD_MAX_PATHS paths.
  */
 #define HD_MAX_PATHS 256
 extern int	hd_extract_numbers(const HdDecoder *decoder,

@@ -12,6 +12,16 @@
  * decoder steps over them without decoding), records the leaves, and stops
  * the walk as soon as every path has its value.
  *
+ * A path of a protobuf decoder is also compiled to field numbers
+ * (protobuf_path.c), and extracted by reading only the tags on its way,
+ * with the value and error the walk gives.  Several such paths share one
+ * pass over the levels they have in common; each gets what it would get
+ * alone, and the pass fails when any path alone would.  (On a broken
+ * message the walk of several paths may fail where each alone succeeds:
+ * it goes on decoding a packed run past a value once found.)  The walk
+ * stays for the other formats, for paths that form does not handle, and
+ * when any of the paths given has no compiled form.
+ *
  *-------------------------------------------------------------------------
  */
 #include <ctype.h>
@@ -20,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode_int.h"
+#include "protobuf_int.h"
 
 #define MAX_PATH_TEXT 4096
 #define MAX_LEVELS (2 * HD_MAX_DEPTH + 4)
@@ -42,6 +52,7 @@ struct HdPath
 	const HdDecoder *decoder;
 	int			nsteps;
 	PathStep   *steps;
+	PbPath	   *pb;				/* compiled protobuf form, or NULL */
 };
 
 /* ----------
@@ -434,6 +445,28 @@ check_leaf(const HdDecoder *d, const char *text, const HdNode *node,
 	return HD_OK;
 }
 
+/* The compiled protobuf form of a checked path; NULL to use the walk */
+static PbPath *
+compile_protobuf(const HdDecoder *decoder, const HdPath *path)
+{
+	PbPathInput *in = malloc(sizeof(PbPathInput) * (size_t) path->nsteps);
+	PbPath	   *pb;
+	int			i;
+
+	if (in == NULL)
+		return NULL;
+	for (i = 0; i < path->nsteps; i++)
+	{
+		in[i].is_index = path->steps[i].is_index;
+		in[i].name = path->steps[i].name;
+		in[i].len = path->steps[i].len;
+		in[i].index = path->steps[i].index;
+	}
+	pb = pb_path_compile(decoder->root, in, path->nsteps);
+	free(in);
+	return pb;
+}
+
 HdPath *
 hd_path_compile(const HdDecoder *decoder, const char *text, HdError *err)
 {
@@ -494,12 +527,23 @@ hd_path_compile(const HdDecoder *decoder, const char *text, HdError *err)
 		free(path);
 		return NULL;
 	}
+	path->pb = NULL;
+	if (decoder->format == HD_FORMAT_PROTOBUF)
+		path->pb = compile_protobuf(decoder, path);
 	return path;
+}
+
+const PbPath *
+hd_path_protobuf(const HdPath *path)
+{
+	return path->pb;
 }
 
 void
 hd_path_free(HdPath *path)
 {
+	if (path != NULL)
+		pb_path_free(path->pb);
 	free(path);
 }
 
@@ -735,12 +779,11 @@ static const HdVisitor picker_visitor = {
 	.enumeration = pick_enumeration,
 };
 
-int
-hd_extract_numbers(const HdDecoder *decoder, const HdPath *const *paths,
-				   int npaths, const uint8_t *msg, size_t len,
-				   double *out, bool *found, HdError *err)
+/* Check the arguments of an extraction and clear its results */
+static int
+check_extract_args(const HdDecoder *decoder, const HdPath *const *paths,
+				   int npaths, double *out, bool *found, HdError *err)
 {
-	Picker		pk;
 	int			i;
 
 	if (decoder == NULL || paths == NULL || out == NULL || found == NULL ||
@@ -754,6 +797,19 @@ hd_extract_numbers(const HdDecoder *decoder, const HdPath *const *paths,
 		out[i] = 0;
 		found[i] = false;
 	}
+	return HD_OK;
+}
+
+int
+hd_extract_numbers_walk(const HdDecoder *decoder, const HdPath *const *paths,
+						int npaths, const uint8_t *msg, size_t len,
+						double *out, bool *found, HdError *err)
+{
+	Picker		pk;
+	int			rc;
+
+	if ((rc = check_extract_args(decoder, paths, npaths, out, found, err)) != HD_OK)
+		return rc;
 	if (npaths == 0)
 		return HD_OK;
 	memset(&pk, 0, sizeof(pk));
@@ -763,6 +819,60 @@ hd_extract_numbers(const HdDecoder *decoder, const HdPath *const *paths,
 	pk.found = found;
 	pk.remaining = npaths;
 	return hd_decode(decoder, msg, len, &picker_visitor, &pk, err);
+}
+
+/*
+ * Every path by its compiled protobuf form, reading each level of the
+ * message once for all paths that go through it.
+ */
+static int
+extract_compiled(const HdPath *const *paths, int npaths, const uint8_t *msg,
+				 size_t len, double *out, bool *found, HdError *err)
+{
+	const PbPath *pb[HD_MAX_PATHS];
+	int			i,
+				rc;
+
+	if (msg == NULL && len > 0)
+		return hd_error(err, HD_ERR_ARGUMENT, 0, "message is NULL");
+	if (msg == NULL)
+		msg = (const uint8_t *) "";
+	if (npaths == 1)
+		rc = pb_path_extract(paths[0]->pb, msg, len, out, found, err);
+	else
+	{
+		for (i = 0; i < npaths; i++)
+			pb[i] = paths[i]->pb;
+		rc = pb_paths_extract(pb, npaths, msg, len, out, found, err);
+	}
+	if (rc != HD_OK)
+		return rc;
+	if (err != NULL)
+	{
+		err->code = HD_OK;
+		err->offset = 0;
+		err->message[0] = '\0';
+	}
+	return HD_OK;
+}
+
+int
+hd_extract_numbers(const HdDecoder *decoder, const HdPath *const *paths,
+				   int npaths, const uint8_t *msg, size_t len,
+				   double *out, bool *found, HdError *err)
+{
+	int			i,
+				rc;
+
+	if ((rc = check_extract_args(decoder, paths, npaths, out, found, err)) != HD_OK)
+		return rc;
+	for (i = 0; i < npaths; i++)
+		if (paths[i]->pb == NULL)
+			break;
+	if (npaths > 0 && i == npaths)
+		return extract_compiled(paths, npaths, msg, len, out, found, err);
+	return hd_extract_numbers_walk(decoder, paths, npaths, msg, len, out,
+								   found, err);
 }
 
 int

@@ -165,28 +165,6 @@ pb_skip_value(uint32_t number, int wire_type, const uint8_t **p,
 }
 
 static int
-expected_wire_type(int type)
-{
-	switch (type)
-	{
-		case PB_TYPE_DOUBLE:
-		case PB_TYPE_FIXED64:
-		case PB_TYPE_SFIXED64:
-			return PB_WT_I64;
-		case PB_TYPE_FLOAT:
-		case PB_TYPE_FIXED32:
-		case PB_TYPE_SFIXED32:
-			return PB_WT_I32;
-		case PB_TYPE_STRING:
-		case PB_TYPE_BYTES:
-		case PB_TYPE_MESSAGE:
-			return PB_WT_LEN;
-		default:
-			return PB_WT_VARINT;
-	}
-}
-
-static int
 wire_error(PbWalk *w, int code, const uint8_t *at, const char *what)
 {
 	return hd_error(w->err, code, (size_t) (at - w->base),
@@ -258,7 +236,7 @@ next_item(PbWalk *w, const PbMessage *m, const uint8_t **p,
 	}
 	it->field = pb_field_by_number(m, number);
 	if (it->field != NULL &&
-		it->wire_type != expected_wire_type(it->field->type) &&
+		it->wire_type != pb_wire_type_of(it->field->type) &&
 		!(it->field->packable && it->wire_type == PB_WT_LEN))
 		it->field = NULL;
 	return 1;
@@ -370,7 +348,7 @@ visit_scalar(PbWalk *w, const PbField *f, uint64_t raw)
 static int
 visit_packed(PbWalk *w, const PbField *f, const uint8_t *p, const uint8_t *end)
 {
-	int			wt = expected_wire_type(f->type);
+	int			wt = pb_wire_type_of(f->type);
 	int			rc;
 
 	while (p < end)

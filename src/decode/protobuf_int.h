@@ -168,6 +168,29 @@ pb_field_by_number(const PbMessage *msg, uint64_t number)
 	return NULL;
 }
 
+/* Wire type every occurrence of a field of this type has (unpacked) */
+static inline int
+pb_wire_type_of(int type)
+{
+	switch (type)
+	{
+		case PB_TYPE_DOUBLE:
+		case PB_TYPE_FIXED64:
+		case PB_TYPE_SFIXED64:
+			return PB_WT_I64;
+		case PB_TYPE_FLOAT:
+		case PB_TYPE_FIXED32:
+		case PB_TYPE_SFIXED32:
+			return PB_WT_I32;
+		case PB_TYPE_STRING:
+		case PB_TYPE_BYTES:
+		case PB_TYPE_MESSAGE:
+			return PB_WT_LEN;
+		default:
+			return PB_WT_VARINT;
+	}
+}
+
 /*
  * Skip the value of a field whose tag (number, wire_type) was just read at
  * *p, including a whole group.  Returns HD_OK, HD_ERR_TRUNCATED or
@@ -181,5 +204,59 @@ extern int	pb_varint_error(const uint8_t *p, const uint8_t *end);
 
 /* Name of an enum number, or NULL */
 extern const char *pb_enum_name(const PbEnum *e, int32_t number);
+
+/* ----------
+ * Signal paths compiled against a protobuf message type (protobuf_path.c)
+ *
+ * A compiled path reads only the tags of the levels it goes through and
+ * the value it names; it gives the same value, and the same error for a
+ * broken message, as the generic extraction walking the message with a
+ * visitor (path.c), which stays the fallback and the reference.
+ * ----------
+ */
+typedef struct PbPath PbPath;
+
+/* One step of a path's text, as path.c parsed and checked it */
+typedef struct PbPathInput
+{
+	bool		is_index;		/* [n] on a repeated field */
+	const char *name;			/* field name, or map key as text */
+	size_t		len;
+	int64_t		index;
+} PbPathInput;
+
+/*
+ * Compile checked steps against root.  Returns NULL when the path is one
+ * the compiled form does not handle (the generic walk is used then).
+ */
+extern PbPath *pb_path_compile(const PbMessage *root, const PbPathInput *in,
+							   int nsteps);
+extern void pb_path_free(PbPath *path);
+
+/* The compiled form of a signal path, or NULL when it has none */
+extern const PbPath *hd_path_protobuf(const HdPath *path);
+
+/* The value path names in one message (msg not NULL) */
+extern int	pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
+							double *out, bool *found, HdError *err);
+
+/*
+ * The same for npaths paths (at most HD_MAX_PATHS) in one pass over each
+ * level they share; out[i] and found[i] must be cleared by the caller.  On
+ * a broken message: an error when any path alone meets one.
+ */
+extern int	pb_paths_extract(const PbPath *const *paths, int npaths,
+							 const uint8_t *msg, size_t len,
+							 double *out, bool *found, HdError *err);
+
+/*
+ * The generic extraction of path.c, walking the message with a visitor,
+ * whatever the format.  hd_extract_numbers uses it for whatever has no
+ * compiled form.
+ */
+extern int	hd_extract_numbers_walk(const HdDecoder *decoder,
+									const HdPath *const *paths, int npaths,
+									const uint8_t *msg, size_t len,
+									double *out, bool *found, HdError *err);
 
 #endif							/* HD_PROTOBUF_INT_H */

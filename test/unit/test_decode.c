@@ -3,7 +3,8 @@
  * test_decode.c
  *	  Unit tests of src/decode: protobuf (hand-built descriptors and
  *	  messages, and the real HyTech descriptor sets), JSON, ROS 2 CDR,
- *	  ROS 2 IDL, ROS 1, signal paths, and the inputs fuzzing found.
+ *	  ROS 2 IDL, ROS 1, signal paths (compiled protobuf paths checked
+ *	  against the generic walk), and the inputs fuzzing found.
  *
  * Prints "ok N - name" or "not ok N - name" per check and ends with
  * "N passed, M failed"; exits non-zero when a check failed.  Fixtures are
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "../../src/decode/decode.h"
+#include "../../src/decode/protobuf_int.h"
 
 static const char *data_dir = "test/data/decode";
 static int	passed;
@@ -1460,6 +1462,854 @@ test_fuzz_regressions(void)
 }
 
 /* ----------
+ * Compiled protobuf paths against the generic walk
+ *
+ * Random messages built from a schema (fields out of order or repeated,
+ * packed and unpacked runs, wrong wire types, unknown fields and groups,
+ * oneof members, map entries with missing or repeated keys), the real
+ * sample messages, their truncations at every byte and random corruptions:
+ * for every numeric leaf path of the schema, hd_extract_number (compiled
+ * form) and the visitor walk give the same result, error and value.
+ * ----------
+ */
+typedef struct Bytes
+{
+	uint8_t    *d;
+	size_t		n;
+	size_t		cap;
+} Bytes;
+
+typedef struct DiffStats
+{
+	long		compared;
+	long		found;
+	long		errors;
+	long		compiled;
+	long		mismatches;
+	long		multi;
+} DiffStats;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int
+rng_below(int n)
+{
+	return (int) (rng() % (uint64_t) n);
+}
+
+static void
+b_raw(Bytes *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->n + n > b->cap)
+	{
+		b->cap = (b->n + n) * 2 + 64;
+		b->d = realloc(b->d, b->cap);
+	}
+	memcpy(b->d + b->n, p, n);
+	b->n += n;
+}
+
+static void
+b_varint(Bytes *b, uint64_t v)
+{
+	uint8_t		c;
+
+	while (v >= 0x80)
+	{
+		c = (uint8_t) (v | 0x80);
+		b_raw(b, &c, 1);
+		v >>= 7;
+	}
+	c = (uint8_t) v;
+	b_raw(b, &c, 1);
+}
+
+static void
+b_tag(Bytes *b, uint32_t number, int wt)
+{
+	b_varint(b, ((uint64_t) number << 3) | (uint64_t) wt);
+}
+
+static void
+b_len(Bytes *b, uint32_t number, const Bytes *sub)
+{
+	b_tag(b, number, 2);
+	b_varint(b, sub->n);
+	if (sub->n > 0)
+		b_raw(b, sub->d, sub->n);
+}
+
+/* Bits for a scalar value: small, large, negative, extreme or special */
+static uint64_t
+random_bits(void)
+{
+	static const uint64_t special[] = {
+		0, 1, 2, 3, 127, 128, 300, 0xffffffffu, 0x80000000u, UINT64_MAX,
+		(uint64_t) INT64_MIN, 0x7ff8000000000001u, 0x7fc00001u, 0x3ff0000000000000u,
+		0x3f800000u, 0xfff0000000000000u, 0x7f800000u, 5, 7,
+	};
+
+	if (rng_below(3) == 0)
+		return rng() >> rng_below(64);
+	return special[rng_below((int) (sizeof(special) / sizeof(special[0])))];
+}
+
+/* One value of field type type, with its proper wire type */
+static void
+put_scalar(Bytes *b, int type, uint64_t bits)
+{
+	uint32_t	b32 = (uint32_t) bits;
+
+	switch (type)
+	{
+		case T_DOUBLE:
+		case T_FIXED64:
+		case T_SFIXED64:
+			b_raw(b, &bits, 8);
+			break;
+		case T_FLOAT:
+		case T_FIXED32:
+		case T_SFIXED32:
+			b_raw(b, &b32, 4);
+			break;
+		default:
+			b_varint(b, bits);
+			break;
+	}
+}
+
+static int
+wire_of(int type)
+{
+	switch (type)
+	{
+		case T_DOUBLE:
+		case T_FIXED64:
+		case T_SFIXED64:
+			return 1;
+		case T_FLOAT:
+		case T_FIXED32:
+		case T_SFIXED32:
+			return 5;
+		case T_STRING:
+		case T_BYTES:
+		case T_MESSAGE:
+			return 2;
+		default:
+			return 0;
+	}
+}
+
+static void gen_message(Bytes *b, const PbMessage *m, int depth);
+
+/* A key or a string: short, from a small set so that paths meet them */
+static uint64_t
+random_key_bits(void)
+{
+	static const uint64_t keys[] = {0, 1, 2, 5, 7, (uint64_t) (int64_t) -1, 99, 3};
+
+	return keys[rng_below(8)];
+}
+
+static void
+put_string_value(Bytes *b, uint32_t number)
+{
+	static const char *const strs[] = {"a", "b", "", "zz", "k", "0"};
+	const char *s = strs[rng_below(6)];
+	Bytes		sub = {0};
+
+	b_raw(&sub, s, strlen(s));
+	b_len(b, number, &sub);
+	free(sub.d);
+}
+
+/* One occurrence of a non-repeated value of field f (as field number) */
+static void
+put_value(Bytes *b, const PbField *f, uint32_t number, int depth)
+{
+	Bytes		sub = {0};
+
+	if (f->type == T_MESSAGE)
+	{
+		if (depth < 2 || rng_below(3) == 0)
+			gen_message(&sub, f->message, depth + 1);
+		b_len(b, number, &sub);
+		free(sub.d);
+	}
+	else if (f->type == T_STRING || f->type == T_BYTES)
+		put_string_value(b, number);
+	else
+	{
+		b_tag(b, number, wire_of(f->type));
+		put_scalar(b, f->type, f->type == T_BOOL && rng_below(2) ? (uint64_t) rng_below(3) : random_bits());
+	}
+}
+
+static void
+put_map_entry(Bytes *b, const PbField *f, int depth)
+{
+	const PbField *kf = &f->message->fields[0];
+	const PbField *vf = &f->message->fields[1];
+	Bytes		e = {0};
+	int			parts = rng_below(4);
+	int			i;
+
+	for (i = 0; i < 2 + (parts == 3); i++)
+	{
+		if (i != 1 && parts == 0)
+			continue;			/* no key */
+		if ((i == 1) != (parts == 1))
+		{
+			if (kf->type == T_STRING)
+				put_string_value(&e, 1);
+			else
+			{
+				b_tag(&e, 1, wire_of(kf->type));
+				put_scalar(&e, kf->type, random_key_bits());
+			}
+		}
+		else if (parts != 2)
+			put_value(&e, vf, 2, depth);
+	}
+	b_len(b, f->number, &e);
+	free(e.d);
+}
+
+/* Elements of a repeated field, in packed and unpacked occurrences */
+static void
+put_repeated(Bytes *b, const PbField *f, int depth)
+{
+	int			n = rng_below(f->type == T_MESSAGE && depth > 0 ? 3 : 7);
+	int			i = 0;
+
+	while (i < n)
+	{
+		if (f->is_map)
+			put_map_entry(b, f, depth);
+		else if (f->packable && rng_below(2))
+		{
+			Bytes		run = {0};
+			int			k = 1 + rng_below(4);
+
+			while (k-- > 0 && i < n)
+			{
+				put_scalar(&run, f->type, random_bits());
+				i++;
+			}
+			b_len(b, f->number, &run);
+			free(run.d);
+			continue;
+		}
+		else
+			put_value(b, f, f->number, depth);
+		i++;
+	}
+}
+
+/* Noise: an unknown field, a group, or a field under a wrong wire type */
+static void
+put_noise(Bytes *b, const PbMessage *m)
+{
+	uint32_t	number = m->nfields > 0 && rng_below(2) ?
+		m->fields[rng_below(m->nfields)].number : 1000 + (uint32_t) rng_below(50);
+
+	switch (rng_below(4))
+	{
+		case 0:
+			b_tag(b, number, 0);
+			b_varint(b, random_bits());
+			break;
+		case 1:
+			b_tag(b, number, 5);
+			b_raw(b, "\x01\x02\x03\x04", 4);
+			break;
+		case 2:
+			b_tag(b, number, 1);
+			b_raw(b, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+			break;
+		default:
+			b_tag(b, number, 3);
+			b_tag(b, 1, 0);
+			b_varint(b, 5);
+			b_tag(b, number, 4);
+			break;
+	}
+}
+
+static void
+gen_message(Bytes *b, const PbMessage *m, int depth)
+{
+	Bytes	   *chunks;
+	int			nchunks = 0,
+				i;
+	bool		shuffle = rng_below(3) == 0;
+
+	if (depth > 4 || m == NULL)
+		return;
+	chunks = calloc((size_t) m->nfields * 3 + 4, sizeof(Bytes));
+	for (i = 0; i < m->nfields; i++)
+	{
+		const PbField *f = &m->fields[i];
+		int			times;
+
+		if (rng_below(4) == 0 || (f->oneof >= 0 && rng_below(2)))
+			continue;
+		times = rng_below(6) == 0 ? 2 + rng_below(2) : 1;
+		if (f->repeated)
+			times = rng_below(3) == 0 ? 2 : 1;
+		while (times-- > 0)
+		{
+			if (f->repeated)
+				put_repeated(&chunks[nchunks], f, depth);
+			else
+				put_value(&chunks[nchunks], f, f->number, depth);
+			nchunks++;
+		}
+	}
+	for (i = rng_below(3); i > 0; i--)
+		put_noise(&chunks[nchunks++], m);
+	for (i = 0; shuffle && i < nchunks; i++)
+	{
+		int			j = rng_below(nchunks);
+		Bytes		t = chunks[i];
+
+		chunks[i] = chunks[j];
+		chunks[j] = t;
+	}
+	for (i = 0; i < nchunks; i++)
+	{
+		if (chunks[i].n > 0)
+			b_raw(b, chunks[i].d, chunks[i].n);
+		free(chunks[i].d);
+	}
+	free(chunks);
+}
+
+/* ---- the numeric leaf paths of a schema ---- */
+typedef struct PathList
+{
+	char	  **texts;
+	int			n;
+	int			cap;
+} PathList;
+
+static void
+add_path(PathList *l, const char *text)
+{
+	if (l->n == l->cap)
+	{
+		l->cap = l->cap * 2 + 64;
+		l->texts = realloc(l->texts, sizeof(char *) * (size_t) l->cap);
+	}
+	l->texts[l->n++] = strdup(text);
+}
+
+static void list_paths(PathList *l, const PbMessage *m, const char *prefix, int depth);
+
+/* The paths under one value of type f (an element, a map value, a field) */
+static void
+list_value_paths(PathList *l, const PbField *f, const char *text, int depth)
+{
+	if (f->type == T_MESSAGE)
+		list_paths(l, f->message, text, depth + 1);
+	else if (f->type != T_STRING && f->type != T_BYTES)
+		add_path(l, text);
+}
+
+static void
+list_paths(PathList *l, const PbMessage *m, const char *prefix, int depth)
+{
+	static const char *const skeys[] = {"a", "b", "", "zz"};
+	static const char *const ikeys[] = {"0", "1", "5", "-1", "99", "18446744073709551615"};
+	static const char *const bkeys[] = {"true", "false"};
+	char		text[512];
+	int			i,
+				k;
+
+	if (depth > 3 || l->n > 4000)
+		return;
+	for (i = 0; i < m->nfields; i++)
+	{
+		const PbField *f = &m->fields[i];
+
+		snprintf(text, sizeof(text), "%s%s%s", prefix, *prefix ? "." : "", f->name);
+		if (f->is_map)
+		{
+			const PbField *kf = &f->message->fields[0];
+			const char *const *keys = kf->type == T_STRING ? skeys : kf->type == T_BOOL ? bkeys : ikeys;
+			int			nkeys = kf->type == T_STRING ? 4 : kf->type == T_BOOL ? 2 : 6;
+
+			for (k = 0; k < nkeys; k++)
+			{
+				char		sub[600];
+
+				snprintf(sub, sizeof(sub), "%s[\"%s\"]", text, keys[k]);
+				list_value_paths(l, &f->message->fields[1], sub, depth);
+			}
+		}
+		else if (f->repeated)
+		{
+			for (k = 0; k <= 4; k++)
+			{
+				char		sub[600];
+
+				snprintf(sub, sizeof(sub), "%s[%d]", text, k == 4 ? 50 : k);
+				if (f->type != T_MESSAGE || k < 2 || k == 4)
+					list_value_paths(l, f, sub, depth);
+			}
+		}
+		else
+			list_value_paths(l, f, text, depth);
+	}
+}
+
+/* ---- comparing ---- */
+static bool
+same_number(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* One path on one message: compiled form and walk agree */
+static void
+diff_one(const HdDecoder *d, const HdPath *p, const char *text,
+		 const uint8_t *msg, size_t len, DiffStats *st)
+{
+	double		v1 = -1,
+				v2 = -2;
+	bool		f1 = true,
+				f2 = false;
+	HdError		e1,
+				e2;
+	int			rc1,
+				rc2;
+
+	rc1 = hd_extract_number(d, p, msg, len, &v1, &f1, &e1);
+	rc2 = hd_extract_numbers_walk(d, &p, 1, msg, len, &v2, &f2, &e2);
+	st->compared++;
+	if (rc1 == HD_OK && f1)
+		st->found++;
+	if (rc1 != HD_OK)
+		st->errors++;
+	if (rc1 == rc2 && f1 == f2 && same_number(v1, v2) &&
+		(rc1 == HD_OK ||
+		 (e1.code == e2.code && e1.offset == e2.offset &&
+		  strcmp(e1.message, e2.message) == 0)))
+		return;
+	if (st->mismatches++ < 10)
+		printf("#   %s (%zu bytes): compiled rc %d found %d %.17g \"%s\"; walk rc %d found %d %.17g \"%s\"\n",
+			   text, len, rc1, f1, v1, rc1 ? e1.message : "", rc2, f2, v2,
+			   rc2 ? e2.message : "");
+}
+
+/*
+ * All paths at once, in one pass: each gets what it gets alone, and the
+ * pass fails exactly when some path alone fails.  When the walk of all
+ * paths succeeds, so does the pass, with the same values (on a broken
+ * message the walk of several paths can fail where each path alone
+ * succeeds).
+ */
+static void
+diff_multi(const HdDecoder *d, HdPath **paths, int npaths, const uint8_t *msg,
+		   size_t len, DiffStats *st)
+{
+	static double v1[HD_MAX_PATHS],
+				v2[HD_MAX_PATHS];
+	static bool f1[HD_MAX_PATHS],
+				f2[HD_MAX_PATHS];
+	int			start,
+				i;
+
+	for (start = 0; start < npaths; start += HD_MAX_PATHS)
+	{
+		int			n = npaths - start < HD_MAX_PATHS ? npaths - start : HD_MAX_PATHS;
+		const HdPath *const *ps = (const HdPath *const *) paths + start;
+		int			rc1 = hd_extract_numbers(d, ps, n, msg, len, v1, f1, NULL);
+		int			rc2;
+		bool		any_error = false,
+					ok = true;
+
+		for (i = 0; i < n; i++)
+		{
+			double		v = 0;
+			bool		f = false;
+
+			if (hd_extract_number(d, ps[i], msg, len, &v, &f, NULL) != HD_OK)
+				any_error = true;
+			else if (rc1 == HD_OK && (f != f1[i] || !same_number(v, v1[i])))
+				ok = false;
+		}
+		ok = ok && any_error == (rc1 != HD_OK);
+		rc2 = hd_extract_numbers_walk(d, ps, n, msg, len, v2, f2, NULL);
+		if (rc2 == HD_OK)
+		{
+			ok = ok && rc1 == HD_OK;
+			for (i = 0; ok && i < n; i++)
+				ok = f1[i] == f2[i] && same_number(v1[i], v2[i]);
+		}
+		st->multi++;
+		if (!ok && st->mismatches++ < 10)
+			printf("#   %d paths at once (%zu bytes): compiled rc %d, walk rc %d, differ\n",
+				   n, len, rc1, rc2);
+	}
+}
+
+/*
+ * Every stride-th path (from first) on one message, copied to its exact
+ * size (ASan sees overreads), and all paths at once
+ */
+static void
+diff_message(const HdDecoder *d, HdPath **paths, char **texts, int npaths,
+			 const uint8_t *msg, size_t len, int first, int stride,
+			 DiffStats *st)
+{
+	uint8_t    *copy = malloc(len ? len : 1);
+	int			i;
+
+	if (len > 0)
+		memcpy(copy, msg, len);
+	for (i = first % stride; i < npaths; i += stride)
+		diff_one(d, paths[i], texts[i], copy, len, st);
+	if (stride == 1)
+		diff_multi(d, paths, npaths, copy, len, st);
+	free(copy);
+}
+
+/* Keep at most max of the paths, picked at random */
+static void
+sample_paths(PathList *l, int max)
+{
+	while (l->n > max)
+	{
+		int			i = rng_below(l->n);
+
+		free(l->texts[i]);
+		l->texts[i] = l->texts[--l->n];
+	}
+}
+
+/* Flip, drop or insert a few bytes */
+static size_t
+corrupt(uint8_t *m, size_t len, size_t cap)
+{
+	int			n = 1 + rng_below(3);
+
+	while (n-- > 0 && len > 0)
+	{
+		size_t		at = (size_t) rng_below((int) len);
+
+		switch (rng_below(3))
+		{
+			case 0:
+				m[at] ^= (uint8_t) (1 + rng_below(255));
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, len - at - 1);
+				len--;
+				break;
+			default:
+				if (len < cap)
+				{
+					memmove(m + at + 1, m + at, len - at);
+					m[at] = (uint8_t) rng();
+					len++;
+				}
+				break;
+		}
+	}
+	return len;
+}
+
+/*
+ * One schema: its leaf paths on nrandom random messages (each also
+ * corrupted, a few also cut at every byte) and on the given real ones.
+ */
+static void
+diff_schema(const HdDecoder *d, const char *name, int nrandom,
+			const uint8_t *const *real, const size_t *real_len, int nreal,
+			DiffStats *total)
+{
+	PathList	l = {0};
+	HdPath	  **paths;
+	DiffStats	st = {0};
+	int			i,
+				np = 0,
+				cut_stride;
+
+	list_paths(&l, (const PbMessage *) d->root, "", 0);
+	sample_paths(&l, 400);
+	paths = calloc((size_t) l.n + 1, sizeof(HdPath *));
+	for (i = 0; i < l.n; i++)
+	{
+		HdError		err;
+		HdPath	   *p = hd_path_compile(d, l.texts[i], &err);
+
+		if (p == NULL)
+		{
+			printf("#   %s: path %s: %s\n", name, l.texts[i], err.message);
+			st.mismatches++;
+			free(l.texts[i]);
+			continue;
+		}
+		if (hd_path_protobuf(p) != NULL)
+			st.compiled++;
+		l.texts[np] = l.texts[i];
+		paths[np++] = p;
+	}
+	/* cut messages: every byte, a share of the paths at each */
+	cut_stride = np > 40 ? np / 40 : 1;
+	for (i = 0; i < nreal; i++)
+	{
+		size_t		k;
+
+		diff_message(d, paths, l.texts, np, real[i], real_len[i], 0, 1, &st);
+		for (k = 0; k < real_len[i]; k++)
+			diff_message(d, paths, l.texts, np, real[i], k, (int) k, cut_stride, &st);
+	}
+	for (i = 0; i < nrandom; i++)
+	{
+		Bytes		m = {0};
+		size_t		k,
+					len;
+
+		gen_message(&m, (const PbMessage *) d->root, 0);
+		diff_message(d, paths, l.texts, np, m.d, m.n, 0, 1, &st);
+		if (i < 6)
+			for (k = 0; k < m.n; k++)
+				diff_message(d, paths, l.texts, np, m.d, k, (int) k, cut_stride, &st);
+		b_raw(&m, "\0\0\0\0", 4);
+		len = corrupt(m.d, m.n - 4, m.n);
+		diff_message(d, paths, l.texts, np, m.d, len, 0, 1, &st);
+		free(m.d);
+	}
+	check(st.mismatches == 0 && st.compiled == np,
+		  "compiled paths = walk: %s, %d paths (%ld compiled), %ld comparisons (%ld found, %ld errors), %ld multi-path",
+		  name, np, st.compiled, st.compared, st.found, st.errors, st.multi);
+	for (i = 0; i < np; i++)
+	{
+		hd_path_free(paths[i]);
+		free(l.texts[i]);
+	}
+	free(l.texts);
+	free(paths);
+	total->compared += st.compared;
+	total->found += st.found;
+	total->errors += st.errors;
+	total->mismatches += st.mismatches;
+}
+
+/* Messages of one schema of samples.stream, and the schema */
+typedef struct SampleSet
+{
+	char	   *name;
+	uint8_t    *schema;
+	size_t		schema_len;
+	const uint8_t *msgs[8];
+	size_t		lens[8];
+	int			n;
+} SampleSet;
+
+/* The protobuf schemas of samples.stream with their messages */
+static int
+read_protobuf_samples(const uint8_t *stream, size_t slen, SampleSet *sets, int max)
+{
+	size_t		pos = 0;
+	int			n = 0;
+	bool		in_protobuf = false;
+
+	while (pos + 5 <= slen)
+	{
+		const uint8_t *p = stream + pos + 5;
+		uint32_t	size = le32(stream + pos + 1);
+
+		if (stream[pos] == 'S')
+		{
+			uint32_t	l1,
+						l2,
+						l3,
+						l4;
+			char	   *enc,
+					   *senc,
+					   *name,
+					   *data;
+
+			p += 4;
+			enc = frame_string(&p, &l1);
+			senc = frame_string(&p, &l2);
+			name = frame_string(&p, &l3);
+			data = frame_string(&p, &l4);
+			in_protobuf = strcmp(enc, "protobuf") == 0 && n < max;
+			if (in_protobuf)
+			{
+				sets[n].name = name;
+				sets[n].schema = (uint8_t *) data;
+				sets[n].schema_len = l4;
+				sets[n].n = 0;
+				n++;
+			}
+			else
+			{
+				free(name);
+				free(data);
+			}
+			free(enc);
+			free(senc);
+		}
+		else if (in_protobuf && sets[n - 1].n < 8)
+		{
+			sets[n - 1].msgs[sets[n - 1].n] = p + 4;
+			sets[n - 1].lens[sets[n - 1].n++] = size - 4;
+		}
+		pos += 5 + size;
+	}
+	return n;
+}
+
+static void
+diff_file_schema(const char *file, const char *name, int nrandom, DiffStats *st)
+{
+	size_t		len;
+	uint8_t    *set = load_file(file, &len);
+	HdError		err;
+	HdDecoder  *d = set ? compile("protobuf", "protobuf", name, set, len, &err) : NULL;
+
+	check(d != NULL, "compiled paths: schema %s of %s", name, file);
+	if (d != NULL)
+		diff_schema(d, name, nrandom, NULL, NULL, 0, st);
+	hd_decoder_free(d);
+	free(set);
+}
+
+/*
+ * package n;
+ * message N {
+ *   map<string, N> sub = 1; repeated int32 r = 2; N child = 3; int32 v = 4;
+ *   oneof o { int32 oa = 5; N om = 6; }  map<int32, N> isub = 7;
+ * }
+ * (map values that are messages, so that a path through an entry can end
+ * without a number and the next entry with the same key be tried)
+ */
+static void
+build_nested_schema(Buf *set)
+{
+	Buf			file = {0},
+				msg = {0},
+				entry = {0},
+				ientry = {0},
+				opts = {0},
+				oneof = {0};
+
+	set->n = 0;
+	put_str(&file, 1, "n.proto");
+	put_str(&file, 2, "n");
+	put_str(&msg, 1, "N");
+	desc_field(&msg, "sub", 1, REP, T_MESSAGE, ".n.N.SubEntry", -1);
+	desc_field(&msg, "r", 2, REP, T_INT32, NULL, -1);
+	desc_field(&msg, "child", 3, OPT, T_MESSAGE, ".n.N", -1);
+	desc_field(&msg, "v", 4, OPT, T_INT32, NULL, -1);
+	desc_field(&msg, "oa", 5, OPT, T_INT32, NULL, 0);
+	desc_field(&msg, "om", 6, OPT, T_MESSAGE, ".n.N", 0);
+	desc_field(&msg, "isub", 7, REP, T_MESSAGE, ".n.N.IsubEntry", -1);
+	put_tag(&opts, 7, 0);
+	put_varint(&opts, 1);
+	put_str(&entry, 1, "SubEntry");
+	desc_field(&entry, "key", 1, OPT, T_STRING, NULL, -1);
+	desc_field(&entry, "value", 2, OPT, T_MESSAGE, ".n.N", -1);
+	put_sub(&entry, 7, &opts);
+	put_sub(&msg, 3, &entry);
+	put_str(&ientry, 1, "IsubEntry");
+	desc_field(&ientry, "key", 1, OPT, T_SINT32, NULL, -1);
+	desc_field(&ientry, "value", 2, OPT, T_MESSAGE, ".n.N", -1);
+	put_sub(&ientry, 7, &opts);
+	put_sub(&msg, 3, &ientry);
+	put_str(&oneof, 1, "o");
+	put_sub(&msg, 8, &oneof);
+	put_sub(&file, 4, &msg);
+	put_str(&file, 12, "proto3");
+	put_sub(set, 1, &file);
+}
+
+static void
+test_compiled_paths(void)
+{
+	static const struct
+	{
+		const char *file;
+		const char *name;
+	}			schemas[] = {
+		{"alltypes.fds", "hdaq.test.Everything"},
+		{"alltypes.fds", "hdaq.test.Scalars"},
+		{"alltypes.fds", "hdaq.test.Repeated"},
+		{"alltypes.fds", "hdaq.test.Maps"},
+		{"alltypes.fds", "hdaq.test.Tree"},
+		{"alltypes2.fds", "hdaq.test2.Legacy"},
+		{"hytech_msgs_McapInfo_FileDescriptorSet_2026-03.bin", "hytech_msgs.VehicleData"},
+		{"hytech_msgs_McapInfo_FileDescriptorSet_2026-03.bin", "hytech_msgs.ACUAllData"},
+		{"hytech_proto_2024-03_FileDescriptorSet.bin", "mcu_status"},
+	};
+	DiffStats	st = {0};
+	SampleSet	sets[64];
+	size_t		slen,
+				i;
+	uint8_t    *stream = load_file("samples.stream", &slen);
+	int			nsets = 0,
+				k;
+	Buf			set,
+				full;
+	HdError		err;
+	HdDecoder  *d;
+
+	build_test_schema(&set);
+	build_full_message(&full);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	if (d != NULL)
+	{
+		const uint8_t *real[1] = {full.d};
+		size_t		real_len[1] = {full.n};
+
+		diff_schema(d, "t.M", 200, real, real_len, 1, &st);
+	}
+	hd_decoder_free(d);
+	build_nested_schema(&set);
+	d = compile("protobuf", "protobuf", "n.N", set.d, set.n, &err);
+	check(d != NULL, "compiled paths: nested map schema compiles%s%s",
+		  d ? "" : ": ", d ? "" : err.message);
+	if (d != NULL)
+		diff_schema(d, "n.N", 400, NULL, NULL, 0, &st);
+	hd_decoder_free(d);
+	for (i = 0; i < sizeof(schemas) / sizeof(schemas[0]); i++)
+		diff_file_schema(schemas[i].file, schemas[i].name, 200, &st);
+	if (stream != NULL)
+		nsets = read_protobuf_samples(stream, slen, sets, 64);
+	for (k = 0; k < nsets; k++)
+	{
+		d = compile("protobuf", "protobuf", sets[k].name, sets[k].schema,
+					sets[k].schema_len, &err);
+		if (d != NULL)
+			diff_schema(d, sets[k].name, 20, sets[k].msgs, sets[k].lens,
+						sets[k].n, &st);
+		hd_decoder_free(d);
+		free(sets[k].name);
+		free(sets[k].schema);
+	}
+	check(nsets >= 5 && st.mismatches == 0,
+		  "compiled paths = walk: %d real schemas of samples.stream; %ld comparisons in all (%ld found, %ld errors)",
+		  nsets, st.compared, st.found, st.errors);
+	free(stream);
+}
+
+/* ----------
  * Number formatting
  * ----------
  */
@@ -1505,6 +2355,7 @@ main(int argc, char **argv)
 	test_ros1();
 	test_samples();
 	test_fuzz_regressions();
+	test_compiled_paths();
 	hd_json_free(&jbuf);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
