@@ -350,3 +350,27 @@ CREATE FUNCTION downsample(topic text, path text,
 	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 4000;
 COMMENT ON FUNCTION downsample(text, text, timestamptz, timestamptz, interval, bigint, boolean) IS
 	'one signal reduced for plotting: per bucket (aligned to the epoch) the first, min, max and last samples, in time order';
+
+-- ---------------------------------------------------------------------------
+-- MAT export.  format: 'v7' (MAT 5 with zlib, the default), 'v5'
+-- (uncompressed) or 'v7.3' (HDF5).  Temporary files go in the server's
+-- temporary directory and are removed on success, error and cancel.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION export_mat(file_id bigint, topics text[] DEFAULT NULL,
+						   start_time timestamptz DEFAULT NULL,
+						   end_time timestamptz DEFAULT NULL,
+						   format text DEFAULT 'v7',
+						   layout text DEFAULT 'leaf')
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hdaq_export_mat'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION export_mat(bigint, text[], timestamptz, timestamptz, text, text) IS
+	'the selected messages of a stored file as a MATLAB file: one struct per topic (layout leaf: Data and Timestamp per leaf; topic: one Timestamp per topic) and hdaq_info';
+
+CREATE FUNCTION query_to_mat(query text, format text DEFAULT 'v7')
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hdaq_query_to_mat'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION query_to_mat(text, text) IS
+	'the result of a query (run read-only, with the caller''s rights) as a MATLAB file: one variable per column';

@@ -315,6 +315,8 @@ load_segment(MessageScan *scan, SegmentReader *r, const ScanSegment *seg)
 	values[1] = Int64GetDatum(seg->start_ns);
 	values[2] = Int32GetDatum(seg->seq);
 	rc = SPI_execute_plan(segment_data_plan(), values, NULL, true, 1);
+	/* SPI leaves its own context current: detoast into ours, reset below */
+	MemoryContextSwitchTo(scan->fetch_context);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

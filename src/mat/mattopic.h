@@ -1,0 +1,75 @@
+/*-------------------------------------------------------------------------
+ *
+ * mattopic.h
+ *	  One topic of a MAT export: the messages of the topic, walked by a
+ *	  decoder, become one MATLAB struct variable whose fields mirror the
+ *	  message's field tree.  Two passes over the same messages: the first
+ *	  (mb_topic_learn) learns the tree, the kind of each leaf, how many
+ *	  messages hold it and how many values it has at most per message; the
+ *	  second (mb_topic_fill) fills column buffers sized from that.  No
+ *	  PostgreSQL here.
+ *
+ * Layouts:
+ *	  leaf	 each leaf is a struct {Data, Timestamp}: Data N x K, one row per
+ *			 message that holds the leaf; Timestamp N x 1 seconds since the
+ *			 time origin.
+ *	  topic	 the topic's struct has one Timestamp (N x 1, every message) and
+ *			 plain N x K leaves, NaN (or '') where a message lacks them.
+ *
+ * A leaf that occurs several times in one message (a repeated field, or a
+ * field of the elements of a repeated message) has one column per
+ * occurrence, in message order, padded with NaN.  Enums are numbers; the
+ * names seen for them are kept in a struct {Values, Names} (field Enum of
+ * the leaf's struct, or <leaf>_Enum beside the leaf in the topic layout).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_MATTOPIC_H
+#define HDAQ_MATTOPIC_H
+
+#include "decode.h"
+#include "matbuild.h"
+
+typedef enum MbLayout
+{
+	MB_LAYOUT_LEAF,
+	MB_LAYOUT_TOPIC
+} MbLayout;
+
+/* "leaf", "topic"; false for anything else. */
+extern bool mb_parse_layout(const char *text, MbLayout *layout);
+
+typedef struct MbTopic MbTopic;
+
+/* A topic written as variable 'name' (a valid, unique MATLAB name). */
+extern MbTopic *mb_topic_new(const char *name, MbLayout layout);
+extern void mb_topic_free(MbTopic *t);
+
+/* Pass 1: learn from one message.  HD_OK or a decoder error, err filled. */
+extern int	mb_topic_learn(MbTopic *t, const HdDecoder *decoder,
+						   const uint8_t *msg, size_t len, HdError *err);
+
+/* Messages seen by pass 1. */
+extern uint64_t mb_topic_messages(const MbTopic *t);
+
+/* Bytes the topic's variable takes in a MAT 5 file (an estimate from above). */
+extern uint64_t mb_topic_bytes(const MbTopic *t);
+
+/*
+ * Between the passes: name the fields and allocate the columns, whole or,
+ * when the file streams, in batches of batch_rows rows.
+ */
+extern bool mb_topic_prepare(MbTopic *t, MbFile *f, size_t batch_rows,
+							 MbError *err);
+
+/*
+ * Pass 2: one message (the same messages, in the same order, as pass 1)
+ * logged 'time' seconds after the time origin.
+ */
+extern int	mb_topic_fill(MbTopic *t, const HdDecoder *decoder, double time,
+						  const uint8_t *msg, size_t len, HdError *err);
+
+/* Write the topic's variable (v7.3: finish its columns and plan its structs). */
+extern bool mb_topic_write(MbTopic *t, MbError *err);
+
+#endif							/* HDAQ_MATTOPIC_H */

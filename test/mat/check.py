@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""hdaq's MAT export, read back by independent readers and compared with
+the database.  Runs against a server where the hdaq extension exists (see
+run.sh): exports fixtures with hdaq.export_mat and hdaq.query_to_mat in
+every format and layout, reads each file with SciPy (v5, v7) or h5py
+(v7.3) and with GNU Octave, and compares every value with
+hdaq.messages_json / hdaq.signal for the same selection, and the HyTech
+log with the team's old MAT files.  Each comparison counts as one test;
+the last line is "N passed, M failed"."""
+import base64
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import scipy.io
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import matread  # noqa: E402
+
+DATA = os.path.join(HERE, "..", "data")
+DB = os.environ.get("HDAQ_MAT_DB", "postgres")
+FORMATS = ["v5", "v7", "v7.3"]
+LAYOUTS = ["leaf", "topic"]
+counts = {"passed": 0, "failed": 0}
+work = tempfile.mkdtemp(prefix="hdaq_mat_")
+
+
+def check(name, ok, detail=""):
+    counts["passed" if ok else "failed"] += 1
+    print(("ok     " if ok else "FAILED ") + name + ("" if ok or not detail else ": " + detail))
+
+
+def psql(sql):
+    r = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c", sql],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return r.stdout
+
+
+def fetch(sql, name):
+    path = os.path.join(work, name)
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(psql("SELECT encode((%s), 'base64')" % sql)))
+    return path
+
+
+def quote(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+KEYWORDS = {"break", "case", "catch", "classdef", "continue", "else", "elseif", "end",
+            "for", "function", "global", "if", "otherwise", "parfor", "persistent",
+            "return", "spmd", "switch", "try", "while"}
+
+
+def clean(name):
+    """The MATLAB name hdaq makes of a name (without uniqueness)."""
+    s = re.sub(r"^[^A-Za-z0-9]+", "", name)
+    if s[:1].isdigit():
+        s = "x" + s
+    s = "".join(c if (c.isascii() and (c.isalnum() or c == "_")) else "_" for c in s)[:63]
+    s = s or "x"
+    return s + "_" if s in KEYWORDS else s
+
+
+def octave_dump(path):
+    try:
+        r = subprocess.run(["octave-cli", "-q", "--eval",
+                            "addpath('%s'); dump('%s')" % (HERE, path)],
+                           capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return {}
+    rows = {}
+    for line in r.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 6:
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+# ---- reference values from the database ------------------------------------------
+
+def messages(file_id, topic):
+    out = psql("SELECT log_time_ns || E'\\t' || message::text FROM hdaq.messages_json(ARRAY[%s],"
+               " file_id => %d)" % (quote(topic), file_id))
+    rows = []
+    for line in out.splitlines():
+        t, msg = line.split("\t", 1)
+        rows.append((int(t), json.loads(msg)))
+    return rows
+
+
+def flatten(msg):
+    """{path tuple: [values in message order]}, as hdaq's MAT walk does."""
+    out = {}
+
+    def walk(v, path):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, path + (clean(k),))
+        elif isinstance(v, list):
+            for x in v:
+                walk(x, path)
+        elif v is not None:
+            out.setdefault(path, []).append(v)
+    walk(msg if isinstance(msg, dict) else {"value": msg}, ())
+    return out
+
+
+def same(a, b):
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def compare_topic(loaded, var, rows, origin, layout):
+    """Compare every leaf of a topic; returns a list of differences."""
+    flat = [flatten(m) for _, m in rows]
+    times = [(t - origin) / 1e9 for t, _ in rows]
+    paths = []
+    for f in flat:
+        for p in f:
+            if p not in paths:
+                paths.append(p)
+    problems = []
+    if layout == "topic":
+        got_t = np.asarray(loaded.get(var + ".Timestamp", [])).ravel()
+        if len(got_t) != len(times) or not all(same(a, b) for a, b in zip(got_t, times)):
+            problems.append("Timestamp")
+    for p in paths:
+        leaf = var + "." + ".".join(p)
+        held = [i for i, f in enumerate(flat) if p in f]
+        k = max(len(flat[i][p]) for i in held)
+        key = leaf + ".Data" if layout == "leaf" else leaf
+        if key not in loaded:
+            problems.append("missing " + key)
+            continue
+        got = np.asarray(loaded[key])
+        enum_key = (leaf + ".Enum.Names") if layout == "leaf" else (leaf + "_Enum.Names")
+        names = None
+        if enum_key in loaded:
+            vals = np.asarray(loaded[enum_key[:-5] + "Values"]).ravel()
+            names = dict(zip([int(v) for v in vals], [str(n) for n in np.asarray(loaded[enum_key]).ravel()]))
+        row_ids = held if layout == "leaf" else range(len(flat))
+        if got.shape != (len(row_ids), k):
+            problems.append("%s shape %s, expected %s" % (key, got.shape, (len(row_ids), k)))
+            continue
+        for r, i in enumerate(row_ids):
+            want = flat[i].get(p, [])
+            for c in range(k):
+                g = got[r, c]
+                if c >= len(want):
+                    ok = (isinstance(g, str) and g == "") or (not isinstance(g, str) and math.isnan(float(g)))
+                else:
+                    w = want[c]
+                    if isinstance(w, bool):
+                        w = float(w) if not isinstance(g, str) else ("true" if w else "false")
+                    if names is not None and isinstance(w, str) and not isinstance(g, str):
+                        g = names.get(int(g), int(g))
+                    ok = same(g, w)
+                if not ok:
+                    problems.append("%s[%d,%d] = %r, expected %r" % (key, r, c, g, want[c] if c < len(want) else None))
+                    break
+            if problems and problems[-1].startswith(key + "["):
+                break
+        if layout == "leaf":
+            got_t = np.asarray(loaded.get(leaf + ".Timestamp", [])).ravel()
+            if len(got_t) != len(held) or not all(same(got_t[r], times[i]) for r, i in enumerate(held)):
+                problems.append(leaf + ".Timestamp")
+    return problems
+
+
+def compare_octave(name, path, loaded, fmt):
+    """Octave's view of every numeric array equals the Python reader's."""
+    oct_rows = octave_dump(path)
+    problems = []
+    for key, value in loaded.items():
+        v = np.asarray(value)
+        if v.dtype == object or v.dtype.kind in "US":
+            if fmt == "v7.3":
+                continue		# Octave 7 cannot read cells or char of v7.3 files
+            if key not in oct_rows:
+                problems.append("missing " + key)
+            continue
+        if key not in oct_rows:
+            problems.append("missing " + key)
+            continue
+        cls, r, c, total, nans = oct_rows[key]
+        x = v.astype(float).ravel()
+        want_total = float(np.sum(x[np.isfinite(x)])) if x.size else 0.0
+        if (int(r), int(c)) != (v.shape if v.ndim == 2 else (1, v.size)) or \
+                int(nans) != int(np.sum(np.isnan(x))) or not same(float(total), want_total):
+            problems.append("%s: octave %s x %s sum %s, python %s sum %s" % (key, r, c, total, v.shape, want_total))
+    check("octave reads %s like %s" % (name, "h5py" if fmt == "v7.3" else "scipy"),
+          not problems, "; ".join(problems[:5]))
+
+
+def ingest(path, name):
+    return int(psql("SELECT hdaq.ingest(pg_read_binary_file(%s), %s)" % (quote(path), quote(name))).strip())
+
+
+# ---- hdaq.export_mat over the generated session ------------------------------------
+
+def test_session():
+    fid = ingest(os.path.join(DATA, "generated", "session_15s.mcap"), "mat session")
+    topics = psql("SELECT DISTINCT topic FROM hdaq.channel WHERE file_id = %d ORDER BY 1" % fid).split()
+    origin = int(psql("SELECT min(log_time_ns) FROM hdaq.messages(file_id => %d)" % fid))
+    refs = {t: messages(fid, t) for t in topics}
+    for fmt in FORMATS:
+        for layout in LAYOUTS:
+            name = "session_%s_%s.mat" % (fmt, layout)
+            path = fetch("hdaq.export_mat(%d, format => %s, layout => %s)" % (fid, quote(fmt), quote(layout)), name)
+            loaded = matread.load(path, fmt)
+            info_vars = [str(x) for x in np.asarray(loaded["hdaq_info.topics.variable"]).ravel()]
+            info_topics = [str(x) for x in np.asarray(loaded["hdaq_info.topics.topic"]).ravel()]
+            for topic in topics:
+                var = info_vars[info_topics.index(topic)] if topic in info_topics else clean(topic)
+                problems = compare_topic(loaded, var, refs[topic], origin, layout)
+                check("%s: topic %s matches messages_json" % (name, topic), not problems,
+                      "; ".join(problems[:5]))
+            origin_ns = int(np.asarray(loaded["hdaq_info.time_origin_ns"]).ravel()[0])
+            check("%s: hdaq_info time origin" % name, origin_ns == origin and
+                  same(float(np.asarray(loaded["hdaq_info.time_origin"]).ravel()[0]), origin / 1e9))
+            sha = psql("SELECT encode(sha256, 'hex') FROM hdaq.file WHERE file_id = %d" % fid).strip()
+            check("%s: hdaq_info file" % name,
+                  str(np.asarray(loaded["hdaq_info.sha256"]).ravel()[0]) == sha and
+                  int(np.asarray(loaded["hdaq_info.file_id"]).ravel()[0]) == fid and
+                  any(k.startswith("hdaq_info.metadata.") for k in loaded))
+            compare_octave(name, path, loaded, fmt)
+    # hdaq.signal for the same leaves, and a selection of topics and time
+    for topic, path in [("VehicleData", "current_rpms.FL"), ("VnImuData", "uncomp_accel_sensor_frd_m_ss.x"),
+                        ("ACUAllData", "cell_voltages[3]")]:
+        sig = psql("SELECT extract(epoch FROM time)::text || ' ' || value FROM hdaq.signal(%s, %s, file_id => %d)"
+                   % (quote(topic), quote(path), fid)).splitlines()
+        loaded = matread.load(os.path.join(work, "session_v7_leaf.mat"), "v7")
+        m = re.match(r"(.*)\[(\d+)\]$", path)
+        key = topic + "." + (m.group(1) if m else path) + ".Data"
+        col = int(m.group(2)) if m else 0
+        data = np.asarray(loaded.get(key, np.zeros((0, 1))))
+        want = [float(s.split()[1]) for s in sig]
+        got = [data[r, col] for r in range(data.shape[0]) if col < data.shape[1] and not math.isnan(data[r, col])]
+        check("v7 %s.%s matches hdaq.signal" % (topic, path),
+              len(want) > 0 and len(got) == len(want) and all(same(a, b) for a, b in zip(got, want)),
+              "%d values, signal has %d" % (len(got), len(want)))
+    lo, hi = psql("SELECT start_ns + (end_ns - start_ns) / 4, start_ns + (end_ns - start_ns) / 2"
+                  " FROM hdaq.file WHERE file_id = %d" % fid).strip().split("|")
+    for fmt in FORMATS:
+        path = fetch("hdaq.export_mat(%d, ARRAY['VehicleData', 'drivebrain_loop_overrun'],"
+                     " hdaq.ns_to_timestamptz(%s), hdaq.ns_to_timestamptz(%s), %s)"
+                     % (fid, lo, hi, quote(fmt)), "selection_%s.mat" % fmt)
+        loaded = matread.load(path, fmt)
+        rows = [r for r in refs["VehicleData"] if int(lo) <= r[0] <= int(hi)]
+        sel_origin = min(r[0] for t in ("VehicleData", "drivebrain_loop_overrun")
+                         for r in refs[t] if int(lo) <= r[0] <= int(hi))
+        problems = compare_topic(loaded, "VehicleData", rows, sel_origin, "leaf")
+        others = [k.split(".")[0] for k in loaded if not k.startswith(("VehicleData", "drivebrain_loop_overrun", "hdaq_info"))]
+        check("%s: topics and time range select" % fmt, not problems and not others,
+              "; ".join(problems[:3] + others[:3]))
+
+
+# ---- the HyTech log and the team's old MAT files -----------------------------------
+
+def test_hytech():
+    base = os.path.join(DATA, "hytech", "data_acq_cloud")
+    pairs = [("cloud_webserver_files_03_26_2024_23_10_23_RECOVERED_V2.mcap",
+              "cloud_webserver_files_03_26_2024_23_10_23_RECOVERED_V2.mat"),
+             ("cloud_webserver_mcap_files_03_05_2024_23_10_23_V2_1.mcap",
+              "cloud_webserver_mcap_files_03_05_2024_23_10_23_V2_1.mat"),
+             ("cloud_webserver_mcap_files_03_05_2024_23_10_23_V2_1.mcap",
+              "cloud_webserver_mcap_files_03_05_2024_23_10_23_V2_2.mat")]
+    for mcap, old in pairs:
+        fid = ingest(os.path.join(base, mcap), mcap)
+        path = fetch("hdaq.export_mat(%d)" % fid, "hytech_%d.mat" % fid)
+        ours = matread.load(path, "v7")
+        data = scipy.io.loadmat(os.path.join(base, old))["data"][0, 0]
+        for topic in data.dtype.names:
+            for leaf in data[topic][0, 0].dtype.names:
+                tv = data[topic][0, 0][leaf]		# [t value], t from the topic's first message
+                d = np.asarray(ours.get("%s.%s.Data" % (topic, leaf), np.zeros((0, 1)))).astype(float)
+                t = np.asarray(ours.get("%s.%s.Timestamp" % (topic, leaf), np.zeros((0, 1)))).ravel()
+                ok = d.shape == (tv.shape[0], 1) and \
+                    np.allclose(d[:, 0], tv[:, 1], rtol=1e-6, atol=0) and \
+                    np.allclose(t - t[0], tv[:, 0], rtol=0, atol=2e-6)
+                check("%s: %s.%s agrees with %s" % (mcap[:-5], topic, leaf, old), ok,
+                      "ours %s, old %s" % (d.shape, tv.shape))
+
+
+# ---- hdaq.query_to_mat ----------------------------------------------------------------
+
+QUERY = """SELECT g AS id, g * 0.5::float8 AS "half value",
+       CASE WHEN g % 3 = 0 THEN NULL ELSE g::numeric / 7 END AS ratio,
+       g % 2 = 0 AS even,
+       timestamptz '2024-03-26 23:10:23.5+00' + g * interval '1 second' AS t,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE 'row ' || g || ' é' END AS label,
+       CASE WHEN g % 4 = 0 THEN NULL ELSE (ARRAY[g, g + 1, g + 2])[1:(g % 3) + 1] END AS arr,
+       1::smallint AS "1st", date '2024-01-02' AS d
+  FROM generate_series(1, 20000) g"""
+
+
+def expected_query():
+    g = np.arange(1, 20001)
+    arr = np.full((len(g), 3), np.nan)
+    for i, x in enumerate(g):
+        if x % 4:
+            n = x % 3 + 1
+            arr[i, :n] = [x, x + 1, x + 2][:n]
+    return {
+        "id": g.astype(float), "half_value": g * 0.5,
+        "ratio": np.where(g % 3 == 0, np.nan, g / 7),
+        "even": (g % 2 == 0).astype(float),
+        "t": 1711494623.5 + g.astype(float),
+        "label": np.array(["" if x % 5 == 0 else "row %d é" % x for x in g], dtype=object),
+        "arr": arr, "x1st": np.ones(len(g)), "d": np.full(len(g), 1704153600.0),
+    }
+
+
+def test_query():
+    want = expected_query()
+    for fmt in FORMATS:
+        name = "query_%s.mat" % fmt
+        path = fetch("hdaq.query_to_mat(%s, %s)" % (quote(QUERY), quote(fmt)), name)
+        loaded = matread.load(path, fmt)
+        for col, w in want.items():
+            got = np.asarray(loaded.get(col, np.zeros((0, 0))))
+            if w.ndim == 1:
+                w = w.reshape(-1, 1)
+            ok = got.shape == w.shape
+            if ok and w.dtype == object:
+                ok = all(str(a) == str(b) for a, b in zip(got.ravel(), w.ravel()))
+            elif ok:
+                ok = np.allclose(got.astype(float), w, rtol=1e-12, equal_nan=True)
+            check("%s: column %s" % (name, col), ok, "shape %s" % (got.shape,))
+        even = np.asarray(loaded.get("even"))
+        check("%s: boolean column is logical" % name,
+              even.dtype == bool or fmt != "v7.3")
+        compare_octave(name, path, loaded, fmt)
+    empty = fetch("hdaq.query_to_mat('SELECT 1.5::float8 AS x WHERE false')", "query_empty.mat")
+    x = np.asarray(matread.load(empty, "v7").get("x"))
+    check("query without rows gives 0 x 1", x.shape == (0, 1), str(x.shape))
+
+
+def main():
+    for test in (test_session, test_hytech, test_query):
+        try:
+            test()
+        except Exception as e:  # a failed step counts as a failure, not a crash
+            check(test.__name__, False, repr(e))
+    print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
+    return 0 if counts["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
