@@ -431,15 +431,21 @@ walk_member(JsWalk *w, bool emit)
 	return walk_value(w, emit && action != HD_SKIP);
 }
 
+/*
+ * An object or an array, its opening bracket consumed: members or values up
+ * to the closing one, told to the visitor unless it skipped the container.
+ */
 static int
-walk_object(JsWalk *w, bool emit)
+walk_container(JsWalk *w, bool emit, bool object)
 {
+	char		close = object ? '}' : ']';
 	bool		more = true;
 	int			rc;
 
 	if (emit)
 	{
-		int			a = HD_VISIT(w->v, begin_object, w->ctx);
+		int			a = object ? HD_VISIT(w->v, begin_object, w->ctx)
+			: HD_VISIT(w->v, begin_array, w->ctx, -1);
 
 		if (a == HD_SKIP)
 			emit = false;
@@ -448,55 +454,22 @@ walk_object(JsWalk *w, bool emit)
 	}
 	if ((rc = enter(w)) != HD_OK)
 		return rc;
-	if (w->p < w->end && *w->p == '}')
+	if (w->p < w->end && *w->p == close)
 	{
 		w->p++;
 		more = false;
 	}
 	while (more)
 	{
-		if ((rc = walk_member(w, emit)) != HD_OK ||
-			(rc = after_item(w, '}', &more)) != HD_OK)
+		rc = object ? walk_member(w, emit) : walk_value(w, emit);
+		if (rc != HD_OK || (rc = after_item(w, close, &more)) != HD_OK)
 			return rc;
 	}
 	w->depth--;
 	if (!emit)
 		return HD_OK;
-	return hd_visit_result(HD_VISIT(w->v, end_object, w->ctx), w->err);
-}
-
-static int
-walk_array(JsWalk *w, bool emit)
-{
-	bool		more = true;
-	int			rc;
-
-	if (emit)
-	{
-		int			a = HD_VISIT(w->v, begin_array, w->ctx, -1);
-
-		if (a == HD_SKIP)
-			emit = false;
-		else if ((rc = hd_visit_result(a, w->err)) != HD_OK)
-			return rc;
-	}
-	if ((rc = enter(w)) != HD_OK)
-		return rc;
-	if (w->p < w->end && *w->p == ']')
-	{
-		w->p++;
-		more = false;
-	}
-	while (more)
-	{
-		if ((rc = walk_value(w, emit)) != HD_OK ||
-			(rc = after_item(w, ']', &more)) != HD_OK)
-			return rc;
-	}
-	w->depth--;
-	if (!emit)
-		return HD_OK;
-	return hd_visit_result(HD_VISIT(w->v, end_array, w->ctx), w->err);
+	return hd_visit_result(object ? HD_VISIT(w->v, end_object, w->ctx)
+						   : HD_VISIT(w->v, end_array, w->ctx), w->err);
 }
 
 static int
@@ -511,9 +484,9 @@ walk_value(JsWalk *w, bool emit)
 	switch (*w->p)
 	{
 		case '{':
-			return walk_object(w, emit);
+			return walk_container(w, emit, true);
 		case '[':
-			return walk_array(w, emit);
+			return walk_container(w, emit, false);
 		case '"':
 			if ((rc = walk_string(w, emit, false, &action)) != HD_OK)
 				return rc;
