@@ -240,7 +240,9 @@ class Bench:
                 return "?"
 
         git = out(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-        if out(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
+        # the reports themselves do not count as changes to what is measured
+        if out(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--",
+                ".", ":!bench/RESULTS.md", ":!bench/results.json", ":!bench/ANALYSIS.md"]):
             git += " (with uncommitted changes)"
         settings = {
             r[0]: r[1]
