@@ -40,7 +40,7 @@ REGRESS_OPTS = --inputdir=. --encoding=UTF8
 ISOLATION = ingest_concurrent
 ISOLATION_OPTS = --inputdir=test/isolation
 
-EXTRA_CLEAN = src/cli/hdaq $(CORE_PROGRAMS) build test/fuzz/fuzz_reader \
+EXTRA_CLEAN = src/cli/hdaq $(CORE_PROGRAMS) build test/fuzz/fuzz_reader test/fuzz/fuzz_mat \
 	$(patsubst %.c,%,$(wildcard test/fuzz/fuzz_decode_*.c))
 
 # The cores are plain C11 libraries, compiled with their own strict flags.
@@ -99,9 +99,11 @@ ASAN_PROGRAMS = $(foreach p,$(CORE_PROGRAM_LIST),build/asan/$(notdir $(call prog
 $(foreach p,$(CORE_PROGRAM_LIST),$(eval $(call core_program,$(call prog_name,$(p)),$(call prog_main,$(p)),$(call prog_srcs,$(p)),$$(CORE_CC))))
 $(foreach p,$(CORE_PROGRAM_LIST),$(eval $(call core_program,build/asan/$(notdir $(call prog_name,$(p))),$(call prog_main,$(p)),$(call prog_srcs,$(p)),$$(ASAN_CC))))
 
-# libFuzzer targets: test/fuzz/fuzz_<name>.c
+# libFuzzer targets: test/fuzz/fuzz_<name>.c; fuzz_mat also needs src/mat
 FUZZ_TARGETS = $(patsubst %.c,%,$(wildcard test/fuzz/fuzz_*.c))
-$(foreach f,$(FUZZ_TARGETS),$(eval $(call core_program,$(f),$(f).c,$(CORE_SRCS),$$(FUZZ_CC))))
+$(foreach f,$(filter-out test/fuzz/fuzz_mat,$(FUZZ_TARGETS)),$(eval $(call core_program,$(f),$(f).c,$(CORE_SRCS),$$(FUZZ_CC))))
+$(eval $(call core_program,test/fuzz/fuzz_mat,test/fuzz/fuzz_mat.c,$(CORE_SRCS) $(MAT_SRCS),$$(FUZZ_CC) -Isrc/mat $$(MATIO_CFLAGS)))
+test/fuzz/fuzz_mat: CORE_LIBS += $(MATIO_LIBS)
 
 .PHONY: test-programs fuzz
 test-programs: $(CORE_PROGRAMS) $(ASAN_PROGRAMS)

@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_mat.c
+ *	  libFuzzer target: the MAT builder (src/mat) over hostile messages.
+ *
+ * The input's first byte picks the format (v5, v7, v7.3), the layout
+ * (leaf, topic) and the v7.3 batch size; the rest is split at newlines
+ * into JSON messages of one topic.  JSON has no schema, so the messages
+ * can disagree with each other in every way a builder must survive: a
+ * field that is a number in one message and an object or text in the
+ * next, arrays of changing lengths and depths, names that are not MATLAB
+ * names or that collide once cleaned.  Each input is exported as a topic
+ * would be (learn, prepare, fill, write) into a temporary file, which is
+ * then removed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "fuzz_decode_common.h"
+
+#include <unistd.h>
+
+#include "../../src/mat/mattopic.h"
+
+#define MAX_MESSAGES 64
+#define MAX_TOPIC_BYTES (8 * 1024 * 1024)
+
+static HdDecoder *plain;
+static char path[64];
+
+int			LLVMFuzzerInitialize(int *argc, char ***argv);
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	plain = fuzz_compile("json", "", "", NULL, 0);
+	snprintf(path, sizeof(path), "/tmp/fuzz_mat_%ld.mat", (long) getpid());
+	return 0;
+}
+
+/* The messages of the input: pieces between newlines, at most MAX_MESSAGES. */
+static int
+split_messages(const uint8_t *data, size_t size, const uint8_t **msg, size_t *len)
+{
+	int			n = 0;
+	size_t		start = 0;
+
+	for (size_t i = 0; i <= size && n < MAX_MESSAGES; i++)
+	{
+		if (i == size || data[i] == '\n')
+		{
+			msg[n] = data + start;
+			len[n] = i - start;
+			n++;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+/* Pass 1 over every message; false if none could be learned from. */
+static bool
+learn_all(MbTopic *t, const uint8_t **msg, const size_t *len, int n, bool *ok)
+{
+	HdError		err;
+
+	for (int i = 0; i < n; i++)
+		ok[i] = mb_topic_learn(t, plain, msg[i], len[i], &err) == HD_OK;
+	return mb_topic_messages(t) > 0;
+}
+
+/* Prepare, fill with the messages pass 1 took, write; false on an error. */
+static bool
+build_topic(MbTopic *t, MbFile *f, size_t batch, const uint8_t **msg,
+			const size_t *len, const bool *ok, int n)
+{
+	MbError		merr;
+	HdError		err;
+
+	if (!mb_topic_prepare(t, f, batch, &merr))
+		return false;
+	for (int i = 0; i < n; i++)
+	{
+		if (!ok[i])
+			continue;
+		/* the same bytes decoded the same way: pass 2 must accept them */
+		if (mb_topic_fill(t, plain, 0.25 * i, msg[i], len[i], &err) != HD_OK)
+			abort();
+	}
+	return mb_topic_write(t, &merr);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const MbFormat formats[] = {MB_FORMAT_V5, MB_FORMAT_V7, MB_FORMAT_V73};
+	const uint8_t *msg[MAX_MESSAGES];
+	size_t		len[MAX_MESSAGES];
+	bool		ok[MAX_MESSAGES];
+	MbTopic    *t;
+	MbFile	   *f;
+	MbError		merr;
+	int			n;
+	bool		built;
+
+	if (size < 1)
+		return 0;
+	n = split_messages(data + 1, size - 1, msg, len);
+	t = mb_topic_new("topic", (data[0] & 1) ? MB_LAYOUT_TOPIC : MB_LAYOUT_LEAF);
+	if (t == NULL)
+		abort();
+	if (!learn_all(t, msg, len, n, ok) || mb_topic_bytes(t) > MAX_TOPIC_BYTES)
+	{
+		mb_topic_free(t);
+		return 0;
+	}
+	f = mb_create(path, formats[(data[0] >> 1) % 3], &merr);
+	if (f == NULL)
+		abort();
+	built = build_topic(t, f, 1 + (data[0] >> 3), msg, len, ok, n);
+	mb_topic_free(t);
+	if (built)
+	{
+		if (!mb_finish(f, &merr))
+			abort();
+	}
+	else
+		mb_discard(f);
+	unlink(path);
+	return 0;
+}
