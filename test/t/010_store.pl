@@ -11,6 +11,9 @@ use Test::More;
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(decode_base64);
 use JSON::PP;
+use FindBin;
+use lib $FindBin::Bin;
+use HdaqSQL;
 
 my $top = `git rev-parse --show-toplevel 2>/dev/null` || '.';
 chomp $top;
@@ -24,14 +27,7 @@ my $tmp = tempdir(CLEANUP => 1);
 sub sql
 {
 	my ($dbname, $query) = @_;
-	open(my $fh, '-|', 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', $dbname,
-		'-c', $query) or die "psql: $!";
-	local $/;
-	my $out = <$fh>;
-	close($fh) or die "psql failed on: $query\n";
-	$out //= '';
-	$out =~ s/\n\z//;
-	return $out;
+	return sql_in($dbname, $query);
 }
 
 # The same, but return (exit status, stdout+stderr) instead of dying.

@@ -15,6 +15,9 @@ use File::Temp qw(tempdir);
 use File::Copy qw(copy);
 use Cwd qw(abs_path);
 use JSON::PP;
+use FindBin;
+use lib $FindBin::Bin;
+use HdaqSQL;
 
 my $top = `git rev-parse --show-toplevel 2>/dev/null` || '.';
 chomp $top;
@@ -27,14 +30,7 @@ my $mcapjs = 'test/mcapjs';
 sub sql
 {
 	my ($query) = @_;
-	open(my $fh, '-|', 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', $db,
-		'-c', $query) or die "psql: $!";
-	local $/;
-	my $out = <$fh>;
-	close($fh) or die "psql failed on: $query\n";
-	$out //= '';
-	$out =~ s/\n\z//;
-	return $out;
+	return sql_in($db, $query);
 }
 
 sub quote
