@@ -227,17 +227,44 @@ index_enum(SchemaBuild *b, const char *scope, const uint8_t *data, size_t len)
 	return add_raw_type(b, full, true, data, len);
 }
 
+static int	index_message(SchemaBuild *b, const char *scope,
+						  const uint8_t *data, size_t len, int depth);
+
+/*
+ * Index the message and enum types a descriptor declares (fields msg_tag
+ * and enum_tag of a FileDescriptorProto or a DescriptorProto) in scope.
+ */
+static int
+index_types(SchemaBuild *b, const char *scope, const uint8_t *data,
+			size_t len, uint32_t msg_tag, uint32_t enum_tag, int depth)
+{
+	const uint8_t *p = data;
+	const uint8_t *end = data + len;
+	DescField	f;
+	int			rc;
+
+	while ((rc = next_desc_field(b, &p, end, &f)) == 1)
+	{
+		if (desc_is_string(&f, msg_tag))
+			rc = index_message(b, scope, f.data, f.len, depth);
+		else if (desc_is_string(&f, enum_tag))
+			rc = index_enum(b, scope, f.data, f.len);
+		else
+			continue;
+		if (rc != HD_OK)
+			return rc;
+	}
+	return rc;
+}
+
 /* Index a DescriptorProto and, recursively, its nested types */
 static int
 index_message(SchemaBuild *b, const char *scope, const uint8_t *data,
 			  size_t len, int depth)
 {
-	const uint8_t *p = data;
-	const uint8_t *end = data + len;
 	const uint8_t *name;
 	size_t		name_len;
 	char	   *full;
-	DescField	f;
 	int			rc;
 
 	if (depth > MAX_SCOPE_DEPTH)
@@ -249,18 +276,8 @@ index_message(SchemaBuild *b, const char *scope, const uint8_t *data,
 		return nomem(b->err);
 	if ((rc = add_raw_type(b, full, false, data, len)) != HD_OK)
 		return rc;
-	while ((rc = next_desc_field(b, &p, end, &f)) == 1)
-	{
-		if (desc_is_string(&f, MSG_NESTED_TYPE))
-			rc = index_message(b, full, f.data, f.len, depth + 1);
-		else if (desc_is_string(&f, MSG_ENUM_TYPE))
-			rc = index_enum(b, full, f.data, f.len);
-		else
-			continue;
-		if (rc != HD_OK)
-			return rc;
-	}
-	return rc;
+	return index_types(b, full, data, len, MSG_NESTED_TYPE, MSG_ENUM_TYPE,
+					   depth + 1);
 }
 
 static int
@@ -284,19 +301,8 @@ index_file(SchemaBuild *b, const uint8_t *data, size_t len)
 	}
 	if (rc != 0)
 		return rc;
-	p = data;
-	while ((rc = next_desc_field(b, &p, end, &f)) == 1)
-	{
-		if (desc_is_string(&f, FILE_MESSAGE_TYPE))
-			rc = index_message(b, package, f.data, f.len, 0);
-		else if (desc_is_string(&f, FILE_ENUM_TYPE))
-			rc = index_enum(b, package, f.data, f.len);
-		else
-			continue;
-		if (rc != HD_OK)
-			return rc;
-	}
-	return rc;
+	return index_types(b, package, data, len, FILE_MESSAGE_TYPE,
+					   FILE_ENUM_TYPE, 0);
 }
 
 static int
