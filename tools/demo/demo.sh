@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make demo: hdaq on this machine in one command.
 #
-# Installs what is missing (Debian 12: apt-get as root, sudo otherwise),
-# builds and installs hdaq, starts a PostgreSQL 15 server of its own (data in
-# build/demo/pgdata, the first free port from 54320, listening on 127.0.0.1
-# and a socket in build/demo/run), creates the extension and a read-only
-# grafana role, ingests the bundled real logs and a generated 10-minute
-# session, and prints a short tour with the connection settings.
+# Installs what is missing (tools/install-deps --demo: Debian 12, apt-get
+# as root, sudo otherwise), builds and installs hdaq, starts a PostgreSQL 15
+# server of its own (data in build/demo/pgdata, the first free port from
+# 54320, listening on 127.0.0.1 and a socket in build/demo/run), creates the
+# extension and a read-only grafana role, ingests the bundled real logs and
+# a generated 10-minute session, and prints a short tour with the
+# connection settings.
 #
 # Run again, it reuses the running server and skips the stored files.
 # tools/demo/stop.sh (make demo-stop) stops the server.
@@ -30,35 +31,8 @@ run() {
 }
 
 # ---- packages ----------------------------------------------------------------
-packages=(
-	build-essential pkg-config
-	postgresql-15 postgresql-server-dev-15 libpq-dev
-	libzstd-dev liblz4-dev zlib1g-dev libmatio-dev libssl-dev
-	nodejs npm
-)
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-# node and npm may come from elsewhere than Debian's packages
-if command -v node >/dev/null && command -v npm >/dev/null; then
-	missing=($(printf '%s\n' "${missing[@]}" | grep -vx -e nodejs -e npm || true))
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]}"
-	if [ "$(id -u)" -eq 0 ]; then
-		sudo=()
-	elif command -v sudo >/dev/null; then
-		sudo=(sudo)
-	else
-		echo "make demo: these packages are missing: ${missing[*]}" >&2
-		echo "install them (as root: apt-get install ${missing[*]}) and run make demo again" >&2
-		exit 1
-	fi
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# what hdaq needs, and node with bench/gen's packages for the generated session
+tools/install-deps --demo
 
 # ---- build and install ---------------------------------------------------------
 say "building hdaq"
@@ -111,9 +85,6 @@ if [ -f bench/gen/gen-session.mjs ]; then
 	session=$DEMO_DIR/session_10min.mcap
 	if [ ! -s "$session" ]; then
 		say "generating a 10-minute session of the car (bench/gen, about a minute)"
-		if [ ! -d bench/gen/node_modules/@mcap/core ]; then
-			(cd bench/gen && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-		fi
 		node bench/gen/gen-session.mjs --out "$session.tmp" --minutes 10 --quiet
 		mv "$session.tmp" "$session"
 	fi
