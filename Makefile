@@ -1,12 +1,18 @@
 # hdaq: MCAP telemetry logs in PostgreSQL.
 #
-# Builds with PGXS: the extension (src/*.c glue over the src/mcap and
-# src/decode cores), the hdaq command (src/cli, libpq), and the test
-# programs.  `make test` runs every suite against a throwaway server;
-# `make installcheck` runs the SQL tests against an installed one.
+# In the order of this file:
+#   1. the cores, plain C11 without PostgreSQL: each folder (src/common,
+#      src/mcap, src/decode, src/mat) compiled once into a static library
+#      under build/core, plus one AddressSanitizer/UBSan variant
+#      (build/asan) and one libFuzzer variant (build/fuzz) for the tests;
+#   2. the extension (PGXS): the PostgreSQL side, linked with the cores;
+#   3. the hdaq command (src/cli, libpq), linked with the cores;
+#   4. the test programs and the fuzz targets, linked with the cores;
+#   5. the tests: make installcheck (SQL and isolation tests against an
+#      installed server), make test (every suite, test/run-all);
+#   6. make demo, make bench.
 
 EXTENSION = hdaq
-EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" hdaq.control)
 MODULE_big = hdaq
 DATA = $(wildcard sql/hdaq--*.sql)
 
@@ -15,24 +21,71 @@ PKG_CONFIG ?= pkg-config
 CLANG ?= clang
 CLI_BINDIR ?= /usr/local/bin
 
-MCAP_SRCS = $(sort $(wildcard src/mcap/*.c))
-DECODE_SRCS = $(sort $(wildcard src/decode/*.c))
-GLUE_SRCS = $(sort $(wildcard src/*.c))
-CLI_SRCS = $(sort $(wildcard src/cli/*.c))
-CORE_SRCS = $(MCAP_SRCS) $(DECODE_SRCS)
-CORE_HEADERS = $(wildcard src/mcap/*.h src/decode/*.h)
-CORE_OBJS = $(CORE_SRCS:.c=.o)
-OBJS = $(GLUE_SRCS:.c=.o) $(CORE_OBJS)
+# the default goal: the extension (PGXS adds it to all) and the command
+all: src/cli/hdaq
 
-CORE_LIBS = $(shell $(PKG_CONFIG) --libs libzstd liblz4 zlib) -lm
-MATIO_CFLAGS = $(shell $(PKG_CONFIG) --cflags matio 2>/dev/null)
-MATIO_LIBS = $(shell $(PKG_CONFIG) --libs matio 2>/dev/null)
+# ---- 1. the cores ------------------------------------------------------------
 
-PG_CPPFLAGS = -Isrc -Isrc/mcap -Isrc/decode $(MATIO_CFLAGS)
+# A library is every .c of its folder.  Listed as they link: a library
+# before the ones it uses.
+COMMON_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/common/*.c)))
+MCAP_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mcap/*.c)))
+DECODE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/decode/*.c)))
+MAT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mat/*.c)))
+CORE_LIBS = libmat.a libdecode.a libmcap.a libcommon.a
+
+CORE_A = $(addprefix build/core/,$(CORE_LIBS))
+ASAN_A = $(addprefix build/asan/,$(CORE_LIBS))
+FUZZ_A = $(addprefix build/fuzz/,$(CORE_LIBS))
+
+# what the cores link to
+MATIO_CFLAGS = $(shell $(PKG_CONFIG) --cflags matio)
+EXTERNAL_LIBS = $(shell $(PKG_CONFIG) --libs libzstd liblz4 zlib matio) -lm
+
+CORE_CPPFLAGS = -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAGS)
+C11 = -std=c11 -D_POSIX_C_SOURCE=200809L
+CORE_CFLAGS = $(C11) -Wall -Wextra -Werror -O2 -g -fPIC
+ASAN_CFLAGS = $(C11) -Wall -Werror -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = $(C11) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined
+
+# One object per source and variant: build/<variant>/<path of the source>.o
+# (the test programs' and the command's sources too).  -MMD writes the
+# headers each object depends on beside it (.d), read at the end of this file.
+build/core/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $(CORE_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(ASAN_CFLAGS) $(CORE_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(CORE_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# build/<variant>/lib<core>.a from build/<variant>/src/<core>/*.o, for each
+# variant (the % below); an empty folder makes an empty library.
+VARIANTS = build/core build/asan build/fuzz
+$(addsuffix /libcommon.a,$(VARIANTS)): build/%/libcommon.a: $(addprefix build/%/,$(COMMON_OBJS))
+	rm -f $@ && $(AR) crs $@ $^
+$(addsuffix /libmcap.a,$(VARIANTS)): build/%/libmcap.a: $(addprefix build/%/,$(MCAP_OBJS))
+	rm -f $@ && $(AR) crs $@ $^
+$(addsuffix /libdecode.a,$(VARIANTS)): build/%/libdecode.a: $(addprefix build/%/,$(DECODE_OBJS))
+	rm -f $@ && $(AR) crs $@ $^
+$(addsuffix /libmat.a,$(VARIANTS)): build/%/libmat.a: $(addprefix build/%/,$(MAT_OBJS))
+	rm -f $@ && $(AR) crs $@ $^
+
+# ---- 2. the extension ----------------------------------------------------------
+
+# The PostgreSQL side: entry points, engines and the store.
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/functions/*.c src/engine/*.c src/store/*.c)))
+PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAGS)
 # -Wextra without -Wunused-parameter: PostgreSQL's own headers (ilist.h,
 # bufpage.h) have unused parameters in their inline functions.
-PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter
-SHLIB_LINK = $(CORE_LIBS) $(MATIO_LIBS)
+PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -MMD -MP
+SHLIB_LINK = $(CORE_A) $(EXTERNAL_LIBS)
 
 # SQL tests: sql/<name>.sql against expected/<name>.out, in this order.
 REGRESS = mcap_type info ingest messages export decode bad_input mat
@@ -40,91 +93,24 @@ REGRESS_OPTS = --inputdir=. --encoding=UTF8
 ISOLATION = ingest_concurrent
 ISOLATION_OPTS = --inputdir=test/isolation
 
-EXTRA_CLEAN = src/cli/hdaq $(CORE_PROGRAMS) build test/fuzz/fuzz_reader test/fuzz/fuzz_mat \
-	$(patsubst %.c,%,$(wildcard test/fuzz/fuzz_decode_*.c))
+EXTRA_CLEAN = build src/cli/hdaq $(TEST_PROGRAMS) $(FUZZ_TARGETS) $(OBJS:.o=.d)
 
-# The cores are plain C11 libraries, compiled with their own strict flags.
-CORE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-	-O2 -g -fPIC
-CORE_INCLUDES = -Isrc/mcap -Isrc/decode
-ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -O1 -g
-FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
-
-# ---- MAT export: src/mat builds MATLAB files over libmatio (and HDF5 for
-# v7.3), without PostgreSQL; test/mat reads them back (SciPy, h5py, Octave).
-MAT_SRCS = $(sort $(wildcard src/mat/*.c))
-MAT_OBJS = $(MAT_SRCS:.c=.o)
-OBJS += $(MAT_OBJS)
-PG_CPPFLAGS += -Isrc/mat
-
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+# the extension's shared library links the core libraries (SHLIB_LINK)
+$(shlib): $(CORE_A)
+else
+$(warning $(PG_CONFIG) not found: run tools/install-deps (make test and make demo do))
+endif
 
-$(CORE_OBJS): %.o: %.c $(CORE_HEADERS)
-	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -c -o $@ $<
+# ---- 3. the hdaq command ----------------------------------------------------------
 
-$(GLUE_SRCS:.c=.o): $(wildcard src/*.h) $(CORE_HEADERS)
+CLI_OBJS = $(patsubst %.c,build/core/%.o,$(sort $(wildcard src/cli/*.c)))
+build/core/src/cli/%.o: CORE_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 
-# ---- programs built from the cores ---------------------------------------
-
-# $(call core_program,OUTPUT,MAIN SOURCES,CORE SOURCES,COMPILER AND FLAGS)
-define core_program
-$(1): $(2) $(3) $(CORE_HEADERS)
-	@mkdir -p $$(dir $$@)
-	$(4) $$(CORE_INCLUDES) -o $$@ $(2) $(3) $$(CORE_LIBS)
-endef
-
-CORE_CC = $(CC) $(CORE_CFLAGS)
-ASAN_CC = $(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Werror $(ASAN_FLAGS)
-FUZZ_CC = $(CLANG) -std=c11 -D_POSIX_C_SOURCE=200809L $(FUZZ_FLAGS)
-
-# name | main source | cores; only those whose main source exists
-CORE_PROGRAM_CANDIDATES = \
-	test/unit/test_mcap|test/unit/test_mcap.c|MCAP \
-	test/unit/test_writer|test/unit/test_writer.c|MCAP \
-	test/unit/test_decode|test/unit/test_decode.c|DECODE \
-	test/conformance/reader|test/conformance/reader.c|MCAP \
-	test/decode/decode_stream|test/decode/decode_stream.c|DECODE \
-	test/mcapjs/write_sample|test/mcapjs/write_sample.c|MCAP
-
-prog_name = $(word 1,$(subst |, ,$(1)))
-prog_main = $(word 2,$(subst |, ,$(1)))
-prog_srcs = $($(word 3,$(subst |, ,$(1)))_SRCS)
-CORE_PROGRAM_LIST = $(foreach p,$(CORE_PROGRAM_CANDIDATES),$(if $(wildcard $(call prog_main,$(p))),$(p)))
-
-CORE_PROGRAMS = $(foreach p,$(CORE_PROGRAM_LIST),$(call prog_name,$(p)))
-ASAN_PROGRAMS = $(foreach p,$(CORE_PROGRAM_LIST),build/asan/$(notdir $(call prog_name,$(p))))
-
-$(foreach p,$(CORE_PROGRAM_LIST),$(eval $(call core_program,$(call prog_name,$(p)),$(call prog_main,$(p)),$(call prog_srcs,$(p)),$$(CORE_CC))))
-$(foreach p,$(CORE_PROGRAM_LIST),$(eval $(call core_program,build/asan/$(notdir $(call prog_name,$(p))),$(call prog_main,$(p)),$(call prog_srcs,$(p)),$$(ASAN_CC))))
-
-# libFuzzer targets: test/fuzz/fuzz_<name>.c; fuzz_mat also needs src/mat
-FUZZ_TARGETS = $(patsubst %.c,%,$(wildcard test/fuzz/fuzz_*.c))
-$(foreach f,$(filter-out test/fuzz/fuzz_mat,$(FUZZ_TARGETS)),$(eval $(call core_program,$(f),$(f).c,$(CORE_SRCS),$$(FUZZ_CC))))
-$(eval $(call core_program,test/fuzz/fuzz_mat,test/fuzz/fuzz_mat.c,$(CORE_SRCS) $(MAT_SRCS),$$(FUZZ_CC) -Isrc/mat $$(MATIO_CFLAGS)))
-test/fuzz/fuzz_mat: CORE_LIBS += $(MATIO_LIBS)
-
-.PHONY: test-programs fuzz
-test-programs: $(CORE_PROGRAMS) $(ASAN_PROGRAMS)
-fuzz: $(FUZZ_TARGETS)
-
-# ---- MAT export (see above) ------------------------------------------------
-
-$(MAT_OBJS): %.o: %.c $(wildcard src/mat/*.h) $(CORE_HEADERS)
-	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -Isrc/mat $(MATIO_CFLAGS) -c -o $@ $<
-
-$(GLUE_SRCS:.c=.o): $(wildcard src/mat/*.h)
-
-# ---- the hdaq command ----------------------------------------------------
-
-CLI_CFLAGS = $(CORE_CFLAGS) -I$(shell $(PG_CONFIG) --includedir) $(CORE_INCLUDES)
-
-src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(MCAP_SRCS) $(wildcard src/mcap/*.h)
-	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRCS) $(MCAP_SRCS) \
-		-L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(CORE_LIBS)
-
-all: src/cli/hdaq
+src/cli/hdaq: $(CLI_OBJS) $(CORE_A)
+	$(CC) -o $@ $^ -Wl,--as-needed -L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(EXTERNAL_LIBS)
 
 install: install-cli
 .PHONY: install-cli
@@ -132,27 +118,53 @@ install-cli: src/cli/hdaq
 	$(MKDIR_P) '$(DESTDIR)$(CLI_BINDIR)'
 	$(INSTALL_PROGRAM) src/cli/hdaq '$(DESTDIR)$(CLI_BINDIR)/hdaq'
 
-# ---- the whole suite -------------------------------------------------------
+# ---- 4. test programs and fuzz targets -------------------------------------------
+
+# One main each: the unit tests of the cores, the conformance reader, and the
+# tools of the independent checks (test/decode, test/mcapjs).
+UNIT_TESTS = $(basename $(sort $(wildcard test/unit/test_*.c)))
+TEST_TOOLS = $(basename $(sort $(wildcard test/conformance/reader.c test/decode/decode_stream.c test/mcapjs/*.c)))
+TEST_PROGRAMS = $(UNIT_TESTS) $(TEST_TOOLS)
+# the unit tests and the conformance reader again, with AddressSanitizer/UBSan
+ASAN_PROGRAMS = $(addprefix build/asan/,$(UNIT_TESTS) test/conformance/reader)
+# libFuzzer targets: test/fuzz/fuzz_<name>.c
+FUZZ_TARGETS = $(basename $(sort $(wildcard test/fuzz/fuzz_*.c)))
+
+$(TEST_PROGRAMS): %: build/core/%.o $(CORE_A)
+	$(CC) -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
+
+$(ASAN_PROGRAMS): build/asan/%: build/asan/%.o $(ASAN_A)
+	$(CLANG) -fsanitize=address,undefined -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
+
+$(FUZZ_TARGETS): %: build/fuzz/%.o $(FUZZ_A)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
+
+.PHONY: test-programs fuzz
+test-programs: $(TEST_PROGRAMS) $(ASAN_PROGRAMS)
+fuzz: $(FUZZ_TARGETS)
+
+# ---- 5. tests ------------------------------------------------------------------------
 
 .PHONY: test
 test:
 	test/run-all
 
-# ---- the demo ----------------------------------------------------------------
+# ---- 6. demo and benchmarks --------------------------------------------------------------
+
 # make demo: install what is missing, build, start a server of its own
 # (build/demo), load the bundled logs and a generated session, print a tour.
 # make demo-stop: stop that server.
-
 .PHONY: demo demo-stop
 demo:
 	tools/demo/demo.sh
 demo-stop:
 	tools/demo/stop.sh
 
-# ---- benchmarks ------------------------------------------------------------
-
 # make bench: a 1-hour session against the baselines, into bench/RESULTS.md;
 # make bench QUICK=1: a 2-minute session, to check that the harness works.
 .PHONY: bench
 bench:
 	bench/run $(if $(filter 1 yes true,$(QUICK)),--quick)
+
+# the headers each object was built from (written by -MMD)
+-include $(wildcard build/*/src/*/*.d build/*/test/*/*.d) $(wildcard $(OBJS:.o=.d))

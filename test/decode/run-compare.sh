@@ -5,26 +5,25 @@
 #
 # usage: test/decode/run-compare.sh [DATA_DIR]
 #   DATA_DIR holds hytech/, keelson/ and rosbag2/ (default: test/data).
-# Needs node and npm (the packages are installed by `npm ci` when missing)
-# and a C compiler (CC, default cc).
+# Needs node with the packages of test/decode (tools/install-deps --test
+# installs them); decode_stream is built by the Makefile (make
+# test-programs; this script asks make for it).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 data=${1:-$root/test/data}
-cc=${CC:-cc}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
+make -s -C "$root" test/decode/decode_stream
 if [ ! -d "$here/node_modules" ]; then
-	(cd "$here" && npm ci --silent --no-audit --no-fund)
+	echo "test/decode/node_modules is missing: run tools/install-deps --test" >&2
+	echo "0 passed, 1 failed"
+	exit 1
 fi
-
-$cc -std=c11 -O2 -o "$work/decode_stream" "$here/decode_stream.c" "$root"/src/decode/*.c -lm
 
 files=$(find "$data/hytech" "$data/keelson" "$data/rosbag2" -name '*.mcap' 2>/dev/null | sort || true)
 if [ -z "$files" ]; then
 	echo "# no MCAP logs under $data: comparing synthetic messages only"
 fi
 # shellcheck disable=SC2086
-exec node "$here/compare.js" "$work/decode_stream" $files
+exec node "$here/compare.js" "$root/test/decode/decode_stream" $files

@@ -6,6 +6,7 @@
 # Ends with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
+mkdir -p build/test-logs
 pass=0
 fail=0
 if ! make -s fuzz; then

@@ -5,30 +5,24 @@
 # copy real logs from test/data through hdaq's reader and writer
 # (rewrite.c) and check that each copy holds what the original holds.
 #
-# Usage: test/mcapjs/run.sh   (from anywhere; installs node modules if absent)
+# Usage: test/mcapjs/run.sh   (from anywhere)
+# The two programs are built by the Makefile (make test-programs; this
+# script asks make for them), the node modules installed by
+# tools/install-deps --test.
 # Prints one ok/not ok line per file, then "N passed, M failed".
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$here/out"
-cc=${CC:-cc}
 
+make -s -C "$root" test/mcapjs/write_sample test/mcapjs/rewrite
 cd "$here"
 if [ ! -d node_modules/@mcap/core ]; then
-	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	echo "test/mcapjs/node_modules is missing: run tools/install-deps --test" >&2
+	echo "0 passed, 1 failed"
+	exit 1
 fi
-
-# the MCAP core is one library: build the tools against all of it
-build() {
-	if [ ! -x "$1" ] || [ -n "${REBUILD:-}" ] || \
-		[ -n "$(find "$root/src/mcap" "$1.c" -newer "$1" 2>/dev/null)" ]; then
-		$cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I"$root/src/mcap" \
-			-o "$1" "$1.c" "$root"/src/mcap/*.c -lzstd -llz4 -lz -lm
-	fi
-}
-build write_sample
-build rewrite
 
 rm -rf "$out"
 mkdir -p "$out"
