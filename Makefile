@@ -9,8 +9,13 @@
 #   3. the hdaq command (src/cli, libpq), linked with the cores;
 #   4. the test programs and the fuzz targets, linked with the cores;
 #   5. the tests: make installcheck (SQL and isolation tests against an
-#      installed server), make test (every suite, test/run-all);
+#      installed server; REGRESS=name for one), make prove_installcheck
+#      (TAP tests, each with a server of its own; PROVE_TESTS=test/t/x.pl
+#      for one), make test (every suite; SUITE="unit mat" for some,
+#      SUITE=help for their names);
 #   6. make demo, make bench.
+#
+# make test and make demo first install what is missing (tools/install-deps).
 
 EXTENSION = hdaq
 MODULE_big = hdaq
@@ -87,11 +92,15 @@ PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAG
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -MMD -MP
 SHLIB_LINK = $(CORE_A) $(EXTERNAL_LIBS)
 
-# SQL tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = mcap_type info ingest messages export decode bad_input mat
-REGRESS_OPTS = --inputdir=. --encoding=UTF8
-ISOLATION = ingest_concurrent
+# SQL tests, as pgvector lays them out: test/sql/<name>.sql against
+# test/expected/<name>.out; each stands alone (creates the extension and
+# the data it reads), so make installcheck REGRESS=<name> runs one.
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --encoding=UTF8
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test/isolation
+# databases named after the extension (contrib_regression_hdaq...)
+USE_MODULE_DB = 1
 
 EXTRA_CLEAN = build src/cli/hdaq $(TEST_PROGRAMS) $(FUZZ_TARGETS) $(OBJS:.o=.d)
 
@@ -145,9 +154,22 @@ fuzz: $(FUZZ_TARGETS)
 
 # ---- 5. tests ------------------------------------------------------------------------
 
+# make test: every suite (test/run-all), or those of SUITE; SUITE=help lists them.
 .PHONY: test
 test:
-	test/run-all
+	test/run-all $(SUITE)
+
+# TAP tests (test/t): each starts a server of its own with
+# PostgreSQL::Test::Cluster, from the installed PostgreSQL and hdaq.
+# initdb refuses to run as root: as root, they run as the postgres user.
+TAP_USER = $(if $(filter 0,$(shell id -u)),postgres)
+.PHONY: prove_installcheck
+prove_installcheck:
+	rm -rf build/tap && mkdir -p build/tap
+	$(if $(TAP_USER),chown $(TAP_USER) build/tap)
+	$(if $(TAP_USER),runuser -u $(TAP_USER) --) env TESTDIR='$(CURDIR)/build/tap' \
+		PATH="$(bindir):$$PATH" PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
+		$(PROVE) $(PG_PROVE_FLAGS) -I test/t $(PROVE_FLAGS) $(or $(PROVE_TESTS),test/t/*.pl)
 
 # ---- 6. demo and benchmarks --------------------------------------------------------------
 

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-db=hdaq_grafana_test
+db=hdaq_grafana_$$
 export PGDATABASE=$db
 dropdb --if-exists "$db" 2>/dev/null || true
 createdb "$db"

@@ -4,7 +4,7 @@
 # pg_virtualenv); uses a database of its own.  Ends with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
-db=hdaq_mat_test
+db=hdaq_mat_$$
 dropdb --if-exists "$db" >/dev/null 2>&1
 createdb "$db" || { echo "0 passed, 1 failed"; exit 1; }
 psql -X -q -d "$db" -c 'CREATE EXTENSION hdaq' || { echo "0 passed, 1 failed"; exit 1; }

@@ -1,10 +1,10 @@
-# Tests of the hdaq command (src/cli/hdaq) against the server in the
-# environment (PGHOST, PGPORT, PGUSER, PGDATABASE): ingest of directories of
+# Tests of the hdaq command (src/cli/hdaq) against a server of the test's
+# own (HdaqSQL's start_server): ingest of directories of
 # real logs, deduplication and resuming, damaged and non-MCAP files, a
 # connection dropped in the middle of a file, ls, info (checked against
 # hdaq.info and hdaq.file), export and re-ingest, and SHA-256 known answers.
 #
-# Run from the repository root: prove -v test/t
+# make prove_installcheck PROVE_TESTS=test/t/001_cli.pl runs it alone.
 use strict;
 use warnings;
 
@@ -15,6 +15,12 @@ use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use JSON::PP;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use HdaqSQL;
+
+chdir "$FindBin::Bin/../.." or die "cannot enter the repository root: $!";
+my $node = start_server();
 
 my $hdaq = 'src/cli/hdaq';
 -x $hdaq or BAIL_OUT("$hdaq is not built (run make)");

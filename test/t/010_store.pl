@@ -1,4 +1,4 @@
-# The store as a whole, against the server in the environment (PGHOST...):
+# The store as a whole, in a server of the test's own:
 #  - pg_dump of a database with ingested files restores into a fresh one
 #    with everything queryable and identical;
 #  - hdaq.export_mcap output is read by the official MCAP reader
@@ -15,9 +15,8 @@ use FindBin;
 use lib $FindBin::Bin;
 use HdaqSQL;
 
-my $top = `git rev-parse --show-toplevel 2>/dev/null` || '.';
-chomp $top;
-chdir $top or die "cannot enter $top";
+chdir "$FindBin::Bin/../.." or die "cannot enter the repository root: $!";
+my $node = start_server();
 
 my $db = "hdaq_store_test_$$";
 my $restored = "${db}_restored";
@@ -38,10 +37,7 @@ sub sql_status
 	return ($? >> 8, $out);
 }
 
-system('dropdb', '--if-exists', $db);
-system('dropdb', '--if-exists', $restored);
 system('createdb', $db) == 0 or BAIL_OUT("createdb failed");
-END { system('dropdb', '--if-exists', $db); system('dropdb', '--if-exists', $restored); }
 
 sql($db, 'CREATE EXTENSION hdaq');
 my %files = (
@@ -100,11 +96,8 @@ ok($next_id > scalar(keys %files), "a new ingest after restore gets a new file_i
 # ---- the official reader on exports ----------------------------------------------
 
 my $mcapjs = 'test/mcapjs';
-if (!-d "$mcapjs/node_modules/\@mcap/core")
-{
-	system("cd $mcapjs && npm ci --no-audit --no-fund --loglevel=error >/dev/null") == 0
-	  or BAIL_OUT('npm ci in test/mcapjs failed');
-}
+-d "$mcapjs/node_modules/\@mcap/core"
+  or BAIL_OUT("$mcapjs/node_modules is missing: run tools/install-deps --test");
 my $window = q{ARRAY['VehicleData', 'VnImuData'], '2026-03-17 14:00:03+00', '2026-03-17 14:00:07.5+00'};
 # label, file, export_mcap's arguments after file_id, the same selection for hdaq.messages
 my @selections = (

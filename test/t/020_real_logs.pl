@@ -19,9 +19,8 @@ use FindBin;
 use lib $FindBin::Bin;
 use HdaqSQL;
 
-my $top = `git rev-parse --show-toplevel 2>/dev/null` || '.';
-chomp $top;
-chdir $top or die "cannot enter $top";
+chdir "$FindBin::Bin/../.." or die "cannot enter the repository root: $!";
+my $node = start_server();
 
 my $db = "hdaq_real_logs_$$";
 my $tmp = tempdir(CLEANUP => 1);
@@ -68,20 +67,15 @@ sub official_messages
 		  @{ $doc->{messages} // [] } ];
 }
 
-if (!-d "$mcapjs/node_modules/\@mcap/core")
-{
-	system("cd $mcapjs && npm ci --no-audit --no-fund --loglevel=error >/dev/null") == 0
-	  or BAIL_OUT('npm ci in test/mcapjs failed');
-}
+-d "$mcapjs/node_modules/\@mcap/core"
+  or BAIL_OUT("$mcapjs/node_modules is missing: run tools/install-deps --test");
 
 my @files;
 find(sub { push @files, $File::Find::name if /\.mcap\z/ }, 'test/data');
 @files = sort @files;
 cmp_ok(scalar(@files), '>=', 30, 'the logs of test/data are there (' . scalar(@files) . ')');
 
-system('dropdb', '--if-exists', $db);
 system('createdb', $db) == 0 or BAIL_OUT('createdb failed');
-END { system('dropdb', '--if-exists', $db) if $db; }
 sql('CREATE EXTENSION hdaq');
 
 my $total = 0;

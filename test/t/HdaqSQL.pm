@@ -1,12 +1,34 @@
-# SQL helpers shared by the TAP tests of test/t: queries run through psql
-# against the server of the environment (PGHOST, PGPORT, PGUSER...).
+# Shared by the TAP tests of test/t: a PostgreSQL server of the test's own,
+# and queries through psql.
+#
+# The tests run from the repository root with PostgreSQL's test modules on
+# the include path (make prove_installcheck does both); the server is the
+# installed PostgreSQL 15 with the installed hdaq.
 package HdaqSQL;
 
 use strict;
 use warnings;
 use Exporter qw(import);
+use PostgreSQL::Test::Cluster;
 
-our @EXPORT = qw(sql_in);
+our @EXPORT = qw(start_server sql_in);
+
+# Start a server of this test's own (stopped when the test ends) and point
+# libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
+# command, as the tests run them, reach it.  Returns the node.
+sub start_server
+{
+	my $node = PostgreSQL::Test::Cluster->new('hdaq');
+	$node->init(extra => [ '--encoding=UTF8', '--locale=C' ]);
+	# the tests send whole files as SQL literals: keep them out of the log
+	$node->append_conf('postgresql.conf', "log_statement = none\n");
+	$node->start;
+	$ENV{PGHOST} = $node->host;
+	$ENV{PGPORT} = $node->port;
+	$ENV{PGDATABASE} = 'postgres';
+	delete $ENV{$_} for qw(PGUSER PGPASSWORD PGSERVICE PGHOSTADDR PGSSLMODE);
+	return $node;
+}
 
 # Run a query in a database; return its output (unaligned, tuples only,
 # without the last newline).  Dies when psql fails.

@@ -2,10 +2,11 @@
 -- of a small real log, every conformance file and every file of the reader's
 -- fuzz corpus either stores what is valid or fails with data_corrupted
 -- (never another error, never a crash), and a failure leaves nothing behind.
+CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set data :abs_srcdir '/test/data/'
-\set conf :abs_srcdir '/test/conformance/data/'
-\set corpus :abs_srcdir '/test/fuzz/corpus/reader/'
+\set data :abs_srcdir '/data/'
+\set conf :abs_srcdir '/conformance/data/'
+\set corpus :abs_srcdir '/fuzz/corpus/reader/'
 SET client_min_messages = warning;
 
 CREATE TEMP TABLE outcome (what text, stored int DEFAULT 0, refused int DEFAULT 0);
@@ -64,3 +65,6 @@ SELECT count(*) >= 0 AS decoded FROM hdaq.messages_json(skip_errors => true);
 SELECT count(hdaq.delete_file(file_id)) > 0 AS deleted FROM hdaq.file
  WHERE name LIKE 'cut %' OR name LIKE 'flip %' OR name LIKE 'conformance %' OR name LIKE 'corpus %' OR name = 'whole';
 RESET client_min_messages;
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP EXTENSION hdaq;

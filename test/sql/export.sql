@@ -1,10 +1,13 @@
 -- hdaq.export_mcap: an indexed MCAP of a selection, read back by hdaq's own
 -- reader (the official reader checks it too: test/mcapjs).
-
-SELECT file_id AS test1 FROM hdaq.file WHERE name = 'test1' \gset
-SELECT file_id AS wbag FROM hdaq.file WHERE name = 'bag_topics' \gset
-SELECT file_id AS att FROM hdaq.file WHERE name = 'attachment' \gset
-SELECT file_id AS aero FROM hdaq.file WHERE name = 'aero' \gset
+CREATE EXTENSION hdaq;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set data :abs_srcdir '/data/'
+\set conf :abs_srcdir '/conformance/data/'
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'hytech/drivebrain_software_2026/test1_505139.mcap'), 'test1') AS test1 \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_cpp_test_rosbag2_cpp_bags_only_topics.mcap'), 'bag_topics') AS wbag \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'conf' || 'OneAttachment/OneAttachment-ax-pad-st-sum.mcap'), 'attachment') AS att \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'hytech/hytech-foxglove-extensions/10_up_CCW.mcap'), 'aero') AS aero \gset
 
 -- a whole file: the export holds exactly the stored messages
 CREATE TEMP TABLE ex AS SELECT hdaq.export_mcap(:test1) AS m;
@@ -54,3 +57,7 @@ SELECT count(DISTINCT c->'schema_id') AS schema_ids
 -- errors
 SELECT hdaq.export_mcap(-5);
 SELECT hdaq.export_mcap(NULL);
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP TABLE ex;
+DROP EXTENSION hdaq;

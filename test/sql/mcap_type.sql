@@ -1,8 +1,8 @@
 -- The hdaq.mcap type: what may become a value, and what is refused.
 CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set conf :abs_srcdir '/test/conformance/data/'
-\set hytech :abs_srcdir '/test/data/hytech/'
+\set conf :abs_srcdir '/conformance/data/'
+\set hytech :abs_srcdir '/data/hytech/'
 
 -- a complete file becomes a value, byte for byte
 SELECT length(hdaq.mcap(pg_read_binary_file(:'conf' || 'OneMessage/OneMessage.mcap'))::bytea) AS bytes;
@@ -35,3 +35,6 @@ SELECT ('\x894d434150300d0a' || '02' || '1400000000000000' || '0000000000000000'
 
 -- casts to bytea are free and implicit
 SELECT pg_typeof(hdaq.mcap(pg_read_binary_file(:'conf' || 'NoData/NoData.mcap')) || '\x00'::bytea);
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP EXTENSION hdaq;

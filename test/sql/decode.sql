@@ -1,11 +1,12 @@
 -- Decoding in SQL: messages_json, signal, signals; errors and skip_errors.
+CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set data :abs_srcdir '/test/data/'
+\set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s_lz4_shuffled.mcap'), 'gen_shuffled') AS gen2 \gset
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_wrong_rmw_test_wrong_rmw_test_0.mcap'), 'wrong_rmw') AS wrong \gset
-SELECT file_id AS cdr FROM hdaq.file WHERE name = 'cdr' \gset
-SELECT file_id AS test1 FROM hdaq.file WHERE name = 'test1' \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_cdr_test_cdr_test_0.mcap'), 'cdr') AS cdr \gset
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'hytech/drivebrain_software_2026/test1_505139.mcap'), 'test1') AS test1 \gset
 
 -- protobuf: every field present, names as in the .proto, enums by name
 SELECT array(SELECT jsonb_object_keys(message) ORDER BY 1) AS fields
@@ -91,3 +92,6 @@ SELECT count(*) AS buckets,
 SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', '2026-03-17 14:00:05+00', '2026-03-17 14:00:06+00', '1 hour', :gen);
 SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 month');
 SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '0 s');
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP EXTENSION hdaq;

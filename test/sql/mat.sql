@@ -1,12 +1,11 @@
 -- hdaq.export_mat and hdaq.query_to_mat: formats, arguments and errors.
 -- The values inside the files are checked by independent readers (SciPy,
 -- h5py, GNU Octave) in test/mat.
+CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set data :abs_srcdir '/test/data/'
-SET client_min_messages = warning;	-- the files may be stored already
+\set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_wrong_rmw_test_wrong_rmw_test_0.mcap'), 'wrong_rmw') AS wrong \gset
-RESET client_min_messages;
 
 -- the three formats: MAT 5 (v5 uncompressed, v7 compressed) and HDF5 (v7.3)
 CREATE TEMP TABLE mats AS
@@ -78,3 +77,6 @@ SELECT hdaq.query_to_mat('SELECT g FROM generate_series(1, 2000) g WHERE length(
 RESET statement_timeout;
 SELECT mat_temp_files() AS after_cancel;
 DROP FUNCTION mat_temp_files();
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP EXTENSION hdaq;

@@ -1,8 +1,9 @@
 -- hdaq.info: what `mcap info` shows, for real and damaged files.
+CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set conf :abs_srcdir '/test/conformance/data/'
-\set hytech :abs_srcdir '/test/data/hytech/'
-\set rosbag :abs_srcdir '/test/data/rosbag2/'
+\set conf :abs_srcdir '/conformance/data/'
+\set hytech :abs_srcdir '/data/hytech/'
+\set rosbag :abs_srcdir '/data/rosbag2/'
 
 CREATE TEMP TABLE f AS
 SELECT name, hdaq.info(pg_read_binary_file(path)::hdaq.mcap) AS info
@@ -12,7 +13,7 @@ SELECT name, hdaq.info(pg_read_binary_file(path)::hdaq.mcap) AS info
 	('no_footer', :'hytech' || 'data_acq_cloud/cloud_webserver_mcap_files_02_29_2024_19_30_56.mcap'),
 	('drivebrain', :'hytech' || 'drivebrain_software_2026/test1_505139.mcap'),
 	('aero', :'hytech' || 'hytech-foxglove-extensions/10_up_CCW.mcap'),
-	('keelson', :'abs_srcdir' || '/test/data/keelson/keelson_test.mcap'),
+	('keelson', :'abs_srcdir' || '/data/keelson/keelson_test.mcap'),
 	('ros2', :'rosbag' || 'rosbag2_tests_resources_mcap_cdr_test_cdr_test_0.mcap'),
 	('ten', :'conf' || 'TenMessages/TenMessages-ch-chx-mx-pad-rch-rsh-st-sum.mcap')
   ) AS t(name, path);
@@ -59,3 +60,6 @@ SELECT m->>'name' AS name, m->'metadata' ? 'serialized_bag_info' AS has_bag_info
 SELECT a->>'name' AS name, a->>'media_type' AS media_type, a->'size' AS size
   FROM hdaq.info(pg_read_binary_file(:'conf' || 'OneAttachment/OneAttachment-ax-pad-st-sum.mcap')::hdaq.mcap) AS i,
 	   jsonb_array_elements(i->'attachments') a;
+
+-- leave nothing behind: the next test starts from a fresh extension
+DROP EXTENSION hdaq;
