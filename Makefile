@@ -157,7 +157,7 @@ fuzz: $(FUZZ_TARGETS)
 # make test: every suite (test/run-all), or those of SUITE; SUITE=help lists them.
 .PHONY: test
 test:
-	test/run-all $(SUITE)
+	@test/run-all $(SUITE)
 
 # TAP tests (test/t): each starts a server of its own with
 # PostgreSQL::Test::Cluster, from the installed PostgreSQL and hdaq.
