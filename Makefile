@@ -17,7 +17,7 @@ CLI_BINDIR ?= /usr/local/bin
 
 MCAP_SRCS = $(sort $(wildcard src/mcap/*.c))
 DECODE_SRCS = $(sort $(wildcard src/decode/*.c))
-GLUE_SRCS = $(sort $(wildcard src/*.c))
+GLUE_SRCS = $(sort $(wildcard src/*.c src/functions/*.c src/engine/*.c src/store/*.c))
 CLI_SRCS = $(sort $(wildcard src/cli/*.c))
 CORE_SRCS = $(MCAP_SRCS) $(DECODE_SRCS)
 CORE_HEADERS = $(wildcard src/mcap/*.h src/decode/*.h)
@@ -64,7 +64,7 @@ include $(PGXS)
 $(CORE_OBJS): %.o: %.c $(CORE_HEADERS)
 	$(CC) $(CORE_CFLAGS) $(CORE_INCLUDES) -c -o $@ $<
 
-$(GLUE_SRCS:.c=.o): $(wildcard src/*.h) $(CORE_HEADERS)
+$(GLUE_SRCS:.c=.o): $(wildcard src/*.h src/functions/*.h src/engine/*.h src/store/*.h) $(CORE_HEADERS)
 
 # ---- programs built from the cores ---------------------------------------
 

@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * ingest.c
- *	  Storing an MCAP file: hdaq.ingest(bytea), hdaq.ingest_lo(oid) and
- *	  hdaq.ingest_file(path).
+ *	  Engine: storing an MCAP file, for hdaq.ingest(bytea),
+ *	  hdaq.ingest_lo(oid) and hdaq.ingest_file(path).  The setting
+ *	  hdaq.ingest_buffer_size is defined here.
  *
  * The stream is read once, record by record, in bounded memory.  Schemas
  * are deduplicated across files, channels get a row each, and messages are
- * buffered per channel and written as segments (segment_write.c).  When the
+ * buffered per channel and written as segments (segment_write.c), rows
+ * through the store.  When the
  * buffers of all channels together exceed hdaq.ingest_buffer_size, the
  * largest is written early.  Everything happens in the caller's
  * transaction, so a failed ingest leaves nothing behind.
@@ -18,25 +20,24 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "segment.h"
+#include "engine/ingest.h"
 
-#include "access/xact.h"
-#include "catalog/pg_authid.h"
+#include "engine/segment.h"
+#include "store/store.h"
+
 #include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/fd.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
 
 #define SHA256_LEN 32
 #define MAX_CHANNELS 65536
-#define SOURCE_READ_SIZE (1024 * 1024)
 
 /* A channel of the file being stored. */
 typedef struct IngestChannel
@@ -75,13 +76,27 @@ typedef struct Ingest
  */
 typedef struct HashingSource
 {
-	int64		(*read) (void *ctx, uint8 *buf, size_t len);	/* may ereport */
+	IngestReadFn read;			/* may ereport */
 	void	   *ctx;
 	pg_cryptohash_ctx *sha;
 	uint64		bytes;
 	MemoryContext error_context;
 	ErrorData  *error;
 } HashingSource;
+
+static int	ingest_buffer_kb = 64 * 1024;
+
+void
+ingest_define_gucs(void)
+{
+	DefineCustomIntVariable("hdaq.ingest_buffer_size",
+							"Memory an ingest may use to buffer messages before writing segments.",
+							"When the buffered messages of all channels exceed this, the largest buffers are written early.",
+							&ingest_buffer_kb,
+							64 * 1024, 1024, 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
 
 static void
 sha_check(int rc, pg_cryptohash_ctx *sha)
@@ -147,7 +162,7 @@ ingest_schema(Ingest *ing, const McapSchema *schema)
 {
 	if (schema->id == 0 || ing->schema_keys[schema->id] != 0)
 		return;					/* 0 is "no schema"; repeats are ignored */
-	ing->schema_keys[schema->id] = catalog_upsert_schema(schema);
+	ing->schema_keys[schema->id] = store_upsert_schema(schema);
 }
 
 static void
@@ -163,7 +178,7 @@ ingest_channel(Ingest *ing, const McapChannel *channel)
 	ch = palloc0(sizeof(IngestChannel));
 	segment_buffer_init(&ch->buffer);
 	MemoryContextSwitchTo(oldcxt);
-	ch->channel_key = catalog_insert_channel(ing->file_id, channel, schema_key,
+	ch->channel_key = store_insert_channel(ing->file_id, channel, schema_key,
 											 schema_key != 0);
 	ing->channels[channel->id] = ch;
 }
@@ -271,11 +286,11 @@ ingest_record(Ingest *ing, const McapRecord *rec)
 			ingest_message(ing, rec);
 			break;
 		case MCAP_OP_METADATA:
-			catalog_insert_metadata(ing->file_id, ing->metadata_count++,
+			store_insert_metadata(ing->file_id, ing->metadata_count++,
 									&rec->u.metadata);
 			break;
 		case MCAP_OP_ATTACHMENT:
-			catalog_insert_attachment(ing->file_id, ing->attachment_count++,
+			store_insert_attachment(ing->file_id, ing->attachment_count++,
 									  &rec->u.attachment);
 			break;
 		default:
@@ -298,7 +313,7 @@ finish_channels(Ingest *ing)
 		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 							 &ch->segments);
 		ch->summary.max_segment_span_ns = ch->segments.max_span_ns;
-		catalog_complete_channel(ch->channel_key, &ch->summary);
+		store_complete_channel(ch->channel_key, &ch->summary);
 	}
 	ing->buffered = 0;
 }
@@ -398,9 +413,9 @@ read_records(Ingest *ing, McapReader *reader, HashingSource *src)
 static void
 drain_source(HashingSource *src)
 {
-	uint8	   *buf = palloc(SOURCE_READ_SIZE);
+	uint8	   *buf = palloc(INGEST_READ_SIZE);
 
-	while (hashing_read(src, buf, SOURCE_READ_SIZE) > 0)
+	while (hashing_read(src, buf, INGEST_READ_SIZE) > 0)
 		;
 	if (src->error)
 		ReThrowError(src->error);
@@ -418,8 +433,8 @@ ingest_begin(const char *name, const char *what, const uint8 *sha256,
 	ing->context = CurrentMemoryContext;
 	ing->what = what;
 	ing->writer = segment_writer_create();
-	ing->buffer_limit = (size_t) hdaq_ingest_buffer_kb * 1024;
-	ing->file_id = catalog_insert_file(name, sha256, tags);
+	ing->buffer_limit = (size_t) ingest_buffer_kb * 1024;
+	ing->file_id = store_insert_file(name, sha256, tags);
 	return ing;
 }
 
@@ -448,8 +463,8 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 
 		sha_check(pg_cryptohash_update(sha, data, len), sha);
 		sha_finish(sha, digest);
-		catalog_lock_sha256(digest);
-		if ((existing = catalog_find_file(digest)) != 0)
+		store_lock_sha256(digest);
+		if ((existing = store_find_file(digest)) != 0)
 		{
 			ereport(NOTICE,
 					(errmsg("%s is already stored as file %lld", what,
@@ -481,10 +496,10 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	{
 		drain_source(src);
 		sha_finish(src->sha, digest);
-		catalog_lock_sha256(digest);
-		if ((existing = catalog_find_file(digest)) != 0)
+		store_lock_sha256(digest);
+		if ((existing = store_find_file(digest)) != 0)
 		{
-			catalog_delete_file(ing->file_id);
+			store_delete_file(ing->file_id);
 			ereport(NOTICE,
 					(errmsg("%s is already stored as file %lld", what,
 							(long long) existing)));
@@ -502,7 +517,7 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	summary.recovery = recovery_jsonb(ing, rec);
 	summary.profile = ing->profile;
 	summary.library = ing->library;
-	catalog_complete_file(ing->file_id, &summary);
+	store_complete_file(ing->file_id, &summary);
 	report_recovery(ing, summary.recovery, rec);
 
 	existing = ing->file_id;
@@ -510,79 +525,16 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	return existing;
 }
 
-/* ---- SQL functions ---------------------------------------------------------- */
+/* ---- the two ways in ------------------------------------------------------- */
 
-static char *
-name_arg(FunctionCallInfo fcinfo, int argno, const char *fallback)
+int64
+ingest_bytes(const char *name, Jsonb *tags, const uint8 *data, size_t len)
 {
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-		return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	return fallback ? pstrdup(fallback) : NULL;
+	return ingest_stream(name, tags, data, len, NULL);
 }
 
-static Jsonb *
-tags_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		Jsonb	   *tags = PG_GETARG_JSONB_P(argno);
-
-		if (!JB_ROOT_IS_OBJECT(tags) || JB_ROOT_IS_SCALAR(tags))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tags must be a JSON object")));
-		return tags;
-	}
-	return NULL;
-}
-
-PG_FUNCTION_INFO_V1(hdaq_ingest);
-PG_FUNCTION_INFO_V1(hdaq_ingest_lo);
-PG_FUNCTION_INFO_V1(hdaq_ingest_file);
-
-Datum
-hdaq_ingest(PG_FUNCTION_ARGS)
-{
-	bytea	   *data;
-	char	   *name = name_arg(fcinfo, 1, NULL);
-	Jsonb	   *tags = tags_arg(fcinfo, 2);
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	data = PG_GETARG_BYTEA_PP(0);
-	PG_RETURN_INT64(ingest_stream(name, tags,
-								  (const uint8 *) VARDATA_ANY(data),
-								  VARSIZE_ANY_EXHDR(data), NULL));
-}
-
-/* Large objects are read a fragment at a time, with lo_get's checks. */
-typedef struct LargeObjectSource
-{
-	Oid			lo;
-	int64		offset;
-} LargeObjectSource;
-
-static int64
-read_large_object(void *arg, uint8 *buf, size_t len)
-{
-	LargeObjectSource *src = arg;
-	bytea	   *fragment;
-	size_t		n;
-
-	fragment = DatumGetByteaPP(DirectFunctionCall3(be_lo_get_fragment,
-												   ObjectIdGetDatum(src->lo),
-												   Int64GetDatum(src->offset),
-												   Int32GetDatum((int32) Min(len, SOURCE_READ_SIZE))));
-	n = VARSIZE_ANY_EXHDR(fragment);
-	memcpy(buf, VARDATA_ANY(fragment), n);
-	pfree(fragment);
-	src->offset += n;
-	return (int64) n;
-}
-
-static int64
-ingest_from_source(const char *name, Jsonb *tags,
-				   int64 (*read) (void *, uint8 *, size_t), void *ctx)
+int64
+ingest_source(const char *name, Jsonb *tags, IngestReadFn read, void *ctx)
 {
 	HashingSource src = {0};
 
@@ -591,60 +543,4 @@ ingest_from_source(const char *name, Jsonb *tags,
 	src.sha = sha_begin();
 	src.error_context = CurrentMemoryContext;
 	return ingest_stream(name, tags, NULL, 0, &src);
-}
-
-Datum
-hdaq_ingest_lo(PG_FUNCTION_ARGS)
-{
-	LargeObjectSource lo;
-	char	   *name;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	lo.lo = PG_GETARG_OID(0);
-	lo.offset = 0;
-	name = name_arg(fcinfo, 1, NULL);
-	PG_RETURN_INT64(ingest_from_source(name, tags_arg(fcinfo, 2),
-									   read_large_object, &lo));
-}
-
-static int64
-read_file(void *arg, uint8 *buf, size_t len)
-{
-	FILE	   *f = arg;
-	size_t		n = fread(buf, 1, len, f);
-
-	if (n == 0 && ferror(f))
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read file: %m")));
-	return (int64) n;
-}
-
-Datum
-hdaq_ingest_file(PG_FUNCTION_ARGS)
-{
-	char	   *path;
-	FILE	   *f;
-	int64		file_id;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to ingest a server-side file"),
-				 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may read files on the server."),
-				 errhint("Use hdaq.ingest_lo() or the hdaq command to upload from the client.")));
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	f = AllocateFile(path, "rb");
-	if (f == NULL)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\" for reading: %m", path)));
-	file_id = ingest_from_source(last_dir_separator(path) ?
-								 last_dir_separator(path) + 1 : path,
-								 tags_arg(fcinfo, 1), read_file, f);
-	FreeFile(f);
-	PG_RETURN_INT64(file_id);
 }
