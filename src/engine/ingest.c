@@ -37,11 +37,12 @@
 #include "utils/memutils.h"
 
 #define SHA256_LEN 32
-#define MAX_CHANNELS 65536
+#define MAX_IDS 65536			/* channel and schema ids are 16-bit */
 
 /* A channel of the file being stored. */
 typedef struct IngestChannel
 {
+	uint16		id;
 	int64		channel_key;
 	SegmentBuffer buffer;
 	SegmentStats segments;
@@ -55,8 +56,15 @@ typedef struct Ingest
 	int64		file_id;
 	char	   *profile;		/* from the Header record, NULL until seen */
 	char	   *library;
-	IngestChannel *channels[MAX_CHANNELS];
-	int64		schema_keys[MAX_CHANNELS];	/* 0 = not seen */
+	/* by id: slots up to the largest id seen so far, NULL or 0 if unseen */
+	IngestChannel **channel_by_id;
+	int			channel_slots;
+	int64	   *schema_key_by_id;
+	int			schema_slots;
+	/* the channels seen, by id: what spilling and finishing walk */
+	IngestChannel **channels;
+	int			nchannels;
+	int			channels_capacity;
 	SegmentWriter *writer;
 	size_t		buffered;		/* record bytes in all channel buffers */
 	size_t		buffer_limit;
@@ -155,32 +163,100 @@ hashing_read(void *arg, uint8_t *buf, size_t len)
 	return n;
 }
 
+/* ---- channels and schemas by id -------------------------------------------- */
+
+/*
+ * Room for slot index in an array of *nslots slots of slot_size bytes, in
+ * the ingest's context: grown (new slots zeroed) when index is past the
+ * end.  Indexes are below 65,536 (ids are 16-bit), so an array is as long
+ * as the file needs, at most that.
+ */
+static void *
+room_for_slot(Ingest *ing, void *slots, int *nslots, size_t slot_size,
+			  int index)
+{
+	int			n;
+
+	if (index < *nslots)
+		return slots;
+	n = Min(Max(Max(*nslots * 2, 16), index + 1), MAX_IDS);
+	if (slots == NULL)
+		slots = MemoryContextAlloc(ing->context, slot_size * n);
+	else
+		slots = repalloc(slots, slot_size * n);
+	memset((char *) slots + slot_size * *nslots, 0,
+		   slot_size * (n - *nslots));
+	*nslots = n;
+	return slots;
+}
+
+static IngestChannel *
+channel_by_id(const Ingest *ing, uint16 id)
+{
+	return id < ing->channel_slots ? ing->channel_by_id[id] : NULL;
+}
+
+static int64
+schema_key_by_id(const Ingest *ing, uint16 id)
+{
+	return id < ing->schema_slots ? ing->schema_key_by_id[id] : 0;
+}
+
+static void
+set_schema_key(Ingest *ing, uint16 id, int64 schema_key)
+{
+	ing->schema_key_by_id = room_for_slot(ing, ing->schema_key_by_id,
+										  &ing->schema_slots, sizeof(int64),
+										  id);
+	ing->schema_key_by_id[id] = schema_key;
+}
+
+/* Add a channel, by id and to the list of channels seen (kept by id). */
+static void
+add_channel(Ingest *ing, IngestChannel *ch)
+{
+	int			i = ing->nchannels;
+
+	ing->channel_by_id = room_for_slot(ing, ing->channel_by_id,
+									   &ing->channel_slots,
+									   sizeof(IngestChannel *), ch->id);
+	ing->channel_by_id[ch->id] = ch;
+	ing->channels = room_for_slot(ing, ing->channels,
+								  &ing->channels_capacity,
+								  sizeof(IngestChannel *), ing->nchannels);
+	for (; i > 0 && ing->channels[i - 1]->id > ch->id; i--)
+		ing->channels[i] = ing->channels[i - 1];
+	ing->channels[i] = ch;
+	ing->nchannels++;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 static void
 ingest_schema(Ingest *ing, const McapSchema *schema)
 {
-	if (schema->id == 0 || ing->schema_keys[schema->id] != 0)
+	if (schema->id == 0 || schema_key_by_id(ing, schema->id) != 0)
 		return;					/* 0 is "no schema"; repeats are ignored */
-	ing->schema_keys[schema->id] = store_upsert_schema(schema);
+	set_schema_key(ing, schema->id, store_upsert_schema(schema));
 }
 
 static void
 ingest_channel(Ingest *ing, const McapChannel *channel)
 {
 	IngestChannel *ch;
-	int64		schema_key = ing->schema_keys[channel->schema_id];
+	int64		schema_key = schema_key_by_id(ing, channel->schema_id);
 	MemoryContext oldcxt;
 
-	if (ing->channels[channel->id] != NULL)
+	if (channel_by_id(ing, channel->id) != NULL)
 		return;					/* repeated in a chunk or the summary */
 	oldcxt = MemoryContextSwitchTo(ing->context);
 	ch = palloc0(sizeof(IngestChannel));
+	ch->id = channel->id;
 	segment_buffer_init(&ch->buffer);
 	MemoryContextSwitchTo(oldcxt);
 	ch->channel_key = store_insert_channel(ing->file_id, channel, schema_key,
-											 schema_key != 0);
-	ing->channels[channel->id] = ch;
+										   schema_key != 0);
+	add_channel(ing, ch);
 }
 
 static void
@@ -201,12 +277,13 @@ spill_buffers(Ingest *ing)
 	{
 		IngestChannel *largest = NULL;
 
-		for (int i = 0; i < MAX_CHANNELS; i++)
+		/* by id: of equal buffers, the lowest id's is written */
+		for (int i = 0; i < ing->nchannels; i++)
 		{
 			IngestChannel *ch = ing->channels[i];
 
-			if (ch && (largest == NULL ||
-					   ch->buffer.records.len > largest->buffer.records.len))
+			if (largest == NULL ||
+				ch->buffer.records.len > largest->buffer.records.len)
 				largest = ch;
 		}
 		if (largest == NULL || largest->buffer.records.len == 0)
@@ -221,7 +298,7 @@ static void
 ingest_message(Ingest *ing, const McapRecord *rec)
 {
 	const McapMessage *msg = &rec->u.message;
-	IngestChannel *ch = ing->channels[msg->channel_id];
+	IngestChannel *ch = channel_by_id(ing, msg->channel_id);
 	int64		t = (int64) msg->log_time;
 	size_t		before;
 
@@ -287,11 +364,11 @@ ingest_record(Ingest *ing, const McapRecord *rec)
 			break;
 		case MCAP_OP_METADATA:
 			store_insert_metadata(ing->file_id, ing->metadata_count++,
-									&rec->u.metadata);
+								  &rec->u.metadata);
 			break;
 		case MCAP_OP_ATTACHMENT:
 			store_insert_attachment(ing->file_id, ing->attachment_count++,
-									  &rec->u.attachment);
+									&rec->u.attachment);
 			break;
 		default:
 			break;				/* indexes and summary: rebuilt, not kept */
@@ -303,12 +380,10 @@ ingest_record(Ingest *ing, const McapRecord *rec)
 static void
 finish_channels(Ingest *ing)
 {
-	for (int i = 0; i < MAX_CHANNELS; i++)
+	for (int i = 0; i < ing->nchannels; i++)
 	{
 		IngestChannel *ch = ing->channels[i];
 
-		if (ch == NULL)
-			continue;
 		CHECK_FOR_INTERRUPTS();
 		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 							 &ch->segments);
@@ -426,10 +501,8 @@ static Ingest *
 ingest_begin(const char *name, const char *what, const uint8 *sha256,
 			 Jsonb *tags)
 {
-	Ingest	   *ing = MemoryContextAllocHuge(CurrentMemoryContext,
-											 sizeof(Ingest));
+	Ingest	   *ing = palloc0(sizeof(Ingest));
 
-	memset(ing, 0, sizeof(Ingest));
 	ing->context = CurrentMemoryContext;
 	ing->what = what;
 	ing->writer = segment_writer_create();
