@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * error.c
- *	  Turning the cores' explicit errors into ereport(), and tying the
- *	  lifetime of core objects (readers, decoders...) to memory contexts so
- *	  that an error or a cancel never leaks them.
+ *	  Support (top level, shared by every tier): turning the cores'
+ *	  explicit errors into ereport(), and tying the lifetime of core
+ *	  objects (readers, decoders...) to memory contexts so that an error or
+ *	  a cancel never leaks them.
  *
  *-------------------------------------------------------------------------
  */
@@ -76,38 +77,6 @@ hdaq_free_with_context(void *object, HdaqFreeFn free_fn)
 	owned->cb.func = free_context_owned;
 	owned->cb.arg = owned;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &owned->cb);
-}
-
-static void
-close_reader(void *reader)
-{
-	mcap_reader_close(reader);
-}
-
-McapReader *
-hdaq_reader_open_memory(const uint8_t *data, size_t len,
-						const McapReaderOptions *opts, const char *what)
-{
-	McapError	err;
-	McapReader *reader = mcap_reader_open_memory(data, len, opts, &err);
-
-	if (reader == NULL)
-		hdaq_report_mcap_error(&err, what);
-	hdaq_free_with_context(reader, close_reader);
-	return reader;
-}
-
-McapReader *
-hdaq_reader_open_source(McapReadFn read, void *ctx,
-						const McapReaderOptions *opts, const char *what)
-{
-	McapError	err;
-	McapReader *reader = mcap_reader_open_source(read, ctx, opts, &err);
-
-	if (reader == NULL)
-		hdaq_report_mcap_error(&err, what);
-	hdaq_free_with_context(reader, close_reader);
-	return reader;
 }
 
 void

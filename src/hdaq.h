@@ -1,8 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * hdaq.h
- *	  Declarations shared by the PostgreSQL side of hdaq: settings, error
- *	  reporting for the cores, reader lifetimes and time conversion.
+ *	  Declarations shared by every tier of the PostgreSQL side of hdaq:
+ *	  what a request selects, error reporting for the cores, lifetimes of
+ *	  core objects, MCAP readers, text and time conversion.
+ *
+ * The PostgreSQL side has three tiers, each in its own folder:
+ *	  src/functions/	entry points, one file per SQL function (or small
+ *						family): arguments -> request -> rows
+ *	  src/engine/		the machinery the entry points share: ingest, the
+ *						message scan and its segments, the decoded scan,
+ *						signals, decoders, MCAP and MAT output
+ *	  src/store/		the one module holding SQL text: every statement
+ *						that reads or writes hdaq's tables
+ * and, here at the top level, the module's initialisation (hdaq.c) and the
+ * small helpers below (error.c, reader.c, text.c, time.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,17 +24,27 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/jsonb.h"
 
 #include "mcap.h"
 
-/* Settings (hdaq.c) */
-extern int	hdaq_max_chunk_kb;
-extern int	hdaq_segment_kb;
-extern int	hdaq_compression_level;
-extern int	hdaq_ingest_buffer_kb;
+/*
+ * What a function selects: topics NULL = every topic, file_id absent =
+ * every file, times inclusive (PG_INT64_MIN/MAX when unbounded).
+ */
+typedef struct ScanRequest
+{
+	char	  **topics;
+	int			ntopics;
+	bool		has_file_id;
+	int64		file_id;
+	int64		start_ns;		/* inclusive */
+	int64		end_ns;			/* inclusive */
+} ScanRequest;
 
-/* Reader options from the settings above. */
-extern void hdaq_reader_options(McapReaderOptions *opts);
+/*
+ * Errors of the cores and lifetimes of their objects (error.c)
+ */
 
 /*
  * Report an error of the cores with ereport(ERROR): the SQLSTATE follows
@@ -30,6 +52,23 @@ extern void hdaq_reader_options(McapReaderOptions *opts);
  */
 extern void hdaq_report_mcap_error(const McapError *err, const char *what) pg_attribute_noreturn();
 extern int	hdaq_sqlstate_for(McapStatus code);
+
+/* Tie any core object's lifetime to CurrentMemoryContext. */
+typedef void (*HdaqFreeFn) (void *object);
+extern void hdaq_free_with_context(void *object, HdaqFreeFn free_fn);
+
+/* ereport out of memory if an McapBuffer failed to grow. */
+extern void hdaq_check_buffer(const McapBuffer *buf);
+
+/*
+ * MCAP readers (reader.c)
+ */
+
+/* hdaq.max_chunk_bytes, registered from _PG_init. */
+extern void hdaq_reader_define_gucs(void);
+
+/* Reader options from the settings. */
+extern void hdaq_reader_options(McapReaderOptions *opts);
 
 /*
  * Open a reader whose lifetime is tied to CurrentMemoryContext: it is
@@ -43,11 +82,9 @@ extern McapReader *hdaq_reader_open_source(McapReadFn read, void *ctx,
 										   const McapReaderOptions *opts,
 										   const char *what);
 
-/* Tie any core object's lifetime to CurrentMemoryContext. */
-typedef void (*HdaqFreeFn) (void *object);
-extern void hdaq_free_with_context(void *object, HdaqFreeFn free_fn);
-
-/* Times (time.c) */
+/*
+ * Times (time.c)
+ */
 extern TimestampTz hdaq_ns_to_timestamptz(int64 ns);
 extern int64 hdaq_timestamptz_to_ns(TimestampTz t);
 
@@ -58,7 +95,7 @@ extern int64 hdaq_timestamptz_to_ns(TimestampTz t);
 extern text *hdaq_text_from_bytes(const char *data, size_t len);
 extern char *hdaq_cstring_from_bytes(const char *data, size_t len);
 
-/* ereport out of memory if an McapBuffer failed to grow. */
-extern void hdaq_check_buffer(const McapBuffer *buf);
+/* A string map as a jsonb object; "what" names its owner in errors. */
+extern Jsonb *hdaq_jsonb_from_string_map(McapStringMap map, const char *what);
 
 #endif							/* HDAQ_H */

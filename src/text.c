@@ -1,14 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * text.c
- *	  Text and jsonb from the bytes an MCAP file holds.  A file's strings
- *	  (topics, names, metadata) are meant to be UTF-8 but nothing enforces
- *	  it: bytes that are not valid UTF-8, and NUL bytes, become U+FFFD so
- *	  that what is stored is always valid text.
+ *	  Support (top level, shared by every tier): text and jsonb from the
+ *	  bytes an MCAP file holds.  A file's strings (topics, names, metadata)
+ *	  are meant to be UTF-8 but nothing enforces it: bytes that are not
+ *	  valid UTF-8, and NUL bytes, become U+FFFD so that what is stored is
+ *	  always valid text.
  *
  *-------------------------------------------------------------------------
  */
-#include "catalog.h"
+#include "hdaq.h"
 
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"

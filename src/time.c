@@ -1,15 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * time.c
- *	  Conversion between MCAP times (nanoseconds since the Unix epoch) and
- *	  timestamptz (microseconds since 2000-01-01).
+ *	  Support (top level, shared by every tier): conversion between MCAP
+ *	  times (nanoseconds since the Unix epoch) and timestamptz
+ *	  (microseconds since 2000-01-01).  The SQL functions over these are in
+ *	  functions/ns_to_timestamptz.c.
  *
  *-------------------------------------------------------------------------
  */
 #include "hdaq.h"
 
 #include "common/int.h"
-#include "fmgr.h"
 #include "utils/timestamp.h"
 
 #define UNIX_TO_PG_EPOCH_USECS \
@@ -40,19 +41,4 @@ hdaq_timestamptz_to_ns(TimestampTz t)
 		pg_mul_s64_overflow(ns, 1000, &ns))
 		return t < 0 ? PG_INT64_MIN : PG_INT64_MAX;
 	return ns;
-}
-
-PG_FUNCTION_INFO_V1(hdaq_ns_to_timestamptz_sql);
-PG_FUNCTION_INFO_V1(hdaq_timestamptz_to_ns_sql);
-
-Datum
-hdaq_ns_to_timestamptz_sql(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TIMESTAMPTZ(hdaq_ns_to_timestamptz(PG_GETARG_INT64(0)));
-}
-
-Datum
-hdaq_timestamptz_to_ns_sql(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT64(hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(0)));
 }

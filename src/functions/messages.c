@@ -1,13 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * messages.c
- *	  hdaq.messages(...): stored messages (raw bytes) by topic, time range
- *	  and file, in log-time order; and the same over an hdaq.mcap value,
- *	  read through the file's own indexes without ingesting it.
+ *	  Entry points of hdaq.messages(topics, start_time, end_time, file_id):
+ *	  stored messages (raw bytes) by topic, time range and file, in
+ *	  log-time order, through the scan; and of hdaq.messages(data hdaq.mcap,
+ *	  topics, start_time, end_time): the same over a value, read through
+ *	  the file's own indexes by the MCAP core without ingesting it.
  *
  *-------------------------------------------------------------------------
  */
-#include "scan.h"
+#include "hdaq.h"
+
+#include "engine/scan.h"
 
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -19,7 +23,7 @@
 PG_FUNCTION_INFO_V1(hdaq_messages);
 PG_FUNCTION_INFO_V1(hdaq_messages_mcap);
 
-#define MESSAGES_COLUMNS 7
+#define MESSAGES_COLUMNS (SCAN_MESSAGE_COLUMNS + 1)
 
 /*
  * The message bytes as a bytea in a buffer reused for every row (the
@@ -56,13 +60,7 @@ put_message(ReturnSetInfo *rsinfo, RowBuffer *rb, bool has_file,
 	Datum		values[MESSAGES_COLUMNS];
 	bool		nulls[MESSAGES_COLUMNS] = {0};
 
-	values[0] = Int64GetDatum(file_id);
-	nulls[0] = !has_file;
-	values[1] = topic;
-	values[2] = TimestampTzGetDatum(hdaq_ns_to_timestamptz((int64) msg->log_time));
-	values[3] = Int64GetDatum((int64) msg->log_time);
-	values[4] = Int64GetDatum((int64) msg->publish_time);
-	values[5] = Int64GetDatum((int64) msg->sequence);
+	scan_message_columns(values, nulls, has_file, file_id, topic, msg);
 	values[6] = bytea_datum(rb, msg->data);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
@@ -72,7 +70,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ScanRequest req;
-	MessageScan	   *scan;
+	MessageScan *scan;
 	MemoryContext row_cxt;
 	MemoryContext oldcxt;
 	Datum	   *topics;
@@ -94,7 +92,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(row_cxt);
 		put_message(rsinfo, &rb, true, ch->file_id,
-					topics[ch - scan_channel(scan, 0)], &msg);
+					topics[scan_channel_index(scan, ch)], &msg);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(row_cxt);
 	}

@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * mcap_type.c
- *	  The hdaq.mcap type: an MCAP byte stream held in a value.  Its
- *	  representation is bytea's; every way into the type (text input,
- *	  binary input, the cast from bytea) checks the magic and the record
- *	  framing and names the offset of the first problem.
+ *	  Entry points of the hdaq.mcap type: its I/O functions mcap_in,
+ *	  mcap_out, mcap_recv, mcap_send and the cast hdaq.mcap(bytea).  The
+ *	  type is an MCAP byte stream held in a value.  Its representation is
+ *	  bytea's; every way into the type (text input, binary input, the cast
+ *	  from bytea) checks the magic and the record framing and names the
+ *	  offset of the first problem.
  *
  * A file cut short is a valid value (hdaq.info reports it as incomplete):
  * what is refused is what cannot be the beginning of an MCAP file.

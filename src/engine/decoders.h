@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * decoders.h
- *	  The PostgreSQL side of decoding: the per-backend decoder cache and
- *	  the visitor that builds jsonb from a decoder's walk.
+ *	  Engine: the PostgreSQL side of decoding, the per-backend decoder
+ *	  cache (decoder_cache.c) and the visitor that builds jsonb from a
+ *	  decoder's walk (decode_jsonb.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -15,7 +16,7 @@
 #include "utils/jsonb.h"
 
 /* decoder_cache.c */
-extern int	hdaq_decoder_cache_kb;
+extern void decoder_cache_define_gucs(void);
 extern const HdDecoder *hdaq_get_decoder(bool has_schema, int64 schema_key,
 										 const char *message_encoding,
 										 const char **error);

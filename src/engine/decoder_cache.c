@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * decoder_cache.c
- *	  Compiled decoders, cached per backend by (schema_key, message
- *	  encoding) and bounded by memory (hdaq.decoder_cache_size): a schema
- *	  is compiled once, not once per message or per query.  When the cache
- *	  is over its bound, the least recently used decoders are freed.
+ *	  Engine: compiled decoders, cached per backend by (schema_key, message
+ *	  encoding) and bounded by memory (hdaq.decoder_cache_size, defined
+ *	  here): a schema is compiled once, not once per message or per query.
+ *	  When the cache is over its bound, the least recently used decoders
+ *	  are freed.
  *
  * A schema that fails to compile is cached too, with its error, so that a
  * query over many messages of an unsupported encoding reports at once.
@@ -16,11 +17,10 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "decoders.h"
+#include "engine/decoders.h"
+#include "store/store.h"
 
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
-#include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -42,11 +42,23 @@ typedef struct DecoderEntry
 	uint64		last_used;
 } DecoderEntry;
 
-int			hdaq_decoder_cache_kb = 64 * 1024;
+static int	decoder_cache_kb = 64 * 1024;
 
 static HTAB *decoder_cache;
 static size_t cache_bytes;
 static uint64 use_clock;
+
+void
+decoder_cache_define_gucs(void)
+{
+	DefineCustomIntVariable("hdaq.decoder_cache_size",
+							"Memory a backend may keep compiled message decoders in.",
+							"Least recently used decoders are freed when a query begins over this size.",
+							&decoder_cache_kb,
+							64 * 1024, 64, 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
 
 static void
 create_cache(void)
@@ -82,7 +94,7 @@ release_entry(DecoderEntry *e)
 void
 hdaq_decoder_cache_trim(void)
 {
-	size_t		bound = (size_t) hdaq_decoder_cache_kb * 1024;
+	size_t		bound = (size_t) decoder_cache_kb * 1024;
 
 	if (decoder_cache == NULL)
 		return;
@@ -107,35 +119,21 @@ hdaq_decoder_cache_trim(void)
 static void
 compile_entry(DecoderEntry *e)
 {
-	const char *schema_name = "";
-	const char *schema_encoding = "";
+	StoredSchema schema = {"", "", NULL};
 	const uint8 *data = NULL;
 	size_t		len = 0;
 	HdError		err;
 
 	if (e->key.schema_key != 0)
 	{
-		Oid			types[1] = {INT8OID};
-		Datum		values[1] = {Int64GetDatum(e->key.schema_key)};
-		int			rc;
-		bool		isnull;
-		bytea	   *b;
-
-		rc = SPI_execute_with_args("SELECT name, encoding, data FROM hdaq.schema"
-								   " WHERE schema_key = $1", 1, types, values,
-								   NULL, true, 1);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		if (!store_read_schema(e->key.schema_key, &schema))
 			elog(ERROR, "schema %lld not found", (long long) e->key.schema_key);
-		schema_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		schema_encoding = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 3, &isnull));
-		data = (const uint8 *) VARDATA_ANY(b);
-		len = VARSIZE_ANY_EXHDR(b);
+		data = (const uint8 *) VARDATA_ANY(schema.data);
+		len = VARSIZE_ANY_EXHDR(schema.data);
 	}
-	e->schema_name = MemoryContextStrdup(TopMemoryContext, schema_name);
-	e->decoder = hd_decoder_compile(e->key.message_encoding, schema_encoding,
-									schema_name, data, len, &err);
+	e->schema_name = MemoryContextStrdup(TopMemoryContext, schema.name);
+	e->decoder = hd_decoder_compile(e->key.message_encoding, schema.encoding,
+									schema.name, data, len, &err);
 	if (e->decoder == NULL)
 	{
 		e->error = MemoryContextStrdup(TopMemoryContext, err.message);
@@ -143,8 +141,8 @@ compile_entry(DecoderEntry *e)
 	}
 	else
 		e->size = sizeof(DecoderEntry) + hd_decoder_memory_size(e->decoder);
-	if (SPI_tuptable)
-		SPI_freetuptable(SPI_tuptable);
+	if (schema.data != NULL)
+		pfree(schema.data);
 }
 
 /*

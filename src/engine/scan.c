@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *	  Reading stored messages back in log-time order.
+ *	  Engine: reading stored messages back in log-time order.
  *
  * Channels are found by topic and file through hdaq.channel's indexes.
  * Segments of a channel that overlap [start, end] are found through the
@@ -14,19 +14,18 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "scan.h"
-
-#include "catalog.h"
-#include "segment.h"
+#include "engine/scan.h"
+#include "engine/segment.h"
+#include "store/store.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* A segment to read: which channel, and where it sits in time. */
 typedef struct ScanSegment
@@ -76,7 +75,7 @@ free_decompressor(void *dec)
 	mcap_decompressor_free(dec);
 }
 
-/* ---- arguments ----------------------------------------------------------- */
+/* ---- arguments and result columns ----------------------------------------------------------- */
 
 void
 scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg, int first,
@@ -110,101 +109,21 @@ scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg, int first,
 	}
 }
 
+void
+scan_message_columns(Datum *values, bool *nulls, bool has_file, int64 file_id,
+					 Datum topic, const McapMessage *msg)
+{
+	memset(nulls, 0, sizeof(bool) * SCAN_MESSAGE_COLUMNS);
+	values[0] = Int64GetDatum(file_id);
+	nulls[0] = !has_file;
+	values[1] = topic;
+	values[2] = TimestampTzGetDatum(hdaq_ns_to_timestamptz((int64) msg->log_time));
+	values[3] = Int64GetDatum((int64) msg->log_time);
+	values[4] = Int64GetDatum((int64) msg->publish_time);
+	values[5] = Int64GetDatum((int64) msg->sequence);
+}
+
 /* ---- finding channels and segments ---------------------------------------- */
-
-/*
- * One prepared statement for each combination of "topics given" and "file
- * given", so that each can use its index.
- */
-static SPIPlanPtr
-channel_plan(bool by_topic, bool by_file)
-{
-	static SPIPlanPtr plans[2][2];
-	Oid			types[4] = {INT8OID, INT8OID, TEXTARRAYOID, INT8OID};
-
-	if (plans[by_topic][by_file] == NULL)
-		(void) hdaq_kept_plan(&plans[by_topic][by_file],
-							  psprintf("SELECT channel_key, file_id, channel_id, topic, message_encoding,"
-									   " schema_key, max_segment_span_ns FROM hdaq.channel"
-									   " WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2"
-									   " %s %s ORDER BY file_id, channel_key",
-									   by_topic ? "AND topic = ANY ($3)" : "AND $3 IS NULL",
-									   by_file ? "AND file_id = $4" : "AND $4 IS NULL"),
-							  4, types);
-	return plans[by_topic][by_file];
-}
-
-Datum
-scan_topics_array(const ScanRequest *req)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(req->ntopics, 1));
-
-	for (int i = 0; i < req->ntopics; i++)
-		elems[i] = CStringGetTextDatum(req->topics[i]);
-	return PointerGetDatum(construct_array(elems, req->ntopics, TEXTOID, -1,
-										   false, TYPALIGN_INT));
-}
-
-static int64
-get_int8(HeapTuple tuple, TupleDesc desc, int col, bool *isnull)
-{
-	return DatumGetInt64(SPI_getbinval(tuple, desc, col, isnull));
-}
-
-/* The channels of the request; their max segment spans into *spans. */
-static void
-find_channels(MessageScan *scan, const ScanRequest *req, int64 **spans)
-{
-	Datum		values[4];
-	char		nulls[5] = "    ";
-	bool		by_topic = req->topics != NULL;
-	int			rc;
-
-	values[0] = Int64GetDatum(req->start_ns);
-	values[1] = Int64GetDatum(req->end_ns);
-	values[2] = by_topic ? scan_topics_array(req) : (Datum) 0;
-	nulls[2] = by_topic ? ' ' : 'n';
-	values[3] = Int64GetDatum(req->file_id);
-	nulls[3] = req->has_file_id ? ' ' : 'n';
-	rc = SPI_execute_plan(channel_plan(by_topic, req->has_file_id), values,
-						  nulls, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "channel lookup failed: %s", SPI_result_code_string(rc));
-
-	scan->nchannels = (int) SPI_processed;
-	scan->channels = palloc0(sizeof(ScanChannel) * Max(scan->nchannels, 1));
-	*spans = palloc0(sizeof(int64) * Max(scan->nchannels, 1));
-	for (int i = 0; i < scan->nchannels; i++)
-	{
-		HeapTuple	t = SPI_tuptable->vals[i];
-		TupleDesc	d = SPI_tuptable->tupdesc;
-		ScanChannel *ch = &scan->channels[i];
-		bool		isnull;
-
-		ch->channel_key = get_int8(t, d, 1, &isnull);
-		ch->file_id = get_int8(t, d, 2, &isnull);
-		ch->channel_id = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
-		ch->topic = SPI_getvalue(t, d, 4);
-		ch->message_encoding = SPI_getvalue(t, d, 5);
-		ch->schema_key = get_int8(t, d, 6, &isnull);
-		ch->has_schema = !isnull;
-		(*spans)[i] = get_int8(t, d, 7, &isnull);
-	}
-	SPI_freetuptable(SPI_tuptable);
-}
-
-static SPIPlanPtr
-segment_list_plan(void)
-{
-	static SPIPlanPtr plan;
-	Oid			types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
-
-	return hdaq_kept_plan(&plan,
-						  "SELECT seq, start_ns, end_ns FROM hdaq.segment"
-						  " WHERE channel_key = $1 AND start_ns >= $2"
-						  " AND start_ns <= $3 AND end_ns >= $4"
-						  " ORDER BY start_ns, seq", 4, types);
-}
 
 static int
 compare_segments(const void *a, const void *b)
@@ -219,69 +138,58 @@ compare_segments(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : (x->seq > y->seq ? 1 : 0);
 }
 
+/* Append a channel's segments that overlap the scan's range. */
 static void
-find_segments(MessageScan *scan, const int64 *spans)
+add_channel_segments(MessageScan *scan, int c, int *capacity)
+{
+	const ScanChannel *ch = &scan->channels[c];
+	StoredSegment *found;
+	int			n;
+	int64		lowest;
+
+	/* a segment ending at or after start began at start - span or later */
+	if (scan->start_ns < PG_INT64_MIN + ch->max_segment_span_ns)
+		lowest = PG_INT64_MIN;
+	else
+		lowest = scan->start_ns - ch->max_segment_span_ns;
+	found = store_find_segments(ch->channel_key, lowest, scan->end_ns,
+								scan->start_ns, &n);
+	for (int i = 0; i < n; i++)
+	{
+		ScanSegment *s;
+
+		if (scan->nsegments == *capacity)
+		{
+			*capacity *= 2;
+			scan->segments = repalloc_huge(scan->segments,
+										   sizeof(ScanSegment) * *capacity);
+		}
+		s = &scan->segments[scan->nsegments++];
+		s->channel = c;
+		s->seq = found[i].seq;
+		s->start_ns = found[i].start_ns;
+		s->end_ns = found[i].end_ns;
+	}
+	pfree(found);
+}
+
+/* Every segment of the scan's channels in its range, by start. */
+static void
+find_segments(MessageScan *scan)
 {
 	int			capacity = 64;
 
 	scan->segments = palloc(sizeof(ScanSegment) * capacity);
 	for (int c = 0; c < scan->nchannels; c++)
 	{
-		Datum		values[4];
-		int64		lowest;
-		int			rc;
-
 		CHECK_FOR_INTERRUPTS();
-		/* a segment ending at or after start began at start - span or later */
-		if (scan->start_ns < PG_INT64_MIN + spans[c])
-			lowest = PG_INT64_MIN;
-		else
-			lowest = scan->start_ns - spans[c];
-		values[0] = Int64GetDatum(scan->channels[c].channel_key);
-		values[1] = Int64GetDatum(lowest);
-		values[2] = Int64GetDatum(scan->end_ns);
-		values[3] = Int64GetDatum(scan->start_ns);
-		rc = SPI_execute_plan(segment_list_plan(), values, NULL, true, 0);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "segment lookup failed: %s", SPI_result_code_string(rc));
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	t = SPI_tuptable->vals[i];
-			TupleDesc	d = SPI_tuptable->tupdesc;
-			ScanSegment *s;
-			bool		isnull;
-
-			if (scan->nsegments == capacity)
-			{
-				capacity *= 2;
-				scan->segments = repalloc_huge(scan->segments,
-											   sizeof(ScanSegment) * capacity);
-			}
-			s = &scan->segments[scan->nsegments++];
-			s->channel = c;
-			s->seq = DatumGetInt32(SPI_getbinval(t, d, 1, &isnull));
-			s->start_ns = get_int8(t, d, 2, &isnull);
-			s->end_ns = get_int8(t, d, 3, &isnull);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		add_channel_segments(scan, c, &capacity);
 	}
 	qsort(scan->segments, scan->nsegments, sizeof(ScanSegment),
 		  compare_segments);
 }
 
 /* ---- reading segments ------------------------------------------------------- */
-
-static SPIPlanPtr
-segment_data_plan(void)
-{
-	static SPIPlanPtr plan;
-	Oid			types[3] = {INT8OID, INT8OID, INT4OID};
-
-	return hdaq_kept_plan(&plan,
-						  "SELECT compression, uncompressed_size, data"
-						  " FROM hdaq.segment WHERE channel_key = $1"
-						  " AND start_ns = $2 AND seq = $3", 3, types);
-}
 
 static SegmentReader *
 new_reader(MessageScan *scan)
@@ -302,45 +210,29 @@ load_segment(MessageScan *scan, SegmentReader *r, const ScanSegment *seg)
 {
 	const ScanChannel *ch = &scan->channels[seg->channel];
 	MemoryContext oldcxt = MemoryContextSwitchTo(scan->fetch_context);
-	Datum		values[3];
-	bool		isnull;
-	int			rc;
-	char	   *compression;
-	int32		usize;
-	bytea	   *data;
+	StoredSegmentData stored;
 
 	snprintf(r->what, sizeof(r->what), "segment %d of topic \"%.40s\" (channel %lld)",
 			 seg->seq, ch->topic, (long long) ch->channel_key);
-	values[0] = Int64GetDatum(ch->channel_key);
-	values[1] = Int64GetDatum(seg->start_ns);
-	values[2] = Int32GetDatum(seg->seq);
-	rc = SPI_execute_plan(segment_data_plan(), values, NULL, true, 1);
-	/* SPI leaves its own context current: detoast into ours, reset below */
-	MemoryContextSwitchTo(scan->fetch_context);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+	if (!store_read_segment(ch->channel_key, seg->start_ns, seg->seq, &stored))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("%s disappeared while it was being read", r->what)));
-	compression = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	usize = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 2, &isnull));
-	data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 3, &isnull));
-	if (compression[0] == '\0')
+	if (stored.compression[0] == '\0')
 	{
-		/* keep a copy: the tuple goes away with the fetch context */
+		/* keep a copy: the fetched value goes away with the fetch context */
 		mcap_buffer_reset(&r->buffer);
-		mcap_buffer_append(&r->buffer, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+		mcap_buffer_append(&r->buffer, VARDATA_ANY(stored.data),
+						   VARSIZE_ANY_EXHDR(stored.data));
 		hdaq_check_buffer(&r->buffer);
 		r->cursor.data = r->buffer.data;
 		r->cursor.len = r->buffer.len;
 		r->cursor.pos = 0;
 	}
 	else
-		segment_open(scan->decompressor, compression, data, usize, &r->buffer,
-					 &r->cursor, r->what);
+		segment_open(scan->decompressor, stored.compression, stored.data,
+					 stored.uncompressed_size, &r->buffer, &r->cursor, r->what);
 	r->segment = seg;
-	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(scan->fetch_context);
 }
@@ -416,15 +308,14 @@ open_due_segments(MessageScan *scan)
 MessageScan *
 scan_begin(const ScanRequest *req)
 {
-	MessageScan	   *scan = palloc0(sizeof(MessageScan));
-	int64	   *spans;
+	MessageScan *scan = palloc0(sizeof(MessageScan));
 
 	scan->start_ns = req->start_ns;
 	scan->end_ns = req->end_ns;
 	if (req->start_ns > req->end_ns)
 		return scan;			/* an empty range */
-	find_channels(scan, req, &spans);
-	find_segments(scan, spans);
+	scan->channels = store_find_channels(req, &scan->nchannels);
+	find_segments(scan);
 	scan->open = binaryheap_allocate(Max(scan->nsegments, 1), compare_readers, NULL);
 	scan->spare = palloc(sizeof(SegmentReader *) * Max(scan->nsegments, 1));
 	scan->decompressor = mcap_decompressor_new();
@@ -448,6 +339,12 @@ const ScanChannel *
 scan_channel(const MessageScan *scan, int index)
 {
 	return &scan->channels[index];
+}
+
+int
+scan_channel_index(const MessageScan *scan, const ScanChannel *ch)
+{
+	return (int) (ch - scan->channels);
 }
 
 bool

@@ -1,17 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * segment.h
- *	  Segments: runs of consecutive messages of one channel, sorted by log
- *	  time (ties keep file order), stored as compressed MCAP Message
- *	  records.  The writing side buffers, sorts, cuts and compresses at
- *	  ingest; the reading side decompresses and walks them for queries.
+ *	  Engine: segments, runs of consecutive messages of one channel, sorted
+ *	  by log time (ties keep file order), stored as compressed MCAP Message
+ *	  records.  The writing side (segment_write.c) buffers, sorts, cuts and
+ *	  compresses at ingest; the reading side (segment_read.c) decompresses
+ *	  and walks them for the scan.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef HDAQ_SEGMENT_H
 #define HDAQ_SEGMENT_H
 
-#include "catalog.h"
+#include "hdaq.h"
 
 /* ---- writing ---- */
 
@@ -50,6 +51,9 @@ typedef struct SegmentWriter
 	int			level;
 	size_t		target_bytes;
 } SegmentWriter;
+
+/* hdaq.segment_size and hdaq.compression_level, registered from _PG_init. */
+extern void segment_define_gucs(void);
 
 extern SegmentWriter *segment_writer_create(void);
 extern void segment_buffer_init(SegmentBuffer *buf);

@@ -1,16 +1,41 @@
 /*-------------------------------------------------------------------------
  *
  * segment_write.c
- *	  The writing side of the segment store: each channel's messages are
- *	  buffered as MCAP Message records, sorted by log time (ties keep file
- *	  order) when the buffer is cut, compressed with zstd and inserted as
- *	  one hdaq.segment row.
+ *	  Engine: the writing side of the segment store.  Each channel's
+ *	  messages are buffered as MCAP Message records, sorted by log time
+ *	  (ties keep file order) when the buffer is cut, compressed with zstd
+ *	  and inserted as one hdaq.segment row.  The settings hdaq.segment_size
+ *	  and hdaq.compression_level are defined here.
  *
  *-------------------------------------------------------------------------
  */
-#include "segment.h"
+#include "engine/segment.h"
+#include "store/store.h"
 
+#include "utils/guc.h"
 #include "utils/memutils.h"
+
+static int	segment_kb = 256;
+static int	compression_level = 1;
+
+void
+segment_define_gucs(void)
+{
+	DefineCustomIntVariable("hdaq.segment_size",
+							"Target uncompressed size of a stored segment.",
+							"Ingest cuts each channel's messages into segments of about this size.",
+							&segment_kb,
+							256, 4, 64 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("hdaq.compression_level",
+							"zstd compression level of stored segments.",
+							"Level 1 ingests about 40% faster than level 3 for about 3% more storage (bench/ANALYSIS.md).",
+							&compression_level,
+							1, -5, 19,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
 
 static void
 free_buffer(void *buf)
@@ -39,8 +64,8 @@ segment_writer_create(void)
 	hdaq_free_with_context(&writer->sorted, free_buffer);
 	mcap_buffer_init(&writer->compressed);
 	hdaq_free_with_context(&writer->compressed, free_buffer);
-	writer->level = hdaq_compression_level;
-	writer->target_bytes = (size_t) hdaq_segment_kb * 1024;
+	writer->level = compression_level;
+	writer->target_bytes = (size_t) segment_kb * 1024;
 	return writer;
 }
 
@@ -156,7 +181,7 @@ segment_buffer_flush(SegmentWriter *writer, SegmentBuffer *buf,
 	row.message_count = (int32) buf->count;
 	row.uncompressed_size = (int32) records->len;
 	row.data = segment_bytes(writer, records, &row.compression);
-	catalog_insert_segment(&row);
+	store_insert_segment(&row);
 	pfree(row.data);
 
 	span = row.end_ns - row.start_ns;

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * query_to_mat.c
- *	  hdaq.query_to_mat(query, format): the result of any query as a MATLAB
- *	  file, each column a variable named after it (made a valid, unique
- *	  MATLAB name):
+ * mat_query.c
+ *	  Engine: the rows of any query as MATLAB variables, for
+ *	  hdaq.query_to_mat, each column a variable named after it (made a
+ *	  valid, unique MATLAB name):
  *
  *	    smallint, integer, bigint, real, double precision, numeric, oid
  *	                                    N x 1 double, NULL as NaN
@@ -16,17 +16,19 @@
  *	                                    padded with NaN
  *
  * Any other type is an error naming the column and its type.  The query
- * runs through SPI, read-only, with the caller's rights, and its rows are
- * fetched MAT_BATCH_ROWS at a time: a v7.3 file appends every column but
+ * runs through SPI, read-only, with the caller's rights (the store opens
+ * its cursor), and its rows are fetched MAT_BATCH_ROWS at a time: a v7.3 file appends every column but
  * arrays batch by batch, so they take no memory that grows with the rows;
  * array columns, and every column of v5 and v7 files, are held until
  * written.
  *
  *-------------------------------------------------------------------------
  */
-#include "export_mat.h"
+#include "engine/mat_query.h"
 
 #include <math.h>
+
+#include "engine/mat_output.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -36,10 +38,7 @@
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/plancache.h"
 #include "utils/timestamp.h"
-
-PG_FUNCTION_INFO_V1(hdaq_query_to_mat);
 
 typedef enum ColumnKind
 {
@@ -389,24 +388,6 @@ write_column(MbFile *file, QueryColumn *col)
 		mat_report(&err, psprintf("cannot write column \"%s\"", col->sql_name));
 }
 
-/* Only a query that returns rows: SELECT, VALUES, TABLE. */
-static SPIPlanPtr
-prepare_query(const char *query)
-{
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
-	List	   *sources;
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	sources = SPI_plan_get_plan_sources(plan);
-	if (list_length(sources) != 1 || !SPI_is_cursor_plan(plan) ||
-		((CachedPlanSource *) linitial(sources))->commandTag != CMDTAG_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("query_to_mat needs one query that returns rows (SELECT, VALUES or TABLE)")));
-	return plan;
-}
-
 static void
 free_column(void *c)
 {
@@ -458,73 +439,68 @@ describe_columns(TupleDesc desc, MbFile *file, int *ncols)
 	return cols;
 }
 
-Datum
-hdaq_query_to_mat(PG_FUNCTION_ARGS)
+/* One fetched row: each column's value added or appended. */
+static void
+add_row(MbFile *file, QueryColumn *cols, int ncols, HeapTuple tuple,
+		TupleDesc desc, MemoryContext keep, MemoryContext row_cxt)
 {
-	MbFormat	format = mat_format_arg(fcinfo, 1);
-	MemoryContext keep = CurrentMemoryContext;
+	MemoryContextSwitchTo(row_cxt);
+	for (int c = 0; c < ncols; c++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(tuple, desc, cols[c].attnum, &isnull);
+
+		if (cols[c].text != NULL)
+		{
+			add_streamed_text(file, &cols[c], d, isnull);
+			continue;
+		}
+		/* held arrays grow in keep; values are made in row_cxt */
+		MemoryContextSwitchTo(keep);
+		grow(&cols[c]);
+		MemoryContextSwitchTo(row_cxt);
+		add_value(&cols[c], d, isnull, keep);
+	}
+	MemoryContextReset(row_cxt);
+}
+
+/* The rows of one fetch, then what v7.3 appends of them. */
+static void
+add_batch(MbFile *file, QueryColumn *cols, int ncols, MemoryContext keep,
+		  MemoryContext row_cxt)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(keep);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		add_row(file, cols, ncols, SPI_tuptable->vals[r],
+				SPI_tuptable->tupdesc, keep, row_cxt);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_freetuptable(SPI_tuptable);
+	for (int c = 0; c < ncols; c++)
+		append_held(file, &cols[c]);
+}
+
+void
+mat_write_query(MbFile *file, Portal portal, MemoryContext keep)
+{
 	MemoryContext row_cxt;
-	MatOutput  *out;
-	SPIPlanPtr	plan;
-	Portal		portal;
 	QueryColumn *cols;
 	int			ncols;
-	bytea	   *result;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query must not be null")));
-	out = mat_output_create(format);
-	SPI_connect();
-	plan = prepare_query(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	cols = describe_columns(portal->tupDesc, out->file, &ncols);
+	cols = describe_columns(portal->tupDesc, file, &ncols);
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq query_to_mat rows",
 									ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
-		MemoryContext oldcxt;
-
 		SPI_cursor_fetch(portal, true, MAT_BATCH_ROWS);
 		if (SPI_processed == 0)
 			break;
-		oldcxt = MemoryContextSwitchTo(keep);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tuple = SPI_tuptable->vals[r];
-
-			CHECK_FOR_INTERRUPTS();
-			MemoryContextSwitchTo(row_cxt);
-			for (int c = 0; c < ncols; c++)
-			{
-				bool		isnull;
-				Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc,
-											  cols[c].attnum, &isnull);
-
-				if (cols[c].text != NULL)
-				{
-					add_streamed_text(out->file, &cols[c], d, isnull);
-					continue;
-				}
-				/* held arrays grow in keep; values are made in row_cxt */
-				MemoryContextSwitchTo(keep);
-				grow(&cols[c]);
-				MemoryContextSwitchTo(row_cxt);
-				add_value(&cols[c], d, isnull, keep);
-			}
-			MemoryContextReset(row_cxt);
-		}
-		MemoryContextSwitchTo(oldcxt);
-		SPI_freetuptable(SPI_tuptable);
-		for (int c = 0; c < ncols; c++)
-			append_held(out->file, &cols[c]);
+		add_batch(file, cols, ncols, keep, row_cxt);
 	}
 	SPI_cursor_close(portal);
 	for (int c = 0; c < ncols; c++)
-		write_column(out->file, &cols[c]);
-	SPI_finish();
-
-	result = mat_output_finish(out);
-	PG_RETURN_BYTEA_P(result);
+		write_column(file, &cols[c]);
 }

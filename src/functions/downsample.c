@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * downsample.c
- *	  hdaq.downsample(topic, path, start_time, end_time, bucket, file_id):
- *	  the M4 aggregation of one signal for plotting.  Per time bucket it
- *	  returns the first, minimum, maximum and last samples at their own
- *	  times, in time order (each sample once), so that a line chart drawn
- *	  from it is pixel-identical to one drawn from every sample when a
- *	  bucket is one pixel wide.
+ *	  Entry point of hdaq.downsample(topic, path, start_time, end_time,
+ *	  bucket, file_id, skip_errors): the M4 aggregation of one signal for
+ *	  plotting.  Per time bucket it returns the first, minimum, maximum and
+ *	  last samples at their own times, in time order (each sample once), so
+ *	  that a line chart drawn from it is pixel-identical to one drawn from
+ *	  every sample when a bucket is one pixel wide.  The samples come from
+ *	  engine/signals.c.
  *
  * Buckets are aligned to multiples of the bucket width since the Unix
  * epoch, as date_bin(bucket, time, 'epoch') and Grafana's $__timeGroup
@@ -15,7 +16,10 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "signals.h"
+#include "hdaq.h"
+
+#include "engine/decoded_scan.h"
+#include "engine/signals.h"
 
 #include "common/int.h"
 #include "executor/spi.h"
@@ -161,8 +165,7 @@ hdaq_downsample(PG_FUNCTION_ARGS)
 		req.file_id = PG_GETARG_INT64(5);
 
 	SPI_connect();
-	scan_signals(&spec, 1, &req,
-				 PG_NARGS() > 6 && !PG_ARGISNULL(6) && PG_GETARG_BOOL(6),
+	scan_signals(&spec, 1, &req, skip_errors_from_args(fcinfo, 6),
 				 add_sample, &state);
 	flush_bucket(&state);
 	SPI_finish();

@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * ingest.c
- *	  Storing an MCAP file: hdaq.ingest(bytea), hdaq.ingest_lo(oid) and
- *	  hdaq.ingest_file(path).
+ *	  Engine: storing an MCAP file, for hdaq.ingest(bytea),
+ *	  hdaq.ingest_lo(oid) and hdaq.ingest_file(path).  The setting
+ *	  hdaq.ingest_buffer_size is defined here.
  *
  * The stream is read once, record by record, in bounded memory.  Schemas
  * are deduplicated across files, channels get a row each, and messages are
- * buffered per channel and written as segments (segment_write.c).  When the
+ * buffered per channel and written as segments (segment_write.c), rows
+ * through the store.  When the
  * buffers of all channels together exceed hdaq.ingest_buffer_size, the
  * largest is written early.  Everything happens in the caller's
  * transaction, so a failed ingest leaves nothing behind.
@@ -18,29 +20,29 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "segment.h"
+#include "engine/ingest.h"
 
-#include "access/xact.h"
-#include "catalog/pg_authid.h"
+#include "engine/segment.h"
+#include "store/store.h"
+
 #include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/fd.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
 
 #define SHA256_LEN 32
-#define MAX_CHANNELS 65536
-#define SOURCE_READ_SIZE (1024 * 1024)
+#define MAX_IDS 65536			/* channel and schema ids are 16-bit */
 
 /* A channel of the file being stored. */
 typedef struct IngestChannel
 {
+	uint16		id;
 	int64		channel_key;
 	SegmentBuffer buffer;
 	SegmentStats segments;
@@ -54,8 +56,15 @@ typedef struct Ingest
 	int64		file_id;
 	char	   *profile;		/* from the Header record, NULL until seen */
 	char	   *library;
-	IngestChannel *channels[MAX_CHANNELS];
-	int64		schema_keys[MAX_CHANNELS];	/* 0 = not seen */
+	/* by id: slots up to the largest id seen so far, NULL or 0 if unseen */
+	IngestChannel **channel_by_id;
+	int			channel_slots;
+	int64	   *schema_key_by_id;
+	int			schema_slots;
+	/* the channels seen, by id: what spilling and finishing walk */
+	IngestChannel **channels;
+	int			nchannels;
+	int			channels_capacity;
 	SegmentWriter *writer;
 	size_t		buffered;		/* record bytes in all channel buffers */
 	size_t		buffer_limit;
@@ -75,13 +84,27 @@ typedef struct Ingest
  */
 typedef struct HashingSource
 {
-	int64		(*read) (void *ctx, uint8 *buf, size_t len);	/* may ereport */
+	IngestReadFn read;			/* may ereport */
 	void	   *ctx;
 	pg_cryptohash_ctx *sha;
 	uint64		bytes;
 	MemoryContext error_context;
 	ErrorData  *error;
 } HashingSource;
+
+static int	ingest_buffer_kb = 64 * 1024;
+
+void
+ingest_define_gucs(void)
+{
+	DefineCustomIntVariable("hdaq.ingest_buffer_size",
+							"Memory an ingest may use to buffer messages before writing segments.",
+							"When the buffered messages of all channels exceed this, the largest buffers are written early.",
+							&ingest_buffer_kb,
+							64 * 1024, 1024, 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
 
 static void
 sha_check(int rc, pg_cryptohash_ctx *sha)
@@ -140,32 +163,100 @@ hashing_read(void *arg, uint8_t *buf, size_t len)
 	return n;
 }
 
+/* ---- channels and schemas by id -------------------------------------------- */
+
+/*
+ * Room for slot index in an array of *nslots slots of slot_size bytes, in
+ * the ingest's context: grown (new slots zeroed) when index is past the
+ * end.  Indexes are below 65,536 (ids are 16-bit), so an array is as long
+ * as the file needs, at most that.
+ */
+static void *
+room_for_slot(Ingest *ing, void *slots, int *nslots, size_t slot_size,
+			  int index)
+{
+	int			n;
+
+	if (index < *nslots)
+		return slots;
+	n = Min(Max(Max(*nslots * 2, 16), index + 1), MAX_IDS);
+	if (slots == NULL)
+		slots = MemoryContextAlloc(ing->context, slot_size * n);
+	else
+		slots = repalloc(slots, slot_size * n);
+	memset((char *) slots + slot_size * *nslots, 0,
+		   slot_size * (n - *nslots));
+	*nslots = n;
+	return slots;
+}
+
+static IngestChannel *
+channel_by_id(const Ingest *ing, uint16 id)
+{
+	return id < ing->channel_slots ? ing->channel_by_id[id] : NULL;
+}
+
+static int64
+schema_key_by_id(const Ingest *ing, uint16 id)
+{
+	return id < ing->schema_slots ? ing->schema_key_by_id[id] : 0;
+}
+
+static void
+set_schema_key(Ingest *ing, uint16 id, int64 schema_key)
+{
+	ing->schema_key_by_id = room_for_slot(ing, ing->schema_key_by_id,
+										  &ing->schema_slots, sizeof(int64),
+										  id);
+	ing->schema_key_by_id[id] = schema_key;
+}
+
+/* Add a channel, by id and to the list of channels seen (kept by id). */
+static void
+add_channel(Ingest *ing, IngestChannel *ch)
+{
+	int			i = ing->nchannels;
+
+	ing->channel_by_id = room_for_slot(ing, ing->channel_by_id,
+									   &ing->channel_slots,
+									   sizeof(IngestChannel *), ch->id);
+	ing->channel_by_id[ch->id] = ch;
+	ing->channels = room_for_slot(ing, ing->channels,
+								  &ing->channels_capacity,
+								  sizeof(IngestChannel *), ing->nchannels);
+	for (; i > 0 && ing->channels[i - 1]->id > ch->id; i--)
+		ing->channels[i] = ing->channels[i - 1];
+	ing->channels[i] = ch;
+	ing->nchannels++;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 static void
 ingest_schema(Ingest *ing, const McapSchema *schema)
 {
-	if (schema->id == 0 || ing->schema_keys[schema->id] != 0)
+	if (schema->id == 0 || schema_key_by_id(ing, schema->id) != 0)
 		return;					/* 0 is "no schema"; repeats are ignored */
-	ing->schema_keys[schema->id] = catalog_upsert_schema(schema);
+	set_schema_key(ing, schema->id, store_upsert_schema(schema));
 }
 
 static void
 ingest_channel(Ingest *ing, const McapChannel *channel)
 {
 	IngestChannel *ch;
-	int64		schema_key = ing->schema_keys[channel->schema_id];
+	int64		schema_key = schema_key_by_id(ing, channel->schema_id);
 	MemoryContext oldcxt;
 
-	if (ing->channels[channel->id] != NULL)
+	if (channel_by_id(ing, channel->id) != NULL)
 		return;					/* repeated in a chunk or the summary */
 	oldcxt = MemoryContextSwitchTo(ing->context);
 	ch = palloc0(sizeof(IngestChannel));
+	ch->id = channel->id;
 	segment_buffer_init(&ch->buffer);
 	MemoryContextSwitchTo(oldcxt);
-	ch->channel_key = catalog_insert_channel(ing->file_id, channel, schema_key,
-											 schema_key != 0);
-	ing->channels[channel->id] = ch;
+	ch->channel_key = store_insert_channel(ing->file_id, channel, schema_key,
+										   schema_key != 0);
+	add_channel(ing, ch);
 }
 
 static void
@@ -186,12 +277,13 @@ spill_buffers(Ingest *ing)
 	{
 		IngestChannel *largest = NULL;
 
-		for (int i = 0; i < MAX_CHANNELS; i++)
+		/* by id: of equal buffers, the lowest id's is written */
+		for (int i = 0; i < ing->nchannels; i++)
 		{
 			IngestChannel *ch = ing->channels[i];
 
-			if (ch && (largest == NULL ||
-					   ch->buffer.records.len > largest->buffer.records.len))
+			if (largest == NULL ||
+				ch->buffer.records.len > largest->buffer.records.len)
 				largest = ch;
 		}
 		if (largest == NULL || largest->buffer.records.len == 0)
@@ -206,7 +298,7 @@ static void
 ingest_message(Ingest *ing, const McapRecord *rec)
 {
 	const McapMessage *msg = &rec->u.message;
-	IngestChannel *ch = ing->channels[msg->channel_id];
+	IngestChannel *ch = channel_by_id(ing, msg->channel_id);
 	int64		t = (int64) msg->log_time;
 	size_t		before;
 
@@ -271,12 +363,12 @@ ingest_record(Ingest *ing, const McapRecord *rec)
 			ingest_message(ing, rec);
 			break;
 		case MCAP_OP_METADATA:
-			catalog_insert_metadata(ing->file_id, ing->metadata_count++,
-									&rec->u.metadata);
+			store_insert_metadata(ing->file_id, ing->metadata_count++,
+								  &rec->u.metadata);
 			break;
 		case MCAP_OP_ATTACHMENT:
-			catalog_insert_attachment(ing->file_id, ing->attachment_count++,
-									  &rec->u.attachment);
+			store_insert_attachment(ing->file_id, ing->attachment_count++,
+									&rec->u.attachment);
 			break;
 		default:
 			break;				/* indexes and summary: rebuilt, not kept */
@@ -288,17 +380,15 @@ ingest_record(Ingest *ing, const McapRecord *rec)
 static void
 finish_channels(Ingest *ing)
 {
-	for (int i = 0; i < MAX_CHANNELS; i++)
+	for (int i = 0; i < ing->nchannels; i++)
 	{
 		IngestChannel *ch = ing->channels[i];
 
-		if (ch == NULL)
-			continue;
 		CHECK_FOR_INTERRUPTS();
 		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 							 &ch->segments);
 		ch->summary.max_segment_span_ns = ch->segments.max_span_ns;
-		catalog_complete_channel(ch->channel_key, &ch->summary);
+		store_complete_channel(ch->channel_key, &ch->summary);
 	}
 	ing->buffered = 0;
 }
@@ -398,9 +488,9 @@ read_records(Ingest *ing, McapReader *reader, HashingSource *src)
 static void
 drain_source(HashingSource *src)
 {
-	uint8	   *buf = palloc(SOURCE_READ_SIZE);
+	uint8	   *buf = palloc(INGEST_READ_SIZE);
 
-	while (hashing_read(src, buf, SOURCE_READ_SIZE) > 0)
+	while (hashing_read(src, buf, INGEST_READ_SIZE) > 0)
 		;
 	if (src->error)
 		ReThrowError(src->error);
@@ -411,15 +501,13 @@ static Ingest *
 ingest_begin(const char *name, const char *what, const uint8 *sha256,
 			 Jsonb *tags)
 {
-	Ingest	   *ing = MemoryContextAllocHuge(CurrentMemoryContext,
-											 sizeof(Ingest));
+	Ingest	   *ing = palloc0(sizeof(Ingest));
 
-	memset(ing, 0, sizeof(Ingest));
 	ing->context = CurrentMemoryContext;
 	ing->what = what;
 	ing->writer = segment_writer_create();
-	ing->buffer_limit = (size_t) hdaq_ingest_buffer_kb * 1024;
-	ing->file_id = catalog_insert_file(name, sha256, tags);
+	ing->buffer_limit = (size_t) ingest_buffer_kb * 1024;
+	ing->file_id = store_insert_file(name, sha256, tags);
 	return ing;
 }
 
@@ -448,8 +536,8 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 
 		sha_check(pg_cryptohash_update(sha, data, len), sha);
 		sha_finish(sha, digest);
-		catalog_lock_sha256(digest);
-		if ((existing = catalog_find_file(digest)) != 0)
+		store_lock_sha256(digest);
+		if ((existing = store_find_file(digest)) != 0)
 		{
 			ereport(NOTICE,
 					(errmsg("%s is already stored as file %lld", what,
@@ -481,10 +569,10 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	{
 		drain_source(src);
 		sha_finish(src->sha, digest);
-		catalog_lock_sha256(digest);
-		if ((existing = catalog_find_file(digest)) != 0)
+		store_lock_sha256(digest);
+		if ((existing = store_find_file(digest)) != 0)
 		{
-			catalog_delete_file(ing->file_id);
+			store_delete_file(ing->file_id);
 			ereport(NOTICE,
 					(errmsg("%s is already stored as file %lld", what,
 							(long long) existing)));
@@ -502,7 +590,7 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	summary.recovery = recovery_jsonb(ing, rec);
 	summary.profile = ing->profile;
 	summary.library = ing->library;
-	catalog_complete_file(ing->file_id, &summary);
+	store_complete_file(ing->file_id, &summary);
 	report_recovery(ing, summary.recovery, rec);
 
 	existing = ing->file_id;
@@ -510,79 +598,16 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	return existing;
 }
 
-/* ---- SQL functions ---------------------------------------------------------- */
+/* ---- the two ways in ------------------------------------------------------- */
 
-static char *
-name_arg(FunctionCallInfo fcinfo, int argno, const char *fallback)
+int64
+ingest_bytes(const char *name, Jsonb *tags, const uint8 *data, size_t len)
 {
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-		return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	return fallback ? pstrdup(fallback) : NULL;
+	return ingest_stream(name, tags, data, len, NULL);
 }
 
-static Jsonb *
-tags_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		Jsonb	   *tags = PG_GETARG_JSONB_P(argno);
-
-		if (!JB_ROOT_IS_OBJECT(tags) || JB_ROOT_IS_SCALAR(tags))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tags must be a JSON object")));
-		return tags;
-	}
-	return NULL;
-}
-
-PG_FUNCTION_INFO_V1(hdaq_ingest);
-PG_FUNCTION_INFO_V1(hdaq_ingest_lo);
-PG_FUNCTION_INFO_V1(hdaq_ingest_file);
-
-Datum
-hdaq_ingest(PG_FUNCTION_ARGS)
-{
-	bytea	   *data;
-	char	   *name = name_arg(fcinfo, 1, NULL);
-	Jsonb	   *tags = tags_arg(fcinfo, 2);
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	data = PG_GETARG_BYTEA_PP(0);
-	PG_RETURN_INT64(ingest_stream(name, tags,
-								  (const uint8 *) VARDATA_ANY(data),
-								  VARSIZE_ANY_EXHDR(data), NULL));
-}
-
-/* Large objects are read a fragment at a time, with lo_get's checks. */
-typedef struct LargeObjectSource
-{
-	Oid			lo;
-	int64		offset;
-} LargeObjectSource;
-
-static int64
-read_large_object(void *arg, uint8 *buf, size_t len)
-{
-	LargeObjectSource *src = arg;
-	bytea	   *fragment;
-	size_t		n;
-
-	fragment = DatumGetByteaPP(DirectFunctionCall3(be_lo_get_fragment,
-												   ObjectIdGetDatum(src->lo),
-												   Int64GetDatum(src->offset),
-												   Int32GetDatum((int32) Min(len, SOURCE_READ_SIZE))));
-	n = VARSIZE_ANY_EXHDR(fragment);
-	memcpy(buf, VARDATA_ANY(fragment), n);
-	pfree(fragment);
-	src->offset += n;
-	return (int64) n;
-}
-
-static int64
-ingest_from_source(const char *name, Jsonb *tags,
-				   int64 (*read) (void *, uint8 *, size_t), void *ctx)
+int64
+ingest_source(const char *name, Jsonb *tags, IngestReadFn read, void *ctx)
 {
 	HashingSource src = {0};
 
@@ -591,60 +616,4 @@ ingest_from_source(const char *name, Jsonb *tags,
 	src.sha = sha_begin();
 	src.error_context = CurrentMemoryContext;
 	return ingest_stream(name, tags, NULL, 0, &src);
-}
-
-Datum
-hdaq_ingest_lo(PG_FUNCTION_ARGS)
-{
-	LargeObjectSource lo;
-	char	   *name;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	lo.lo = PG_GETARG_OID(0);
-	lo.offset = 0;
-	name = name_arg(fcinfo, 1, NULL);
-	PG_RETURN_INT64(ingest_from_source(name, tags_arg(fcinfo, 2),
-									   read_large_object, &lo));
-}
-
-static int64
-read_file(void *arg, uint8 *buf, size_t len)
-{
-	FILE	   *f = arg;
-	size_t		n = fread(buf, 1, len, f);
-
-	if (n == 0 && ferror(f))
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not read file: %m")));
-	return (int64) n;
-}
-
-Datum
-hdaq_ingest_file(PG_FUNCTION_ARGS)
-{
-	char	   *path;
-	FILE	   *f;
-	int64		file_id;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to ingest a server-side file"),
-				 errdetail("Only roles with privileges of the \"pg_read_server_files\" role may read files on the server."),
-				 errhint("Use hdaq.ingest_lo() or the hdaq command to upload from the client.")));
-	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	f = AllocateFile(path, "rb");
-	if (f == NULL)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\" for reading: %m", path)));
-	file_id = ingest_from_source(last_dir_separator(path) ?
-								 last_dir_separator(path) + 1 : path,
-								 tags_arg(fcinfo, 1), read_file, f);
-	FreeFile(f);
-	PG_RETURN_INT64(file_id);
 }

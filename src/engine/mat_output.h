@@ -1,14 +1,15 @@
 /*-------------------------------------------------------------------------
  *
- * export_mat.h
- *	  What hdaq.export_mat and hdaq.query_to_mat share: the format argument,
- *	  and the MAT file being written, which lives in the server's temporary
- *	  directory and is removed on success, error and cancel alike.
+ * mat_output.h
+ *	  Engine: what hdaq.export_mat and hdaq.query_to_mat share, the format
+ *	  argument and the MAT file being written, which lives in the server's
+ *	  temporary directory and is removed on success, error and cancel
+ *	  alike.
  *
  *-------------------------------------------------------------------------
  */
-#ifndef HDAQ_EXPORT_MAT_H
-#define HDAQ_EXPORT_MAT_H
+#ifndef HDAQ_MAT_OUTPUT_H
+#define HDAQ_MAT_OUTPUT_H
 
 #include "hdaq.h"
 
@@ -53,4 +54,4 @@ extern void mat_report(const MbError *err, const char *what) pg_attribute_noretu
 /* Text of a byte count for messages: "2.1 GB". */
 extern char *mat_size_text(uint64 bytes);
 
-#endif							/* HDAQ_EXPORT_MAT_H */
+#endif							/* HDAQ_MAT_OUTPUT_H */

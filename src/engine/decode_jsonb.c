@@ -1,16 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * decode_jsonb.c
- *	  A decoder visitor that builds jsonb directly (pushJsonbValue), with
- *	  the JSON rules of the design: integers exact (64-bit included),
- *	  float32 printed by its shortest round-trip text, NaN and infinities
- *	  as the strings "NaN", "Infinity", "-Infinity", bytes as base64, enums
- *	  by name (by number when the value is not declared), strings repaired
- *	  to valid UTF-8.
+ *	  Engine: a decoder visitor that builds jsonb directly (pushJsonbValue)
+ *	  for hdaq.messages_json, with the JSON rules of the design: integers
+ *	  exact (64-bit included), float32 printed by its shortest round-trip
+ *	  text, NaN and infinities as the strings "NaN", "Infinity",
+ *	  "-Infinity", bytes as base64, enums by name (by number when the value
+ *	  is not declared), strings repaired to valid UTF-8.
  *
  *-------------------------------------------------------------------------
  */
-#include "decoders.h"
+#include "engine/decoders.h"
 
 #include <math.h>
 

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * info.c
- *	  hdaq.info(hdaq.mcap): what `mcap info` shows, as jsonb.  The JSON is
- *	  built by the core (shared with the hdaq command's `info`).
+ *	  Entry point of hdaq.info(hdaq.mcap): what `mcap info` shows, as
+ *	  jsonb.  The JSON is built by the core (shared with the hdaq
+ *	  command's `info`).
  *
  *-------------------------------------------------------------------------
  */

@@ -1,14 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * segment_read.c
- *	  The reading side of the segment store: decompress a stored segment
- *	  and walk its Message records.  What is stored is checked like any
- *	  other input: a damaged segment is an error naming it, never a read
- *	  out of bounds.
+ *	  Engine: the reading side of the segment store, for the scan:
+ *	  decompress a stored segment and walk its Message records.  What is
+ *	  stored is checked like any other input: a damaged segment is an
+ *	  error naming it, never a read out of bounds.
  *
  *-------------------------------------------------------------------------
  */
-#include "segment.h"
+#include "engine/segment.h"
 
 void
 segment_open(McapDecompressor *dec, const char *compression,

@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * scan.h
- *	  Reading stored messages back: the channels a selection names, the
- *	  segments of those channels that overlap its time range, and their
- *	  messages merged in log-time order.  Every function that returns
- *	  messages (messages, messages_json, signal, exports) reads through
- *	  this.
+ *	  Engine: reading stored messages back.  The channels a request
+ *	  selects, the segments of those channels that overlap its time range,
+ *	  and their messages merged in log-time order.  Every function that
+ *	  returns stored messages reads through this, directly (messages,
+ *	  export_mcap) or through the decoded scan (decoded_scan.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -14,30 +14,12 @@
 
 #include "hdaq.h"
 
+#include "store/store.h"
+
 #include "fmgr.h"
-#include "utils/timestamp.h"
 
-/* What to read: topics NULL = every topic, file_id absent = every file. */
-typedef struct ScanRequest
-{
-	char	  **topics;
-	int			ntopics;
-	bool		has_file_id;
-	int64		file_id;
-	int64		start_ns;		/* inclusive */
-	int64		end_ns;			/* inclusive */
-} ScanRequest;
-
-typedef struct ScanChannel
-{
-	int64		channel_key;
-	int64		file_id;
-	int32		channel_id;
-	char	   *topic;
-	char	   *message_encoding;
-	bool		has_schema;
-	int64		schema_key;
-} ScanChannel;
+/* A channel of a scan: a stored channel that has messages in its range. */
+typedef StoredChannel ScanChannel;
 
 typedef struct MessageScan MessageScan;
 
@@ -49,9 +31,6 @@ typedef struct MessageScan MessageScan;
 extern void scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg,
 								   int first, ScanRequest *req);
 
-/* The request's topics as a text[] datum. */
-extern Datum scan_topics_array(const ScanRequest *req);
-
 /*
  * Begin a scan.  The caller is connected to SPI; the scan lives in
  * CurrentMemoryContext.
@@ -60,6 +39,19 @@ extern MessageScan *scan_begin(const ScanRequest *req);
 
 extern int	scan_channel_count(const MessageScan *scan);
 extern const ScanChannel *scan_channel(const MessageScan *scan, int index);
+
+/* The index of one of the scan's channels. */
+extern int	scan_channel_index(const MessageScan *scan, const ScanChannel *ch);
+
+/*
+ * The columns every function returning messages starts with, into
+ * values[0 .. SCAN_MESSAGE_COLUMNS - 1]: file_id (null without a file),
+ * topic, log_time, log_time_ns, publish_time_ns, sequence.
+ */
+#define SCAN_MESSAGE_COLUMNS 6
+extern void scan_message_columns(Datum *values, bool *nulls, bool has_file,
+								 int64 file_id, Datum topic,
+								 const McapMessage *msg);
 
 /*
  * The next message in log-time order (ties: file, then channel, then file

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * mat_info.h
+ *	  Engine: the variable hdaq_info of an export_mat file, from what the
+ *	  export learnt (mat_export.c) and the store says of the file.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_MAT_INFO_H
+#define HDAQ_MAT_INFO_H
+
+#include "hdaq.h"
+
+#include "store/store.h"
+
+#include "mattopic.h"
+
+/* One exported topic: a row of hdaq_info.topics. */
+typedef struct MatTopicInfo
+{
+	char	   *topic;
+	char	   *variable;		/* the MATLAB variable it became */
+	char	   *schema;
+	double		messages;
+} MatTopicInfo;
+
+typedef struct MatExportInfo
+{
+	int64		file_id;
+	StoredFileInfo file;
+	bool		has_origin;		/* false: no message was exported */
+	int64		origin_ns;
+	StoredKeyValue *tags;
+	int			ntags;
+	StoredRecord *records;		/* the file's Metadata records */
+	int			nrecords;
+	MatTopicInfo *topics;
+	int			ntopics;
+	MbFormat	format;
+	MbLayout	layout;
+} MatExportInfo;
+
+/* Write hdaq_info; ereports on failure. */
+extern void mat_write_info(MbFile *file, const MatExportInfo *info);
+
+#endif							/* HDAQ_MAT_INFO_H */

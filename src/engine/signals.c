@@ -1,0 +1,201 @@
+/*-------------------------------------------------------------------------
+ *
+ * signals.c
+ *	  Engine: numeric leaves of stored messages, for hdaq.signal,
+ *	  hdaq.signals and hdaq.downsample.  scan_signals() reads only the
+ *	  leaves asked for through the decoded scan (no jsonb is built) and
+ *	  hands each value to a sink.
+ *
+ * Paths are compiled against every selected channel's schema before any
+ * segment is read; an unknown topic or field is an error with a hint.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "engine/signals.h"
+
+#include "engine/decoded_scan.h"
+#include "store/store.h"
+
+#include "utils/builtins.h"
+#include "utils/varlena.h"
+
+/* The paths of one channel, compiled against its decoder. */
+typedef struct ChannelPaths
+{
+	int			npaths;
+	const HdPath **paths;
+	int		   *spec;			/* index into the specs of each path */
+} ChannelPaths;
+
+static void
+free_path(void *path)
+{
+	hd_path_free(path);
+}
+
+/* The topics nearest a name that does not exist, for a hint. */
+static char *
+nearest_topics(const char *topic)
+{
+	StringInfoData hint;
+	int			ntopics;
+	char	  **topics = store_all_topics(&ntopics);
+	int			shown = 0;
+
+	initStringInfo(&hint);
+	for (int pass = 0; pass <= 3 && shown < 5; pass++)
+	{
+		for (int i = 0; i < ntopics && shown < 5; i++)
+		{
+			const char *t = topics[i];
+			int			d = varstr_levenshtein(topic, strlen(topic), t, strlen(t),
+											   1, 1, 1, false);
+
+			if (d == pass || (pass == 3 && d > 3 && strstr(t, topic) != NULL))
+				appendStringInfo(&hint, "%s\"%s\"", shown++ ? ", " : "", t);
+		}
+	}
+	return shown ? hint.data : NULL;
+}
+
+static bool
+scan_has_topic(MessageScan *scan, const char *topic)
+{
+	for (int i = 0; i < scan_channel_count(scan); i++)
+		if (strcmp(scan_channel(scan, i)->topic, topic) == 0)
+			return true;
+	return false;
+}
+
+/* Error out if no file has the topic at all (a typo, not an empty range). */
+static void
+check_topic_exists(const char *topic)
+{
+	char	   *hint;
+
+	if (store_topic_exists(topic))
+		return;
+	hint = nearest_topics(topic);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("no stored file has the topic \"%s\"", topic),
+			 hint ? errhint("Topics with similar names: %s.", hint) : 0));
+}
+
+/* A spec's path compiled for a channel's decoder; an error if it is not valid. */
+static HdPath *
+compile_path(const HdDecoder *decoder, const SignalSpec *spec,
+			 const ScanChannel *ch)
+{
+	HdError		err;
+	HdPath	   *path = hd_path_compile(decoder, spec->path, &err);
+
+	if (path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid path \"%s\" for topic \"%s\"",
+						spec->path, ch->topic),
+				 errdetail("%s", err.message)));
+	hdaq_free_with_context(path, free_path);
+	return path;
+}
+
+/* Compile the paths of the specs of channel i's topic. */
+static void
+compile_channel_paths(DecodedScan *ds, MessageScan *scan, int i,
+					  const SignalSpec *specs, int nspecs, bool skip_errors,
+					  ChannelPaths *cp)
+{
+	const ScanChannel *ch = scan_channel(scan, i);
+	const char *error;
+	const HdDecoder *decoder = decoded_scan_decoder(ds, i, &error);
+
+	cp->paths = palloc(sizeof(HdPath *) * nspecs);
+	cp->spec = palloc(sizeof(int) * nspecs);
+	for (int s = 0; s < nspecs; s++)
+	{
+		HdPath	   *path;
+
+		if (strcmp(specs[s].topic, ch->topic) != 0)
+			continue;
+		if (decoder == NULL && skip_errors)
+			continue;			/* its messages are counted as skipped */
+		if (decoder == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot decode topic \"%s\" of file %lld: %s",
+							ch->topic, (long long) ch->file_id, error)));
+		path = compile_path(decoder, &specs[s], ch);
+		if (cp->npaths == HD_MAX_PATHS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
+		cp->paths[cp->npaths] = path;
+		cp->spec[cp->npaths] = s;
+		cp->npaths++;
+	}
+}
+
+/* Compile each spec's path for the channels of its topic. */
+static ChannelPaths *
+compile_paths(DecodedScan *ds, MessageScan *scan, const SignalSpec *specs,
+			  int nspecs, bool skip_errors)
+{
+	int			n = scan_channel_count(scan);
+	ChannelPaths *cp = palloc0(sizeof(ChannelPaths) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		compile_channel_paths(ds, scan, i, specs, nspecs, skip_errors, &cp[i]);
+	return cp;
+}
+
+void
+scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
+			 bool skip_errors, SignalSink sink, void *arg)
+{
+	MessageScan *scan = scan_begin(req);
+	DecodedScan *ds;
+	ChannelPaths *cp;
+	DecodedMessage m;
+	double	   *out = palloc(sizeof(double) * nspecs);
+	bool	   *found = palloc(sizeof(bool) * nspecs);
+
+	for (int s = 0; s < nspecs; s++)
+		if (!scan_has_topic(scan, specs[s].topic))
+			check_topic_exists(specs[s].topic);
+	ds = decoded_scan_begin(scan, skip_errors);
+	cp = compile_paths(ds, scan, specs, nspecs, skip_errors);
+
+	while (decoded_scan_next(ds, &m))
+	{
+		ChannelPaths *c = &cp[m.channel_index];
+		HdError		err;
+
+		if (c->npaths == 0)
+			continue;
+		if (hd_extract_numbers(m.decoder, c->paths, c->npaths,
+							   m.msg.data.data, m.msg.data.len, out, found,
+							   &err) != HD_OK)
+		{
+			decoded_scan_failed(ds, &m, err.message);
+			continue;
+		}
+		for (int p = 0; p < c->npaths; p++)
+			if (found[p])
+				sink(arg, (int64) m.msg.log_time, c->spec[p], out[p]);
+	}
+	decoded_scan_end(ds);
+}
+
+/* The one spec of hdaq.signal(topic, path, ...) and hdaq.downsample. */
+void
+signal_spec_from_args(FunctionCallInfo fcinfo, SignalSpec *spec)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("topic and path must not be null")));
+	spec->topic = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	spec->path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	spec->metric = spec->path;
+}

@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * signals.c
+ *	  Entry points of hdaq.signal(topic, path, start_time, end_time,
+ *	  file_id, skip_errors), one numeric leaf as (time, value), and
+ *	  hdaq.signals(paths, start_time, end_time, file_id, skip_errors),
+ *	  several leaves 'Topic/field.path' as (time, metric, value).  The walk
+ *	  is engine/signals.c's.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hdaq.h"
+
+#include "engine/decoded_scan.h"
+#include "engine/scan.h"
+#include "engine/signals.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(hdaq_signal);
+PG_FUNCTION_INFO_V1(hdaq_signals);
+
+/* Rows straight into the function's result: (time, value) or (time, metric, value). */
+typedef struct RowSink
+{
+	ReturnSetInfo *rsinfo;
+	Datum	   *metrics;		/* NULL: no metric column */
+} RowSink;
+
+static void
+put_row(void *arg, int64 time_ns, int spec, double value)
+{
+	RowSink    *rs = arg;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	int			v = 0;
+
+	values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz(time_ns));
+	if (rs->metrics)
+		values[v++] = rs->metrics[spec];
+	values[v++] = Float8GetDatum(value);
+	tuplestore_putvalues(rs->rsinfo->setResult, rs->rsinfo->setDesc, values, nulls);
+}
+
+Datum
+hdaq_signal(PG_FUNCTION_ARGS)
+{
+	SignalSpec	spec;
+	ScanRequest req;
+	RowSink		rs;
+
+	InitMaterializedSRF(fcinfo, 0);
+	signal_spec_from_args(fcinfo, &spec);
+	scan_request_from_args(fcinfo, -1, 2, &req);
+	req.topics = &spec.topic;
+	req.ntopics = 1;
+	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rs.metrics = NULL;
+	SPI_connect();
+	scan_signals(&spec, 1, &req, skip_errors_from_args(fcinfo, 5), put_row, &rs);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * Split 'Topic/field.path' at the last '/' outside brackets (topics may
+ * hold slashes, as ROS topics do; field paths do not, outside map keys).
+ */
+static void
+parse_metric(const char *metric, SignalSpec *spec)
+{
+	int			depth = 0;
+	const char *split = NULL;
+
+	for (const char *p = metric; *p; p++)
+	{
+		if (*p == '[')
+			depth++;
+		else if (*p == ']' && depth > 0)
+			depth--;
+		else if (*p == '/' && depth == 0)
+			split = p;
+	}
+	if (split == NULL || split == metric || split[1] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not of the form 'Topic/field.path'", metric)));
+	spec->metric = pstrdup(metric);
+	spec->topic = pnstrdup(metric, split - metric);
+	spec->path = pstrdup(split + 1);
+}
+
+static int
+compare_specs_by_topic(const void *a, const void *b)
+{
+	return strcmp(((const SignalSpec *) a)->topic, ((const SignalSpec *) b)->topic);
+}
+
+/* The specs of the paths argument, by topic; none when it has none. */
+static SignalSpec *
+specs_from_paths_arg(FunctionCallInfo fcinfo, int *nspecs)
+{
+	SignalSpec *specs;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			n;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("paths must not be null")));
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elem_nulls, &n);
+	specs = palloc(sizeof(SignalSpec) * Max(n, 1));
+	*nspecs = 0;
+	for (int i = 0; i < n; i++)
+		if (!elem_nulls[i])
+			parse_metric(TextDatumGetCString(elems[i]), &specs[(*nspecs)++]);
+	qsort(specs, *nspecs, sizeof(SignalSpec), compare_specs_by_topic);
+	return specs;
+}
+
+Datum
+hdaq_signals(PG_FUNCTION_ARGS)
+{
+	ScanRequest req;
+	SignalSpec *specs;
+	int			nspecs;
+	RowSink		rs;
+
+	InitMaterializedSRF(fcinfo, 0);
+	specs = specs_from_paths_arg(fcinfo, &nspecs);
+	if (nspecs == 0)
+		return (Datum) 0;
+
+	scan_request_from_args(fcinfo, -1, 1, &req);
+	req.topics = palloc(sizeof(char *) * nspecs);
+	for (int s = 0; s < nspecs; s++)
+		req.topics[req.ntopics++] = specs[s].topic;
+	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rs.metrics = palloc(sizeof(Datum) * nspecs);
+	for (int s = 0; s < nspecs; s++)
+		rs.metrics[s] = CStringGetTextDatum(specs[s].metric);
+	SPI_connect();
+	scan_signals(specs, nspecs, &req, skip_errors_from_args(fcinfo, 4), put_row, &rs);
+	SPI_finish();
+	return (Datum) 0;
+}

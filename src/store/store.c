@@ -1,0 +1,928 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  Store tier: every SQL statement hdaq runs against its own tables, in
+ *	  one table of statements below, each prepared once per backend and
+ *	  kept (the plan cache revalidates it when the tables change); that
+ *	  cache is the only state kept here.  Rows come back as C structures
+ *	  allocated in the caller's memory context, so no other file reads
+ *	  SPI's tuple tables for hdaq's data.
+ *
+ * Also here, because it is the other place SQL enters: the caller's own
+ * query of hdaq.query_to_mat, opened as a read-only cursor.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "store/store.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
+
+typedef enum StoreStatement
+{
+	/* writing a file */
+	STMT_FIND_FILE,
+	STMT_LOCK_SHA256,
+	STMT_INSERT_FILE,
+	STMT_COMPLETE_FILE,
+	STMT_DELETE_FILE,
+	STMT_INSERT_SCHEMA,
+	STMT_FIND_SCHEMA,
+	STMT_INSERT_CHANNEL,
+	STMT_COMPLETE_CHANNEL,
+	STMT_INSERT_SEGMENT,
+	STMT_INSERT_METADATA,
+	STMT_INSERT_ATTACHMENT,
+	/* scanning: one channel statement per "topics given" x "file given" */
+	STMT_CHANNELS,
+	STMT_CHANNELS_BY_FILE,
+	STMT_CHANNELS_BY_TOPIC,
+	STMT_CHANNELS_BY_TOPIC_FILE,
+	STMT_SEGMENTS,
+	STMT_SEGMENT_DATA,
+	/* schemas and topics */
+	STMT_SCHEMA,
+	STMT_TOPIC_EXISTS,
+	STMT_ALL_TOPICS,
+	/* a file's records, for exports */
+	STMT_FILE_INFO,
+	STMT_FILE_TAGS,
+	STMT_METADATA_ENTRIES,
+	STMT_TOPIC_SCHEMA_NAMES,
+	STMT_FILE_HEADER,
+	STMT_CHANNEL_RECORDS,
+	STMT_METADATA,
+	STMT_ATTACHMENTS,
+	NUM_STATEMENTS
+} StoreStatement;
+
+typedef struct StatementDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[10];
+	bool		read_only;		/* reads with the caller's snapshot */
+} StatementDef;
+
+/* The channels in a time range; each variant uses its index. */
+#define CHANNELS_SQL(topic_filter, file_filter) \
+	"SELECT channel_key, file_id, channel_id, topic, message_encoding," \
+	" schema_key, max_segment_span_ns FROM hdaq.channel" \
+	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
+	" " topic_filter " " file_filter " ORDER BY file_id, channel_key"
+#define CHANNELS_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8OID}, true
+
+static const StatementDef statement_defs[NUM_STATEMENTS] = {
+	[STMT_FIND_FILE] = {
+		"SELECT file_id FROM hdaq.file WHERE sha256 = $1",
+		1, {BYTEAOID}
+	},
+	[STMT_LOCK_SHA256] = {
+		"SELECT pg_catalog.pg_advisory_xact_lock($1)",
+		1, {INT8OID}
+	},
+	[STMT_INSERT_FILE] = {
+		"INSERT INTO hdaq.file (name, sha256, size_bytes, tags)"
+		" VALUES ($1, $2, 0, coalesce($3, '{}')) RETURNING file_id",
+		3, {TEXTOID, BYTEAOID, JSONBOID}
+	},
+	[STMT_COMPLETE_FILE] = {
+		"UPDATE hdaq.file SET sha256 = $2, size_bytes = $3, message_count = $4,"
+		" start_ns = $5, end_ns = $6, recovery = $7, profile = $8, library = $9"
+		" WHERE file_id = $1",
+		9, {INT8OID, BYTEAOID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID,
+		TEXTOID, TEXTOID}
+	},
+	[STMT_DELETE_FILE] = {
+		"DELETE FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}
+	},
+	[STMT_INSERT_SCHEMA] = {
+		"INSERT INTO hdaq.schema (name, encoding, sha256, data)"
+		" VALUES ($1, $2, pg_catalog.sha256($3), $3)"
+		" ON CONFLICT (name, encoding, sha256) DO NOTHING RETURNING schema_key",
+		3, {TEXTOID, TEXTOID, BYTEAOID}
+	},
+	[STMT_FIND_SCHEMA] = {
+		"SELECT schema_key FROM hdaq.schema"
+		" WHERE name = $1 AND encoding = $2 AND sha256 = pg_catalog.sha256($3)",
+		3, {TEXTOID, TEXTOID, BYTEAOID}
+	},
+	[STMT_INSERT_CHANNEL] = {
+		"INSERT INTO hdaq.channel (file_id, channel_id, topic, message_encoding,"
+		" schema_id, schema_key, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		" RETURNING channel_key",
+		7, {INT8OID, INT4OID, TEXTOID, TEXTOID, INT4OID, INT8OID, JSONBOID}
+	},
+	[STMT_COMPLETE_CHANNEL] = {
+		"UPDATE hdaq.channel SET message_count = $2, start_ns = $3, end_ns = $4,"
+		" max_segment_span_ns = $5 WHERE channel_key = $1",
+		5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
+	},
+	[STMT_INSERT_SEGMENT] = {
+		"INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns,"
+		" message_count, compression, uncompressed_size, data)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		8, {INT8OID, INT8OID, INT4OID, INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID}
+	},
+	[STMT_INSERT_METADATA] = {
+		"INSERT INTO hdaq.metadata (file_id, ord, name, metadata)"
+		" VALUES ($1, $2, $3, $4)",
+		4, {INT8OID, INT4OID, TEXTOID, JSONBOID}
+	},
+	[STMT_INSERT_ATTACHMENT] = {
+		"INSERT INTO hdaq.attachment (file_id, ord, name, media_type,"
+		" log_time_ns, create_time_ns, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		7, {INT8OID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, BYTEAOID}
+	},
+	[STMT_CHANNELS] = {
+		CHANNELS_SQL("AND $3 IS NULL", "AND $4 IS NULL"), CHANNELS_ARGS
+	},
+	[STMT_CHANNELS_BY_FILE] = {
+		CHANNELS_SQL("AND $3 IS NULL", "AND file_id = $4"), CHANNELS_ARGS
+	},
+	[STMT_CHANNELS_BY_TOPIC] = {
+		CHANNELS_SQL("AND topic = ANY ($3)", "AND $4 IS NULL"), CHANNELS_ARGS
+	},
+	[STMT_CHANNELS_BY_TOPIC_FILE] = {
+		CHANNELS_SQL("AND topic = ANY ($3)", "AND file_id = $4"), CHANNELS_ARGS
+	},
+	[STMT_SEGMENTS] = {
+		"SELECT seq, start_ns, end_ns FROM hdaq.segment"
+		" WHERE channel_key = $1 AND start_ns >= $2"
+		" AND start_ns <= $3 AND end_ns >= $4"
+		" ORDER BY start_ns, seq",
+		4, {INT8OID, INT8OID, INT8OID, INT8OID}, true
+	},
+	[STMT_SEGMENT_DATA] = {
+		"SELECT compression, uncompressed_size, data"
+		" FROM hdaq.segment WHERE channel_key = $1"
+		" AND start_ns = $2 AND seq = $3",
+		3, {INT8OID, INT8OID, INT4OID}, true
+	},
+	[STMT_SCHEMA] = {
+		"SELECT name, encoding, data FROM hdaq.schema"
+		" WHERE schema_key = $1",
+		1, {INT8OID}, true
+	},
+	[STMT_TOPIC_EXISTS] = {
+		"SELECT 1 FROM hdaq.channel WHERE topic = $1 LIMIT 1",
+		1, {TEXTOID}, true
+	},
+	[STMT_ALL_TOPICS] = {
+		"SELECT DISTINCT topic FROM hdaq.channel",
+		0, {InvalidOid}, true
+	},
+	[STMT_FILE_INFO] = {
+		"SELECT name, encode(sha256, 'hex'),"
+		" (SELECT extversion FROM pg_extension WHERE extname = 'hdaq')"
+		" FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}, true
+	},
+	[STMT_FILE_TAGS] = {
+		"SELECT e.key, jsonb_typeof(e.value), e.value #>> '{}'"
+		" FROM hdaq.file f, jsonb_each(f.tags) WITH ORDINALITY e"
+		" WHERE f.file_id = $1 ORDER BY e.ordinality",
+		1, {INT8OID}, true
+	},
+	[STMT_METADATA_ENTRIES] = {
+		"SELECT m.ord, m.name, e.key, e.value #>> '{}'"
+		" FROM hdaq.metadata m LEFT JOIN LATERAL jsonb_each(m.metadata)"
+		" WITH ORDINALITY e ON true WHERE m.file_id = $1"
+		" ORDER BY m.ord, e.ordinality",
+		1, {INT8OID}, true
+	},
+	[STMT_TOPIC_SCHEMA_NAMES] = {
+		"SELECT string_agg(DISTINCT coalesce(s.name, ''), ', ')"
+		" FROM hdaq.channel c LEFT JOIN hdaq.schema s USING (schema_key)"
+		" WHERE c.file_id = $1 AND c.topic = $2",
+		2, {INT8OID, TEXTOID}, true
+	},
+	[STMT_FILE_HEADER] = {
+		"SELECT profile, library FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}, true
+	},
+	[STMT_CHANNEL_RECORDS] = {
+		"SELECT c.channel_id, c.topic, c.message_encoding, c.metadata,"
+		" s.name, s.encoding, s.data, c.schema_id"
+		" FROM hdaq.channel c LEFT JOIN hdaq.schema s USING (schema_key)"
+		" WHERE c.file_id = $1 AND ($2 IS NULL OR c.topic = ANY ($2))"
+		" ORDER BY c.channel_id",
+		2, {INT8OID, TEXTARRAYOID}, true
+	},
+	[STMT_METADATA] = {
+		"SELECT name, metadata FROM hdaq.metadata WHERE file_id = $1 ORDER BY ord",
+		1, {INT8OID}, true
+	},
+	[STMT_ATTACHMENTS] = {
+		"SELECT name, media_type, log_time_ns, create_time_ns, data"
+		" FROM hdaq.attachment WHERE file_id = $1"
+		" AND log_time_ns BETWEEN $2 AND $3 ORDER BY ord",
+		3, {INT8OID, INT8OID, INT8OID}, true
+	},
+};
+
+static SPIPlanPtr statement_plans[NUM_STATEMENTS];
+
+/* ---- running statements ---------------------------------------------------- */
+
+/* The statement's plan, prepared on first use and kept for the backend. */
+static SPIPlanPtr
+statement_plan(StoreStatement which)
+{
+	const StatementDef *def = &statement_defs[which];
+
+	if (statement_plans[which] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs,
+									   (Oid *) def->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+				 def->sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		statement_plans[which] = plan;
+	}
+	return statement_plans[which];
+}
+
+/*
+ * Run a statement (at most limit rows, 0 for all); nulls is a string of
+ * ' ' and 'n' as SPI_execute_plan takes it (NULL for none).  The rows stay
+ * in SPI_tuptable until store_done(); the caller's memory context is
+ * current again.  Returns the number of rows.
+ */
+static uint64
+store_run(StoreStatement which, Datum *values, const char *nulls, long limit)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	const StatementDef *def = &statement_defs[which];
+	int			rc;
+
+	rc = SPI_execute_plan(statement_plan(which), values, nulls,
+						  def->read_only, limit);
+	/* SPI leaves its own context current */
+	MemoryContextSwitchTo(caller);
+	if (rc < 0)
+		elog(ERROR, "hdaq statement \"%s\" failed: %s",
+			 def->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* Free the rows of the last statement. */
+static void
+store_done(void)
+{
+	if (SPI_tuptable != NULL)
+		SPI_freetuptable(SPI_tuptable);
+}
+
+/* ---- reading columns of the last statement's rows (1-based columns) ---- */
+
+static Datum
+col_datum(uint64 row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
+						 isnull);
+}
+
+static int64
+col_int8(uint64 row, int col, bool *isnull)
+{
+	bool		dummy;
+
+	return DatumGetInt64(col_datum(row, col, isnull ? isnull : &dummy));
+}
+
+static int32
+col_int4(uint64 row, int col)
+{
+	bool		isnull;
+
+	return DatumGetInt32(col_datum(row, col, &isnull));
+}
+
+/* A column as text (its output function); NULL when null. */
+static char *
+col_text(uint64 row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+static char *
+col_text_or_empty(uint64 row, int col)
+{
+	char	   *v = col_text(row, col);
+
+	return v ? v : "";
+}
+
+/* A varlena column copied out of the row (detoasted); NULL when null. */
+static struct varlena *
+col_varlena(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = col_datum(row, col, &isnull);
+
+	if (isnull)
+		return NULL;
+	return pg_detoast_datum_copy((struct varlena *) DatumGetPointer(d));
+}
+
+/*
+ * Run a statement that reads at most one row: true when there is one (it
+ * stays for the col_ functions until store_done()), false when not.
+ */
+static bool
+store_run_one(StoreStatement which, Datum *values)
+{
+	if (store_run(which, values, NULL, 1) == 1)
+		return true;
+	store_done();
+	return false;
+}
+
+/* The int8 in the first column of the first row, if there is one. */
+static bool
+first_int8(int64 *value)
+{
+	bool		isnull = true;
+
+	if (SPI_tuptable != NULL && SPI_processed > 0 &&
+		SPI_tuptable->tupdesc->natts >= 1 &&
+		SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT8OID)
+		*value = col_int8(0, 1, &isnull);
+	return !isnull;
+}
+
+/*
+ * Run a statement that returns at most one int8 (or nothing): the value,
+ * or 0 with *found false.
+ */
+static int64
+store_run_int8(StoreStatement which, Datum *values, const char *nulls,
+			   bool *found)
+{
+	int64		result = 0;
+	bool		got;
+
+	store_run(which, values, nulls, 0);
+	got = first_int8(&result);
+	store_done();
+	if (found)
+		*found = got;
+	return got ? result : 0;
+}
+
+/* ---- arguments ------------------------------------------------------------------ */
+
+static bytea *
+bytea_from(const void *data, size_t len)
+{
+	bytea	   *b;
+
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a value of %zu bytes is too large to store", len)));
+	b = palloc(VARHDRSZ + len);
+	SET_VARSIZE(b, VARHDRSZ + len);
+	if (len > 0)
+		memcpy(VARDATA(b), data, len);
+	return b;
+}
+
+static Datum
+text_datum(McapString s)
+{
+	return PointerGetDatum(hdaq_text_from_bytes(s.data, s.len));
+}
+
+/* A time that does not fit bigint is refused by ingest before it comes here. */
+static Datum
+ns_datum(uint64_t ns)
+{
+	return Int64GetDatum((int64) ns);
+}
+
+/* The request's topics as a text[] datum. */
+static Datum
+topics_array(const ScanRequest *req)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(req->ntopics, 1));
+
+	for (int i = 0; i < req->ntopics; i++)
+		elems[i] = CStringGetTextDatum(req->topics[i]);
+	return PointerGetDatum(construct_array(elems, req->ntopics, TEXTOID, -1,
+										   false, TYPALIGN_INT));
+}
+
+/* ---- writing a file --------------------------------------------------------------- */
+
+int64
+store_find_file(const uint8 *sha256)
+{
+	Datum		values[1] = {PointerGetDatum(bytea_from(sha256, 32))};
+
+	return store_run_int8(STMT_FIND_FILE, values, NULL, NULL);
+}
+
+/*
+ * Serialise ingests of the same content until the end of the transaction,
+ * so that two sessions storing one file at once end with one copy.
+ */
+void
+store_lock_sha256(const uint8 *sha256)
+{
+	int64		key;
+	Datum		values[1];
+
+	memcpy(&key, sha256, sizeof(key));
+	values[0] = Int64GetDatum(key);
+	store_run_int8(STMT_LOCK_SHA256, values, NULL, NULL);
+}
+
+int64
+store_insert_file(const char *name, const uint8 *sha256, Jsonb *tags)
+{
+	Datum		values[3];
+	char		nulls[4] = "   ";
+
+	values[0] = name ? CStringGetTextDatum(name) : (Datum) 0;
+	nulls[0] = name ? ' ' : 'n';
+	values[1] = sha256 ? PointerGetDatum(bytea_from(sha256, 32)) : (Datum) 0;
+	nulls[1] = sha256 ? ' ' : 'n';
+	values[2] = PointerGetDatum(tags);
+	nulls[2] = tags ? ' ' : 'n';
+	return store_run_int8(STMT_INSERT_FILE, values, nulls, NULL);
+}
+
+void
+store_complete_file(int64 file_id, const FileSummary *summary)
+{
+	Datum		values[9];
+	char		nulls[10] = "         ";
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = PointerGetDatum(bytea_from(summary->sha256, 32));
+	values[2] = Int64GetDatum(summary->size_bytes);
+	values[3] = Int64GetDatum(summary->message_count);
+	values[4] = Int64GetDatum(summary->start_ns);
+	values[5] = Int64GetDatum(summary->end_ns);
+	if (!summary->has_messages)
+		nulls[4] = nulls[5] = 'n';
+	values[6] = PointerGetDatum(summary->recovery);
+	if (summary->recovery == NULL)
+		nulls[6] = 'n';
+	values[7] = CStringGetTextDatum(summary->profile);
+	values[8] = CStringGetTextDatum(summary->library);
+	store_run_int8(STMT_COMPLETE_FILE, values, nulls, NULL);
+}
+
+void
+store_delete_file(int64 file_id)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	store_run_int8(STMT_DELETE_FILE, values, NULL, NULL);
+}
+
+/* The schema's key, inserting it if no identical schema is stored yet. */
+int64
+store_upsert_schema(const McapSchema *schema)
+{
+	Datum		values[3];
+	bool		found;
+	int64		key;
+
+	values[0] = text_datum(schema->name);
+	values[1] = text_datum(schema->encoding);
+	values[2] = PointerGetDatum(bytea_from(schema->data.data, schema->data.len));
+	key = store_run_int8(STMT_INSERT_SCHEMA, values, NULL, &found);
+	if (!found)
+		key = store_run_int8(STMT_FIND_SCHEMA, values, NULL, &found);
+	if (!found)
+		elog(ERROR, "schema \"%s\" was neither inserted nor found",
+			 hdaq_cstring_from_bytes(schema->name.data, schema->name.len));
+	return key;
+}
+
+int64
+store_insert_channel(int64 file_id, const McapChannel *channel,
+					 int64 schema_key, bool has_schema_key)
+{
+	Datum		values[7];
+	char		nulls[8] = "       ";
+	char	   *topic = hdaq_cstring_from_bytes(channel->topic.data,
+												channel->topic.len);
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = Int32GetDatum(channel->id);
+	values[2] = CStringGetTextDatum(topic);
+	values[3] = text_datum(channel->message_encoding);
+	values[4] = Int32GetDatum(channel->schema_id);
+	values[5] = Int64GetDatum(schema_key);
+	nulls[5] = has_schema_key ? ' ' : 'n';
+	values[6] = PointerGetDatum(hdaq_jsonb_from_string_map(channel->metadata,
+														   topic));
+	return store_run_int8(STMT_INSERT_CHANNEL, values, nulls, NULL);
+}
+
+void
+store_complete_channel(int64 channel_key, const ChannelSummary *summary)
+{
+	Datum		values[5];
+	char		nulls[6] = "     ";
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(summary->message_count);
+	values[2] = Int64GetDatum(summary->start_ns);
+	values[3] = Int64GetDatum(summary->end_ns);
+	values[4] = Int64GetDatum(summary->max_segment_span_ns);
+	if (summary->message_count == 0)
+		nulls[2] = nulls[3] = 'n';
+	store_run_int8(STMT_COMPLETE_CHANNEL, values, nulls, NULL);
+}
+
+void
+store_insert_segment(const SegmentRow *row)
+{
+	Datum		values[8];
+
+	values[0] = Int64GetDatum(row->channel_key);
+	values[1] = Int64GetDatum(row->start_ns);
+	values[2] = Int32GetDatum(row->seq);
+	values[3] = Int64GetDatum(row->end_ns);
+	values[4] = Int32GetDatum(row->message_count);
+	values[5] = CStringGetTextDatum(row->compression);
+	values[6] = Int32GetDatum(row->uncompressed_size);
+	values[7] = PointerGetDatum(row->data);
+	store_run_int8(STMT_INSERT_SEGMENT, values, NULL, NULL);
+}
+
+void
+store_insert_metadata(int64 file_id, int32 ord, const McapMetadata *md)
+{
+	Datum		values[4];
+	char	   *name = hdaq_cstring_from_bytes(md->name.data, md->name.len);
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = Int32GetDatum(ord);
+	values[2] = CStringGetTextDatum(name);
+	values[3] = PointerGetDatum(hdaq_jsonb_from_string_map(md->metadata, name));
+	store_run_int8(STMT_INSERT_METADATA, values, NULL, NULL);
+}
+
+void
+store_insert_attachment(int64 file_id, int32 ord, const McapAttachment *att)
+{
+	Datum		values[7];
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = Int32GetDatum(ord);
+	values[2] = text_datum(att->name);
+	values[3] = text_datum(att->media_type);
+	values[4] = ns_datum(att->log_time);
+	values[5] = ns_datum(att->create_time);
+	values[6] = PointerGetDatum(bytea_from(att->data.data, att->data.len));
+	store_run_int8(STMT_INSERT_ATTACHMENT, values, NULL, NULL);
+}
+
+/* ---- reading messages back ------------------------------------------------------ */
+
+/* The channel statement that can use its index for this request. */
+static StoreStatement
+channels_statement(bool by_topic, bool by_file)
+{
+	if (by_topic)
+		return by_file ? STMT_CHANNELS_BY_TOPIC_FILE : STMT_CHANNELS_BY_TOPIC;
+	return by_file ? STMT_CHANNELS_BY_FILE : STMT_CHANNELS;
+}
+
+StoredChannel *
+store_find_channels(const ScanRequest *req, int *count)
+{
+	Datum		values[4];
+	char		nulls[5] = "    ";
+	bool		by_topic = req->topics != NULL;
+	StoredChannel *channels;
+	uint64		n;
+
+	values[0] = Int64GetDatum(req->start_ns);
+	values[1] = Int64GetDatum(req->end_ns);
+	values[2] = by_topic ? topics_array(req) : (Datum) 0;
+	nulls[2] = by_topic ? ' ' : 'n';
+	values[3] = Int64GetDatum(req->file_id);
+	nulls[3] = req->has_file_id ? ' ' : 'n';
+	n = store_run(channels_statement(by_topic, req->has_file_id), values,
+				  nulls, 0);
+
+	channels = palloc0(sizeof(StoredChannel) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		StoredChannel *ch = &channels[i];
+		bool		isnull;
+
+		ch->channel_key = col_int8(i, 1, NULL);
+		ch->file_id = col_int8(i, 2, NULL);
+		ch->channel_id = col_int4(i, 3);
+		ch->topic = col_text(i, 4);
+		ch->message_encoding = col_text(i, 5);
+		ch->schema_key = col_int8(i, 6, &isnull);
+		ch->has_schema = !isnull;
+		ch->max_segment_span_ns = col_int8(i, 7, NULL);
+	}
+	store_done();
+	*count = (int) n;
+	return channels;
+}
+
+StoredSegment *
+store_find_segments(int64 channel_key, int64 lowest_start,
+					int64 highest_start, int64 min_end, int *count)
+{
+	Datum		values[4];
+	StoredSegment *segments;
+	uint64		n;
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(lowest_start);
+	values[2] = Int64GetDatum(highest_start);
+	values[3] = Int64GetDatum(min_end);
+	n = store_run(STMT_SEGMENTS, values, NULL, 0);
+
+	segments = palloc_extended(sizeof(StoredSegment) * Max(n, 1),
+							   MCXT_ALLOC_HUGE);
+	for (uint64 i = 0; i < n; i++)
+	{
+		segments[i].seq = col_int4(i, 1);
+		segments[i].start_ns = col_int8(i, 2, NULL);
+		segments[i].end_ns = col_int8(i, 3, NULL);
+	}
+	store_done();
+	*count = (int) n;
+	return segments;
+}
+
+bool
+store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
+				   StoredSegmentData *out)
+{
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(start_ns);
+	values[2] = Int32GetDatum(seq);
+	if (!store_run_one(STMT_SEGMENT_DATA, values))
+		return false;
+	out->compression = col_text(0, 1);
+	out->uncompressed_size = col_int4(0, 2);
+	out->data = (bytea *) col_varlena(0, 3);
+	store_done();
+	return true;
+}
+
+/* ---- schemas and topics ---------------------------------------------------------- */
+
+bool
+store_read_schema(int64 schema_key, StoredSchema *out)
+{
+	Datum		values[1] = {Int64GetDatum(schema_key)};
+
+	if (!store_run_one(STMT_SCHEMA, values))
+		return false;
+	out->name = col_text(0, 1);
+	out->encoding = col_text(0, 2);
+	out->data = (bytea *) col_varlena(0, 3);
+	store_done();
+	return true;
+}
+
+bool
+store_topic_exists(const char *topic)
+{
+	Datum		values[1] = {CStringGetTextDatum(topic)};
+	bool		exists = store_run(STMT_TOPIC_EXISTS, values, NULL, 1) > 0;
+
+	store_done();
+	return exists;
+}
+
+char **
+store_all_topics(int *count)
+{
+	uint64		n = store_run(STMT_ALL_TOPICS, NULL, NULL, 0);
+	char	  **topics = palloc(sizeof(char *) * Max(n, 1));
+
+	for (uint64 i = 0; i < n; i++)
+		topics[i] = col_text(i, 1);
+	store_done();
+	*count = (int) n;
+	return topics;
+}
+
+/* ---- a file's records ----------------------------------------------------------- */
+
+/* Run a statement whose one argument is a file_id. */
+static uint64
+store_run_for_file(StoreStatement which, int64 file_id)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	return store_run(which, values, NULL, 0);
+}
+
+/* Run a statement that reads a file's one row; an error if there is none. */
+static void
+store_run_for_existing_file(StoreStatement which, int64 file_id)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	if (!store_run_one(which, values))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("file %lld does not exist", (long long) file_id)));
+}
+
+void
+store_read_file_info(int64 file_id, StoredFileInfo *out)
+{
+	store_run_for_existing_file(STMT_FILE_INFO, file_id);
+	out->name = col_text_or_empty(0, 1);
+	out->sha256_hex = col_text_or_empty(0, 2);
+	out->hdaq_version = col_text_or_empty(0, 3);
+	store_done();
+}
+
+StoredKeyValue *
+store_read_file_tags(int64 file_id, int *count)
+{
+	uint64		n = store_run_for_file(STMT_FILE_TAGS, file_id);
+	StoredKeyValue *tags = palloc0(sizeof(StoredKeyValue) * Max(n, 1));
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		tags[i].key = col_text_or_empty(i, 1);
+		tags[i].type = col_text_or_empty(i, 2);
+		tags[i].text = col_text_or_empty(i, 3);
+	}
+	store_done();
+	*count = (int) n;
+	return tags;
+}
+
+/*
+ * Rows are (ord, name, key, value) by record, then entry; a record without
+ * entries has one row with a null key.
+ */
+StoredRecord *
+store_read_metadata_entries(int64 file_id, int *count)
+{
+	uint64		n = store_run_for_file(STMT_METADATA_ENTRIES, file_id);
+	StoredRecord *records = palloc0(sizeof(StoredRecord) * Max(n, 1));
+	int			nrecords = 0;
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		StoredRecord *r;
+
+		if (i == 0 || strcmp(col_text(i, 1), col_text(i - 1, 1)) != 0)
+		{
+			r = &records[nrecords++];
+			r->name = col_text_or_empty(i, 2);
+			r->entries = palloc0(sizeof(StoredKeyValue) * n);
+		}
+		r = &records[nrecords - 1];
+		if (col_text(i, 3) == NULL)
+			continue;			/* a record without entries */
+		r->entries[r->nentries].key = col_text_or_empty(i, 3);
+		r->entries[r->nentries].type = "string";
+		r->entries[r->nentries].text = col_text_or_empty(i, 4);
+		r->nentries++;
+	}
+	store_done();
+	*count = nrecords;
+	return records;
+}
+
+char *
+store_topic_schema_names(int64 file_id, const char *topic)
+{
+	Datum		values[2] = {Int64GetDatum(file_id), CStringGetTextDatum(topic)};
+	char	   *names = "";
+
+	if (store_run(STMT_TOPIC_SCHEMA_NAMES, values, NULL, 1) == 1)
+		names = col_text_or_empty(0, 1);
+	store_done();
+	return names;
+}
+
+void
+store_read_file_header(int64 file_id, char **profile, char **library)
+{
+	store_run_for_existing_file(STMT_FILE_HEADER, file_id);
+	*profile = col_text_or_empty(0, 1);
+	*library = col_text_or_empty(0, 2);
+	store_done();
+}
+
+StoredChannelRecord *
+store_read_channel_records(int64 file_id, const ScanRequest *req, int *count)
+{
+	Datum		values[2];
+	char		nulls[3] = "  ";
+	StoredChannelRecord *records;
+	uint64		n;
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = req->topics ? topics_array(req) : (Datum) 0;
+	nulls[1] = req->topics ? ' ' : 'n';
+	n = store_run(STMT_CHANNEL_RECORDS, values, nulls, 0);
+
+	records = palloc0(sizeof(StoredChannelRecord) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		StoredChannelRecord *c = &records[i];
+
+		c->channel_id = col_int4(i, 1);
+		c->topic = col_text(i, 2);
+		c->message_encoding = col_text(i, 3);
+		c->metadata = (Jsonb *) col_varlena(i, 4);
+		c->schema_name = col_text(i, 5);
+		c->schema_encoding = col_text(i, 6);
+		c->schema_data = (bytea *) col_varlena(i, 7);
+		c->has_schema = c->schema_data != NULL;
+		c->schema_id = col_int4(i, 8);
+	}
+	store_done();
+	*count = (int) n;
+	return records;
+}
+
+StoredMetadata *
+store_read_metadata(int64 file_id, int *count)
+{
+	uint64		n = store_run_for_file(STMT_METADATA, file_id);
+	StoredMetadata *records = palloc0(sizeof(StoredMetadata) * Max(n, 1));
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		records[i].name = col_text(i, 1);
+		records[i].metadata = (Jsonb *) col_varlena(i, 2);
+	}
+	store_done();
+	*count = (int) n;
+	return records;
+}
+
+StoredAttachment *
+store_read_attachments(int64 file_id, int64 start_ns, int64 end_ns,
+					   int *count)
+{
+	Datum		values[3];
+	StoredAttachment *atts;
+	uint64		n;
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = Int64GetDatum(start_ns);
+	values[2] = Int64GetDatum(end_ns);
+	n = store_run(STMT_ATTACHMENTS, values, NULL, 0);
+
+	atts = palloc0(sizeof(StoredAttachment) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		atts[i].name = col_text(i, 1);
+		atts[i].media_type = col_text(i, 2);
+		atts[i].log_time_ns = col_int8(i, 3, NULL);
+		atts[i].create_time_ns = col_int8(i, 4, NULL);
+		atts[i].data = (bytea *) col_varlena(i, 5);
+	}
+	store_done();
+	*count = (int) n;
+	return atts;
+}
+
+/* ---- the caller's own query -------------------------------------------------------- */
+
+/* Only a query that returns rows: SELECT, VALUES, TABLE. */
+Portal
+store_open_rows_query(const char *query)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+	List	   *sources;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1 || !SPI_is_cursor_plan(plan) ||
+		((CachedPlanSource *) linitial(sources))->commandTag != CMDTAG_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("query_to_mat needs one query that returns rows (SELECT, VALUES or TABLE)")));
+	return SPI_cursor_open(NULL, plan, NULL, NULL, true);
+}

@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.h
+ *	  Store tier: every SQL statement that reads or writes hdaq's tables
+ *	  (file, schema, channel, segment, metadata, attachment), run through
+ *	  SPI with plans prepared once per backend.  Nothing else in src/
+ *	  holds SQL text.
+ *
+ * Callers must be connected to SPI.  What a function here returns is
+ * allocated in the caller's CurrentMemoryContext, which is current again
+ * when it returns.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_STORE_H
+#define HDAQ_STORE_H
+
+#include "hdaq.h"
+
+#include "utils/jsonb.h"
+#include "utils/portal.h"
+
+/* ---- writing a file (ingest) ---- */
+
+/* What hdaq.file holds once an ingest is complete. */
+typedef struct FileSummary
+{
+	const uint8 *sha256;		/* 32 bytes */
+	int64		size_bytes;
+	int64		message_count;
+	bool		has_messages;
+	int64		start_ns;
+	int64		end_ns;
+	Jsonb	   *recovery;		/* NULL when complete */
+	const char *profile;
+	const char *library;
+} FileSummary;
+
+/* What hdaq.channel holds once an ingest is complete. */
+typedef struct ChannelSummary
+{
+	int64		message_count;
+	int64		start_ns;
+	int64		end_ns;
+	int64		max_segment_span_ns;
+} ChannelSummary;
+
+/* One hdaq.segment row to insert. */
+typedef struct SegmentRow
+{
+	int64		channel_key;
+	int64		start_ns;
+	int32		seq;
+	int64		end_ns;
+	int32		message_count;
+	const char *compression;
+	int32		uncompressed_size;
+	bytea	   *data;
+} SegmentRow;
+
+extern int64 store_find_file(const uint8 *sha256);
+extern void store_lock_sha256(const uint8 *sha256);
+extern int64 store_insert_file(const char *name, const uint8 *sha256,
+							   Jsonb *tags);
+extern void store_complete_file(int64 file_id, const FileSummary *summary);
+extern void store_delete_file(int64 file_id);
+
+extern int64 store_upsert_schema(const McapSchema *schema);
+extern int64 store_insert_channel(int64 file_id, const McapChannel *channel,
+								  int64 schema_key, bool has_schema_key);
+extern void store_complete_channel(int64 channel_key,
+								   const ChannelSummary *summary);
+extern void store_insert_segment(const SegmentRow *row);
+extern void store_insert_metadata(int64 file_id, int32 ord,
+								  const McapMetadata *md);
+extern void store_insert_attachment(int64 file_id, int32 ord,
+									const McapAttachment *att);
+
+/* ---- reading messages back (scan) ---- */
+
+/* A channel with messages, as a scan reads it. */
+typedef struct StoredChannel
+{
+	int64		channel_key;
+	int64		file_id;
+	int32		channel_id;
+	char	   *topic;
+	char	   *message_encoding;
+	bool		has_schema;
+	int64		schema_key;
+	int64		max_segment_span_ns;
+} StoredChannel;
+
+/* Where a segment sits in its channel, without its data. */
+typedef struct StoredSegment
+{
+	int32		seq;
+	int64		start_ns;
+	int64		end_ns;
+} StoredSegment;
+
+/* A segment's stored bytes. */
+typedef struct StoredSegmentData
+{
+	char	   *compression;	/* "" when stored as is */
+	int32		uncompressed_size;
+	bytea	   *data;
+} StoredSegmentData;
+
+/*
+ * The channels a request selects that have messages in its time range,
+ * by file, then channel.
+ */
+extern StoredChannel *store_find_channels(const ScanRequest *req, int *count);
+
+/*
+ * The segments of a channel that start in [lowest_start, highest_start]
+ * and end at or after min_end, by start, then seq.
+ */
+extern StoredSegment *store_find_segments(int64 channel_key,
+										  int64 lowest_start,
+										  int64 highest_start,
+										  int64 min_end, int *count);
+
+/* One segment's bytes; false when it is not there (any more). */
+extern bool store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
+							   StoredSegmentData *out);
+
+/* ---- schemas and topics (decoders, signal paths) ---- */
+
+typedef struct StoredSchema
+{
+	char	   *name;
+	char	   *encoding;
+	bytea	   *data;
+} StoredSchema;
+
+/* A schema by key; false when there is none. */
+extern bool store_read_schema(int64 schema_key, StoredSchema *out);
+
+/* Whether any stored file has the topic. */
+extern bool store_topic_exists(const char *topic);
+
+/* Every distinct topic of every stored file. */
+extern char **store_all_topics(int *count);
+
+/* ---- a file's records (exports) ---- */
+
+/* A key and its value, from a jsonb object. */
+typedef struct StoredKeyValue
+{
+	char	   *key;
+	char	   *type;			/* jsonb_typeof */
+	char	   *text;
+} StoredKeyValue;
+
+/* A Metadata record as entries of text. */
+typedef struct StoredRecord
+{
+	char	   *name;
+	StoredKeyValue *entries;
+	int			nentries;
+} StoredRecord;
+
+/* What hdaq_info says of a file. */
+typedef struct StoredFileInfo
+{
+	char	   *name;
+	char	   *sha256_hex;
+	char	   *hdaq_version;	/* of the installed extension */
+} StoredFileInfo;
+
+/* The file's name, digest and the extension's version; an error if none. */
+extern void store_read_file_info(int64 file_id, StoredFileInfo *out);
+
+/* The file's tags, in their order. */
+extern StoredKeyValue *store_read_file_tags(int64 file_id, int *count);
+
+/* The file's Metadata records with their entries as text, in file order. */
+extern StoredRecord *store_read_metadata_entries(int64 file_id, int *count);
+
+/* The schema names of a topic of a file, comma-separated. */
+extern char *store_topic_schema_names(int64 file_id, const char *topic);
+
+/* The file's Header: profile and library (never NULL); an error if none. */
+extern void store_read_file_header(int64 file_id, char **profile,
+								   char **library);
+
+/* A channel of a file with its schema, as export_mcap writes them. */
+typedef struct StoredChannelRecord
+{
+	int32		channel_id;
+	char	   *topic;
+	char	   *message_encoding;
+	Jsonb	   *metadata;
+	int32		schema_id;
+	bool		has_schema;		/* the schema row exists */
+	char	   *schema_name;
+	char	   *schema_encoding;
+	bytea	   *schema_data;
+} StoredChannelRecord;
+
+/* The channels of a file that the request's topics select, by id. */
+extern StoredChannelRecord *store_read_channel_records(int64 file_id,
+													   const ScanRequest *req,
+													   int *count);
+
+typedef struct StoredMetadata
+{
+	char	   *name;
+	Jsonb	   *metadata;
+} StoredMetadata;
+
+/* The file's Metadata records, in file order. */
+extern StoredMetadata *store_read_metadata(int64 file_id, int *count);
+
+typedef struct StoredAttachment
+{
+	char	   *name;
+	char	   *media_type;
+	int64		log_time_ns;
+	int64		create_time_ns;
+	bytea	   *data;
+} StoredAttachment;
+
+/* The file's Attachments logged in [start_ns, end_ns], in file order. */
+extern StoredAttachment *store_read_attachments(int64 file_id, int64 start_ns,
+												int64 end_ns, int *count);
+
+/* ---- the caller's own query (query_to_mat) ---- */
+
+/*
+ * A read-only cursor over the caller's query, which must be one statement
+ * that returns rows; an error otherwise.
+ */
+extern Portal store_open_rows_query(const char *query);
+
+#endif							/* HDAQ_STORE_H */
