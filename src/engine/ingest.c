@@ -7,11 +7,11 @@
  *
  * The stream is read once, record by record, in bounded memory.  Schemas
  * are deduplicated across files, channels get a row each, and messages are
- * buffered per channel and written as segments (segment_write.c), rows
- * through the store.  When the
- * buffers of all channels together exceed hdaq.ingest_buffer_size, the
- * largest is written early.  Everything happens in the caller's
- * transaction, so a failed ingest leaves nothing behind.
+ * buffered per channel and written as segments (segment_write.c); rows go
+ * through the store.  When the buffers of all channels together exceed
+ * hdaq.ingest_buffer_size, the largest is written early.  Everything
+ * happens in the caller's transaction, so a failed ingest leaves nothing
+ * behind.
  *
  * A file already stored (same sha256) is not stored again: the existing
  * file_id comes back with a NOTICE.  Ingests of the same content serialise
@@ -512,77 +512,69 @@ ingest_begin(const char *name, const char *what, const uint8 *sha256,
 }
 
 /*
- * Store one file, named name (may be NULL).  Connects to SPI for the
- * duration.  Exactly one of data (in memory) or src (a byte source) is
- * given.
+ * The file_id of a file already stored with this digest (with a NOTICE),
+ * or 0.  Takes the digest's lock, held until the end of the transaction.
  */
 static int64
-ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
-			  HashingSource *src)
+already_stored(const uint8 *digest, const char *what)
+{
+	int64		existing;
+
+	store_lock_sha256(digest);
+	existing = store_find_file(digest);
+	if (existing != 0)
+		ereport(NOTICE,
+				(errmsg("%s is already stored as file %lld", what,
+						(long long) existing)));
+	return existing;
+}
+
+static void
+sha256_of(const uint8 *data, size_t len, uint8 *digest)
+{
+	pg_cryptohash_ctx *sha = sha_begin();
+
+	sha_check(pg_cryptohash_update(sha, data, len), sha);
+	sha_finish(sha, digest);
+}
+
+/*
+ * Read and store every record of data (in memory) or src; returns the
+ * reader's account of what it recovered, valid until SPI_finish.
+ */
+static const McapRecovery *
+read_stream(Ingest *ing, const uint8 *data, size_t len, HashingSource *src)
 {
 	McapReaderOptions opts;
 	McapReader *reader;
-	uint8		digest[SHA256_LEN];
-	Ingest	   *ing;
-	FileSummary summary;
-	int64		existing;
-	const McapRecovery *rec;
-	const char *what = name ? name : "the MCAP value";
 
-	SPI_connect();
-	if (data != NULL)
-	{
-		pg_cryptohash_ctx *sha = sha_begin();
-
-		sha_check(pg_cryptohash_update(sha, data, len), sha);
-		sha_finish(sha, digest);
-		store_lock_sha256(digest);
-		if ((existing = store_find_file(digest)) != 0)
-		{
-			ereport(NOTICE,
-					(errmsg("%s is already stored as file %lld", what,
-							(long long) existing)));
-			SPI_finish();
-			return existing;
-		}
-	}
-
-	ing = ingest_begin(name, what, data ? digest : NULL, tags);
 	hdaq_reader_options(&opts);
 	opts.skip_message_indexes = true;
 	if (data != NULL)
-		reader = hdaq_reader_open_memory(data, len, &opts, what);
+		reader = hdaq_reader_open_memory(data, len, &opts, ing->what);
 	else
-		reader = hdaq_reader_open_source(hashing_read, src, &opts, what);
+		reader = hdaq_reader_open_source(hashing_read, src, &opts, ing->what);
 	if (src && src->error)
 		ReThrowError(src->error);
 	read_records(ing, reader, src);
 	if (ing->profile == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("%s holds no valid MCAP content", what),
+				 errmsg("%s holds no valid MCAP content", ing->what),
 				 errdetail("The stream ends before its Header record is complete.")));
 	finish_channels(ing);
-	rec = mcap_reader_recovery(reader);
+	return mcap_reader_recovery(reader);
+}
 
-	if (src != NULL)
-	{
-		drain_source(src);
-		sha_finish(src->sha, digest);
-		store_lock_sha256(digest);
-		if ((existing = store_find_file(digest)) != 0)
-		{
-			store_delete_file(ing->file_id);
-			ereport(NOTICE,
-					(errmsg("%s is already stored as file %lld", what,
-							(long long) existing)));
-			SPI_finish();
-			return existing;
-		}
-	}
+/* Fill in hdaq.file's row; a NOTICE if the file was not stored whole. */
+static void
+complete_file(Ingest *ing, const uint8 *digest, int64 size_bytes,
+			  const McapRecovery *rec)
+{
+	FileSummary summary;
 
 	summary.sha256 = digest;
-	summary.size_bytes = data ? (int64) len : (int64) src->bytes;
+	summary.size_bytes = size_bytes;
 	summary.message_count = ing->message_count;
 	summary.has_messages = ing->message_count > 0;
 	summary.start_ns = ing->start_ns;
@@ -592,10 +584,54 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	summary.library = ing->library;
 	store_complete_file(ing->file_id, &summary);
 	report_recovery(ing, summary.recovery, rec);
+}
 
-	existing = ing->file_id;
+/*
+ * Store one file, named name (may be NULL).  Connects to SPI for the
+ * duration.  Exactly one of data (in memory) or src (a byte source) is
+ * given.  A file in memory is looked up by its digest before it is read; a
+ * source's digest is known once it is read, so a copy already stored is
+ * found then and the new rows deleted.
+ */
+static int64
+ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
+			  HashingSource *src)
+{
+	uint8		digest[SHA256_LEN];
+	Ingest	   *ing;
+	int64		file_id;
+	const McapRecovery *rec;
+	const char *what = name ? name : "the MCAP value";
+
+	SPI_connect();
+	if (data != NULL)
+	{
+		sha256_of(data, len, digest);
+		if ((file_id = already_stored(digest, what)) != 0)
+		{
+			SPI_finish();
+			return file_id;
+		}
+	}
+
+	ing = ingest_begin(name, what, data ? digest : NULL, tags);
+	rec = read_stream(ing, data, len, src);
+	if (src != NULL)
+	{
+		drain_source(src);
+		sha_finish(src->sha, digest);
+		if ((file_id = already_stored(digest, what)) != 0)
+		{
+			store_delete_file(ing->file_id);
+			SPI_finish();
+			return file_id;
+		}
+	}
+	complete_file(ing, digest, data ? (int64) len : (int64) src->bytes, rec);
+
+	file_id = ing->file_id;		/* ing goes with SPI's memory */
 	SPI_finish();
-	return existing;
+	return file_id;
 }
 
 /* ---- the two ways in ------------------------------------------------------- */

@@ -142,21 +142,50 @@ channel_ids_for(const McapSummary *summary, const ScanRequest *req,
 	return ids;
 }
 
+/*
+ * An iterator over the messages of an MCAP value that a request selects,
+ * through the file's own indexes; NULL when it selects none.  The value's
+ * summary into *summary.
+ */
+static McapMessageIter *
+open_value_messages(const uint8 *data, size_t len, const ScanRequest *req,
+					McapSummary **summary)
+{
+	McapReaderOptions opts;
+	McapMessageIter *iter;
+	McapError	err;
+	uint16	   *ids;
+	size_t		nids;
+
+	hdaq_reader_options(&opts);
+	*summary = mcap_summary_read(data, len, &opts, &err);
+	if (*summary == NULL)
+		hdaq_report_mcap_error(&err, "the MCAP value");
+	hdaq_free_with_context(*summary, free_summary);
+	ids = channel_ids_for(*summary, req, &nids);
+	if (req->topics != NULL && nids == 0)
+		return NULL;
+	if (req->start_ns > req->end_ns || req->end_ns < 0)
+		return NULL;
+	iter = mcap_messages_open(data, len, *summary, ids, nids,
+							  (uint64) Max(req->start_ns, 0),
+							  (uint64) req->end_ns, &opts, &err);
+	if (iter == NULL)
+		hdaq_report_mcap_error(&err, "the MCAP value");
+	hdaq_free_with_context(iter, free_iter);
+	return iter;
+}
+
 Datum
 hdaq_messages_mcap(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bytea	   *value = PG_GETARG_BYTEA_PP(0);
-	const uint8 *data = (const uint8 *) VARDATA_ANY(value);
-	size_t		len = VARSIZE_ANY_EXHDR(value);
-	McapReaderOptions opts;
 	McapSummary *summary;
 	McapMessageIter *iter;
 	ScanRequest req;
 	McapError	err;
 	McapMessage msg;
-	uint16	   *ids;
-	size_t		nids;
 	MemoryContext row_cxt;
 	MemoryContext oldcxt;
 	int			rc;
@@ -164,22 +193,10 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 1, 2, &req);
-	hdaq_reader_options(&opts);
-	summary = mcap_summary_read(data, len, &opts, &err);
-	if (summary == NULL)
-		hdaq_report_mcap_error(&err, "the MCAP value");
-	hdaq_free_with_context(summary, free_summary);
-	ids = channel_ids_for(summary, &req, &nids);
-	if (req.topics != NULL && nids == 0)
-		return (Datum) 0;
-	if (req.start_ns > req.end_ns || req.end_ns < 0)
-		return (Datum) 0;
-	iter = mcap_messages_open(data, len, summary, ids, nids,
-							  (uint64) Max(req.start_ns, 0),
-							  (uint64) req.end_ns, &opts, &err);
+	iter = open_value_messages((const uint8 *) VARDATA_ANY(value),
+							   VARSIZE_ANY_EXHDR(value), &req, &summary);
 	if (iter == NULL)
-		hdaq_report_mcap_error(&err, "the MCAP value");
-	hdaq_free_with_context(iter, free_iter);
+		return (Datum) 0;
 
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq messages row",
 									ALLOCSET_DEFAULT_SIZES);

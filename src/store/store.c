@@ -334,19 +334,6 @@ col_varlena(uint64 row, int col)
 	return pg_detoast_datum_copy((struct varlena *) DatumGetPointer(d));
 }
 
-/*
- * Run a statement that reads at most one row: true when there is one (it
- * stays for the col_ functions until store_done()), false when not.
- */
-static bool
-store_run_one(StoreStatement which, Datum *values)
-{
-	if (store_run(which, values, NULL, 1) == 1)
-		return true;
-	store_done();
-	return false;
-}
-
 /* The int8 in the first column of the first row, if there is one. */
 static bool
 first_int8(int64 *value)
@@ -377,6 +364,54 @@ store_run_int8(StoreStatement which, Datum *values, const char *nulls,
 	if (found)
 		*found = got;
 	return got ? result : 0;
+}
+
+/* Fills one row's structure from row i of the last statement. */
+typedef void (*RowReader) (uint64 i, void *row);
+
+/*
+ * Run a statement and read each of its rows into an array of structures
+ * of row_size bytes (zeroed first); *count gets the number of rows.
+ */
+static void *
+store_read_rows(StoreStatement which, Datum *values, const char *nulls,
+				size_t row_size, RowReader read_row, int *count)
+{
+	uint64		n = store_run(which, values, nulls, 0);
+	char	   *rows = palloc_extended(row_size * Max(n, 1),
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	for (uint64 i = 0; i < n; i++)
+		read_row(i, rows + i * row_size);
+	store_done();
+	*count = (int) n;
+	return rows;
+}
+
+/*
+ * Run a statement that reads at most one row and read it into *row: false
+ * when there is none.
+ */
+static bool
+store_read_one(StoreStatement which, Datum *values, RowReader read_row,
+			   void *row)
+{
+	bool		found = store_run(which, values, NULL, 1) == 1;
+
+	if (found)
+		read_row(0, row);
+	store_done();
+	return found;
+}
+
+/* The rows of a statement whose one argument is a file_id. */
+static void *
+store_read_file_rows(StoreStatement which, int64 file_id, size_t row_size,
+					 RowReader read_row, int *count)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	return store_read_rows(which, values, NULL, row_size, read_row, count);
 }
 
 /* ---- arguments ------------------------------------------------------------------ */
@@ -604,14 +639,28 @@ channels_statement(bool by_topic, bool by_file)
 	return by_file ? STMT_CHANNELS_BY_FILE : STMT_CHANNELS;
 }
 
+static void
+read_channel(uint64 i, void *row)
+{
+	StoredChannel *ch = row;
+	bool		isnull;
+
+	ch->channel_key = col_int8(i, 1, NULL);
+	ch->file_id = col_int8(i, 2, NULL);
+	ch->channel_id = col_int4(i, 3);
+	ch->topic = col_text(i, 4);
+	ch->message_encoding = col_text(i, 5);
+	ch->schema_key = col_int8(i, 6, &isnull);
+	ch->has_schema = !isnull;
+	ch->max_segment_span_ns = col_int8(i, 7, NULL);
+}
+
 StoredChannel *
 store_find_channels(const ScanRequest *req, int *count)
 {
 	Datum		values[4];
 	char		nulls[5] = "    ";
 	bool		by_topic = req->topics != NULL;
-	StoredChannel *channels;
-	uint64		n;
 
 	values[0] = Int64GetDatum(req->start_ns);
 	values[1] = Int64GetDatum(req->end_ns);
@@ -619,27 +668,19 @@ store_find_channels(const ScanRequest *req, int *count)
 	nulls[2] = by_topic ? ' ' : 'n';
 	values[3] = Int64GetDatum(req->file_id);
 	nulls[3] = req->has_file_id ? ' ' : 'n';
-	n = store_run(channels_statement(by_topic, req->has_file_id), values,
-				  nulls, 0);
+	return store_read_rows(channels_statement(by_topic, req->has_file_id),
+						   values, nulls, sizeof(StoredChannel), read_channel,
+						   count);
+}
 
-	channels = palloc0(sizeof(StoredChannel) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
-	{
-		StoredChannel *ch = &channels[i];
-		bool		isnull;
+static void
+read_segment(uint64 i, void *row)
+{
+	StoredSegment *seg = row;
 
-		ch->channel_key = col_int8(i, 1, NULL);
-		ch->file_id = col_int8(i, 2, NULL);
-		ch->channel_id = col_int4(i, 3);
-		ch->topic = col_text(i, 4);
-		ch->message_encoding = col_text(i, 5);
-		ch->schema_key = col_int8(i, 6, &isnull);
-		ch->has_schema = !isnull;
-		ch->max_segment_span_ns = col_int8(i, 7, NULL);
-	}
-	store_done();
-	*count = (int) n;
-	return channels;
+	seg->seq = col_int4(i, 1);
+	seg->start_ns = col_int8(i, 2, NULL);
+	seg->end_ns = col_int8(i, 3, NULL);
 }
 
 StoredSegment *
@@ -647,26 +688,23 @@ store_find_segments(int64 channel_key, int64 lowest_start,
 					int64 highest_start, int64 min_end, int *count)
 {
 	Datum		values[4];
-	StoredSegment *segments;
-	uint64		n;
 
 	values[0] = Int64GetDatum(channel_key);
 	values[1] = Int64GetDatum(lowest_start);
 	values[2] = Int64GetDatum(highest_start);
 	values[3] = Int64GetDatum(min_end);
-	n = store_run(STMT_SEGMENTS, values, NULL, 0);
+	return store_read_rows(STMT_SEGMENTS, values, NULL, sizeof(StoredSegment),
+						   read_segment, count);
+}
 
-	segments = palloc_extended(sizeof(StoredSegment) * Max(n, 1),
-							   MCXT_ALLOC_HUGE);
-	for (uint64 i = 0; i < n; i++)
-	{
-		segments[i].seq = col_int4(i, 1);
-		segments[i].start_ns = col_int8(i, 2, NULL);
-		segments[i].end_ns = col_int8(i, 3, NULL);
-	}
-	store_done();
-	*count = (int) n;
-	return segments;
+static void
+read_segment_data(uint64 i, void *row)
+{
+	StoredSegmentData *data = row;
+
+	data->compression = col_text(i, 1);
+	data->uncompressed_size = col_int4(i, 2);
+	data->data = (bytea *) col_varlena(i, 3);
 }
 
 bool
@@ -678,29 +716,27 @@ store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
 	values[0] = Int64GetDatum(channel_key);
 	values[1] = Int64GetDatum(start_ns);
 	values[2] = Int32GetDatum(seq);
-	if (!store_run_one(STMT_SEGMENT_DATA, values))
-		return false;
-	out->compression = col_text(0, 1);
-	out->uncompressed_size = col_int4(0, 2);
-	out->data = (bytea *) col_varlena(0, 3);
-	store_done();
-	return true;
+	return store_read_one(STMT_SEGMENT_DATA, values, read_segment_data, out);
 }
 
 /* ---- schemas and topics ---------------------------------------------------------- */
+
+static void
+read_schema(uint64 i, void *row)
+{
+	StoredSchema *schema = row;
+
+	schema->name = col_text(i, 1);
+	schema->encoding = col_text(i, 2);
+	schema->data = (bytea *) col_varlena(i, 3);
+}
 
 bool
 store_read_schema(int64 schema_key, StoredSchema *out)
 {
 	Datum		values[1] = {Int64GetDatum(schema_key)};
 
-	if (!store_run_one(STMT_SCHEMA, values))
-		return false;
-	out->name = col_text(0, 1);
-	out->encoding = col_text(0, 2);
-	out->data = (bytea *) col_varlena(0, 3);
-	store_done();
-	return true;
+	return store_read_one(STMT_SCHEMA, values, read_schema, out);
 }
 
 bool
@@ -713,67 +749,65 @@ store_topic_exists(const char *topic)
 	return exists;
 }
 
+static void
+read_topic(uint64 i, void *row)
+{
+	*(char **) row = col_text(i, 1);
+}
+
 char **
 store_all_topics(int *count)
 {
-	uint64		n = store_run(STMT_ALL_TOPICS, NULL, NULL, 0);
-	char	  **topics = palloc(sizeof(char *) * Max(n, 1));
-
-	for (uint64 i = 0; i < n; i++)
-		topics[i] = col_text(i, 1);
-	store_done();
-	*count = (int) n;
-	return topics;
+	return store_read_rows(STMT_ALL_TOPICS, NULL, NULL, sizeof(char *),
+						   read_topic, count);
 }
 
 /* ---- a file's records ----------------------------------------------------------- */
 
-/* Run a statement whose one argument is a file_id. */
-static uint64
-store_run_for_file(StoreStatement which, int64 file_id)
-{
-	Datum		values[1] = {Int64GetDatum(file_id)};
-
-	return store_run(which, values, NULL, 0);
-}
-
-/* Run a statement that reads a file's one row; an error if there is none. */
+/* Read a file's one row into *row; an error if there is no such file. */
 static void
-store_run_for_existing_file(StoreStatement which, int64 file_id)
+store_read_file_row(StoreStatement which, int64 file_id, RowReader read_row,
+					void *row)
 {
 	Datum		values[1] = {Int64GetDatum(file_id)};
 
-	if (!store_run_one(which, values))
+	if (!store_read_one(which, values, read_row, row))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("file %lld does not exist", (long long) file_id)));
 }
 
+static void
+read_file_info(uint64 i, void *row)
+{
+	StoredFileInfo *info = row;
+
+	info->name = col_text_or_empty(i, 1);
+	info->sha256_hex = col_text_or_empty(i, 2);
+	info->hdaq_version = col_text_or_empty(i, 3);
+}
+
 void
 store_read_file_info(int64 file_id, StoredFileInfo *out)
 {
-	store_run_for_existing_file(STMT_FILE_INFO, file_id);
-	out->name = col_text_or_empty(0, 1);
-	out->sha256_hex = col_text_or_empty(0, 2);
-	out->hdaq_version = col_text_or_empty(0, 3);
-	store_done();
+	store_read_file_row(STMT_FILE_INFO, file_id, read_file_info, out);
+}
+
+static void
+read_tag(uint64 i, void *row)
+{
+	StoredKeyValue *tag = row;
+
+	tag->key = col_text_or_empty(i, 1);
+	tag->type = col_text_or_empty(i, 2);
+	tag->text = col_text_or_empty(i, 3);
 }
 
 StoredKeyValue *
 store_read_file_tags(int64 file_id, int *count)
 {
-	uint64		n = store_run_for_file(STMT_FILE_TAGS, file_id);
-	StoredKeyValue *tags = palloc0(sizeof(StoredKeyValue) * Max(n, 1));
-
-	for (uint64 i = 0; i < n; i++)
-	{
-		tags[i].key = col_text_or_empty(i, 1);
-		tags[i].type = col_text_or_empty(i, 2);
-		tags[i].text = col_text_or_empty(i, 3);
-	}
-	store_done();
-	*count = (int) n;
-	return tags;
+	return store_read_file_rows(STMT_FILE_TAGS, file_id,
+								sizeof(StoredKeyValue), read_tag, count);
 }
 
 /*
@@ -783,7 +817,8 @@ store_read_file_tags(int64 file_id, int *count)
 StoredRecord *
 store_read_metadata_entries(int64 file_id, int *count)
 {
-	uint64		n = store_run_for_file(STMT_METADATA_ENTRIES, file_id);
+	Datum		values[1] = {Int64GetDatum(file_id)};
+	uint64		n = store_run(STMT_METADATA_ENTRIES, values, NULL, 0);
 	StoredRecord *records = palloc0(sizeof(StoredRecord) * Max(n, 1));
 	int			nrecords = 0;
 
@@ -822,13 +857,46 @@ store_topic_schema_names(int64 file_id, const char *topic)
 	return names;
 }
 
+/* A file's Header: profile and library. */
+typedef struct StoredHeader
+{
+	char	   *profile;
+	char	   *library;
+} StoredHeader;
+
+static void
+read_header(uint64 i, void *row)
+{
+	StoredHeader *header = row;
+
+	header->profile = col_text_or_empty(i, 1);
+	header->library = col_text_or_empty(i, 2);
+}
+
 void
 store_read_file_header(int64 file_id, char **profile, char **library)
 {
-	store_run_for_existing_file(STMT_FILE_HEADER, file_id);
-	*profile = col_text_or_empty(0, 1);
-	*library = col_text_or_empty(0, 2);
-	store_done();
+	StoredHeader header;
+
+	store_read_file_row(STMT_FILE_HEADER, file_id, read_header, &header);
+	*profile = header.profile;
+	*library = header.library;
+}
+
+static void
+read_channel_record(uint64 i, void *row)
+{
+	StoredChannelRecord *c = row;
+
+	c->channel_id = col_int4(i, 1);
+	c->topic = col_text(i, 2);
+	c->message_encoding = col_text(i, 3);
+	c->metadata = (Jsonb *) col_varlena(i, 4);
+	c->schema_name = col_text(i, 5);
+	c->schema_encoding = col_text(i, 6);
+	c->schema_data = (bytea *) col_varlena(i, 7);
+	c->has_schema = c->schema_data != NULL;
+	c->schema_id = col_int4(i, 8);
 }
 
 StoredChannelRecord *
@@ -836,48 +904,41 @@ store_read_channel_records(int64 file_id, const ScanRequest *req, int *count)
 {
 	Datum		values[2];
 	char		nulls[3] = "  ";
-	StoredChannelRecord *records;
-	uint64		n;
 
 	values[0] = Int64GetDatum(file_id);
 	values[1] = req->topics ? topics_array(req) : (Datum) 0;
 	nulls[1] = req->topics ? ' ' : 'n';
-	n = store_run(STMT_CHANNEL_RECORDS, values, nulls, 0);
+	return store_read_rows(STMT_CHANNEL_RECORDS, values, nulls,
+						   sizeof(StoredChannelRecord), read_channel_record,
+						   count);
+}
 
-	records = palloc0(sizeof(StoredChannelRecord) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
-	{
-		StoredChannelRecord *c = &records[i];
+static void
+read_metadata(uint64 i, void *row)
+{
+	StoredMetadata *md = row;
 
-		c->channel_id = col_int4(i, 1);
-		c->topic = col_text(i, 2);
-		c->message_encoding = col_text(i, 3);
-		c->metadata = (Jsonb *) col_varlena(i, 4);
-		c->schema_name = col_text(i, 5);
-		c->schema_encoding = col_text(i, 6);
-		c->schema_data = (bytea *) col_varlena(i, 7);
-		c->has_schema = c->schema_data != NULL;
-		c->schema_id = col_int4(i, 8);
-	}
-	store_done();
-	*count = (int) n;
-	return records;
+	md->name = col_text(i, 1);
+	md->metadata = (Jsonb *) col_varlena(i, 2);
 }
 
 StoredMetadata *
 store_read_metadata(int64 file_id, int *count)
 {
-	uint64		n = store_run_for_file(STMT_METADATA, file_id);
-	StoredMetadata *records = palloc0(sizeof(StoredMetadata) * Max(n, 1));
+	return store_read_file_rows(STMT_METADATA, file_id,
+								sizeof(StoredMetadata), read_metadata, count);
+}
 
-	for (uint64 i = 0; i < n; i++)
-	{
-		records[i].name = col_text(i, 1);
-		records[i].metadata = (Jsonb *) col_varlena(i, 2);
-	}
-	store_done();
-	*count = (int) n;
-	return records;
+static void
+read_attachment(uint64 i, void *row)
+{
+	StoredAttachment *att = row;
+
+	att->name = col_text(i, 1);
+	att->media_type = col_text(i, 2);
+	att->log_time_ns = col_int8(i, 3, NULL);
+	att->create_time_ns = col_int8(i, 4, NULL);
+	att->data = (bytea *) col_varlena(i, 5);
 }
 
 StoredAttachment *
@@ -885,26 +946,12 @@ store_read_attachments(int64 file_id, int64 start_ns, int64 end_ns,
 					   int *count)
 {
 	Datum		values[3];
-	StoredAttachment *atts;
-	uint64		n;
 
 	values[0] = Int64GetDatum(file_id);
 	values[1] = Int64GetDatum(start_ns);
 	values[2] = Int64GetDatum(end_ns);
-	n = store_run(STMT_ATTACHMENTS, values, NULL, 0);
-
-	atts = palloc0(sizeof(StoredAttachment) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
-	{
-		atts[i].name = col_text(i, 1);
-		atts[i].media_type = col_text(i, 2);
-		atts[i].log_time_ns = col_int8(i, 3, NULL);
-		atts[i].create_time_ns = col_int8(i, 4, NULL);
-		atts[i].data = (bytea *) col_varlena(i, 5);
-	}
-	store_done();
-	*count = (int) n;
-	return atts;
+	return store_read_rows(STMT_ATTACHMENTS, values, NULL,
+						   sizeof(StoredAttachment), read_attachment, count);
 }
 
 /* ---- the caller's own query -------------------------------------------------------- */
