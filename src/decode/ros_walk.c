@@ -39,6 +39,24 @@ typedef struct RosWalk
 
 static int	walk_type(RosWalk *w, const RosType *t, bool emit);
 
+/*
+ * Most values one message may report.  Every ROS value takes at least a
+ * byte on the wire except an empty struct (ROS 1) and the structs holding
+ * only such, so a message of len bytes holds about len values, times the
+ * nesting of its structs; a schema that declares fixed arrays of empty
+ * structs cannot make a few bytes stand for millions of values.
+ */
+static size_t
+ros_value_budget(size_t len)
+{
+	const size_t floor = 4096;
+	const size_t per_byte = 64;
+
+	if (len > (SIZE_MAX - floor) / per_byte)
+		return SIZE_MAX;
+	return floor + per_byte * len;
+}
+
 static int
 truncated(RosWalk *w, const char *what)
 {
@@ -383,6 +401,6 @@ ros_walk(const RosType *root, RosWire wire, const uint8_t *msg,
 	w.ctx = ctx;
 	w.err = err;
 	w.depth = 0;
-	w.budget = hd_value_budget(len);
+	w.budget = ros_value_budget(len);
 	return walk_type(&w, root, true);
 }

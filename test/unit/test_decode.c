@@ -1289,6 +1289,18 @@ test_ros1(void)
 	check(d != NULL && decode_rc(d, (const uint8_t *) "", 0) == HD_ERR_MALFORMED,
 		  "ros1: a schema expanding a message to millions of values is stopped");
 	hd_decoder_free(d);
+
+	/* 2,222,121 empty structs in 12 bytes: stopped by the message's length */
+	d = compile("ros1", "ros1msg", "p/T", "E[2222121] a\n===\nMSG: p/E\n", 26, &err);
+	check(d != NULL && decode_rc(d, (const uint8_t *) "abcdefghijkl", 12) == HD_ERR_MALFORMED,
+		  "ros1: an array of empty structs is bounded by the message's length");
+	hd_decoder_free(d);
+
+	/* a fuzzer's schema: int32[2222121] over a 12-byte message */
+	d = compile("ros1", "ros1msg", "p/T", "int32[2222121] a\n===\nMSG:]/T int32", 34, &err);
+	check(d == NULL || decode_rc(d, (const uint8_t *) "abcdefghijkl", 12) == HD_ERR_TRUNCATED,
+		  "ros1: a fixed array longer than the message is truncated at once");
+	hd_decoder_free(d);
 }
 
 /* ----------
