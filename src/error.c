@@ -24,7 +24,8 @@ hdaq_sqlstate_for(McapStatus code)
 		case MCAP_ERR_CORRUPT:
 		case MCAP_ERR_CRC:
 		case MCAP_ERR_DECOMPRESS:
-			return ERRCODE_DATA_CORRUPTED;
+			/* bad input: class 22, never XX (which means the store itself) */
+			return ERRCODE_INVALID_BINARY_REPRESENTATION;
 		case MCAP_ERR_UNSUPPORTED:
 			return ERRCODE_FEATURE_NOT_SUPPORTED;
 		case MCAP_ERR_TOO_LARGE:
@@ -44,6 +45,22 @@ hdaq_report_mcap_error(const McapError *err, const char *what)
 {
 	ereport(ERROR,
 			(errcode(hdaq_sqlstate_for(err->code)),
+			 errmsg("%s%s%s at offset %llu",
+					what ? what : "", what ? ": " : "",
+					err->message, (unsigned long long) err->offset)));
+	pg_unreachable();
+}
+
+/*
+ * An error reading hdaq's own stored bytes (a segment that does not
+ * decompress or parse): the store is damaged, which is what class XX is
+ * for, unlike a bad file given to ingest or info.
+ */
+void
+hdaq_report_stored_error(const McapError *err, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("%s%s%s at offset %llu",
 					what ? what : "", what ? ": " : "",
 					err->message, (unsigned long long) err->offset)));

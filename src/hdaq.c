@@ -10,6 +10,7 @@
  *	    hdaq.compression_level	engine/segment_write.c
  *	    hdaq.ingest_buffer_size	engine/ingest.c
  *	    hdaq.decoder_cache_size	engine/decoder_cache.c
+ *	    hdaq.allow_drop		functions/guard_drop.c
  *
  * hdaq.h says how the rest of src/ is laid out.
  *
@@ -35,5 +36,6 @@ _PG_init(void)
 	segment_define_gucs();
 	ingest_define_gucs();
 	decoder_cache_define_gucs();
+	guard_drop_define_gucs();
 	MarkGUCPrefixReserved("hdaq");
 }

@@ -51,6 +51,7 @@ typedef struct ScanRequest
  * the status, and the message names the file ("what") and the offset.
  */
 extern void hdaq_report_mcap_error(const McapError *err, const char *what) pg_attribute_noreturn();
+extern void hdaq_report_stored_error(const McapError *err, const char *what) pg_attribute_noreturn();
 extern int	hdaq_sqlstate_for(McapStatus code);
 
 /* Tie any core object's lifetime to CurrentMemoryContext. */
@@ -66,6 +67,8 @@ extern void hdaq_check_buffer(const McapBuffer *buf);
 
 /* hdaq.max_chunk_bytes, registered from _PG_init. */
 extern void hdaq_reader_define_gucs(void);
+/* functions/guard_drop.c: the hdaq.allow_drop setting */
+extern void guard_drop_define_gucs(void);
 
 /* Reader options from the settings. */
 extern void hdaq_reader_options(McapReaderOptions *opts);
@@ -87,6 +90,7 @@ extern McapReader *hdaq_reader_open_source(McapReadFn read, void *ctx,
  */
 extern TimestampTz hdaq_ns_to_timestamptz(int64 ns);
 extern int64 hdaq_timestamptz_to_ns(TimestampTz t);
+extern bool hdaq_timestamptz_to_ns_exact(TimestampTz t, int64 *ns);
 
 /*
  * Text from the bytes a file holds: invalid UTF-8 and NUL bytes become

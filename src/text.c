@@ -84,7 +84,7 @@ hdaq_jsonb_from_string_map(McapStringMap map, const char *what)
 	}
 	if (rc < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("malformed metadata map of \"%s\": %s", what, err.message)));
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);

@@ -27,18 +27,31 @@ hdaq_ns_to_timestamptz(int64 ns)
 	return us - UNIX_TO_PG_EPOCH_USECS;
 }
 
-/* timestamptz to nanoseconds; infinities and overflow clamp to the ends. */
+/*
+ * timestamptz to nanoseconds, false when it has none: an infinity, or a
+ * time outside 1677-09-21 .. 2262-04-11 (what int64 nanoseconds hold).
+ */
+bool
+hdaq_timestamptz_to_ns_exact(TimestampTz t, int64 *ns)
+{
+	if (TIMESTAMP_NOT_FINITE(t))
+		return false;
+	return !pg_add_s64_overflow(t, UNIX_TO_PG_EPOCH_USECS, ns) &&
+		!pg_mul_s64_overflow(*ns, 1000, ns);
+}
+
+/*
+ * timestamptz to nanoseconds for a bound of a selection: infinities and
+ * times beyond the range clamp to the ends, which select the same.
+ */
 int64
 hdaq_timestamptz_to_ns(TimestampTz t)
 {
 	int64		ns;
 
-	if (TIMESTAMP_IS_NOBEGIN(t))
+	if (hdaq_timestamptz_to_ns_exact(t, &ns))
+		return ns;
+	if (TIMESTAMP_IS_NOBEGIN(t) || (!TIMESTAMP_IS_NOEND(t) && t < 0))
 		return PG_INT64_MIN;
-	if (TIMESTAMP_IS_NOEND(t))
-		return PG_INT64_MAX;
-	if (pg_add_s64_overflow(t, UNIX_TO_PG_EPOCH_USECS, &ns) ||
-		pg_mul_s64_overflow(ns, 1000, &ns))
-		return t < 0 ? PG_INT64_MIN : PG_INT64_MAX;
-	return ns;
+	return PG_INT64_MAX;
 }

@@ -88,7 +88,7 @@ decoded_scan_failed(DecodedScan *ds, const DecodedMessage *m,
 {
 	if (!ds->skip_errors)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s", describe_failure(m->channel, m->msg.log_time, cause)),
 				 errhint("hdaq.messages() returns its raw bytes; pass skip_errors => true to skip such messages.")));
 	if (ds->skipped++ == 0)

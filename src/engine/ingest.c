@@ -436,6 +436,19 @@ recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
 											  DirectFunctionCall1(jsonb_in, CStringGetDatum(dropped.data))));
 }
 
+/* One sentence for the NOTICE of a file not stored whole, per case. */
+static const char *
+recovery_headline(const Ingest *ing, const McapRecovery *rec)
+{
+	if (rec->truncated)
+		return psprintf("%s was cut short: it is stored up to its last complete record, at offset %llu",
+						ing->what, (unsigned long long) rec->valid_end);
+	if (!rec->complete)
+		return psprintf("%s has no footer (the recording was not closed): it is stored up to offset %llu",
+						ing->what, (unsigned long long) rec->valid_end);
+	return psprintf("%s is complete, but not all of it could be stored", ing->what);
+}
+
 static void
 report_recovery(const Ingest *ing, const Jsonb *recovery,
 				const McapRecovery *rec)
@@ -446,10 +459,11 @@ report_recovery(const Ingest *ing, const Jsonb *recovery,
 		return;
 	mcap_recovery_describe(rec, description, sizeof(description));
 	ereport(NOTICE,
-			(errmsg("%s was not complete: %s", ing->what, description),
+			(errmsg_internal("%s", recovery_headline(ing, rec)),
 			 ing->messages_dropped > 0 ?
-			 errdetail("%lld messages dropped; the first: %s",
-					   (long long) ing->messages_dropped, ing->first_drop) : 0,
+			 errdetail("%s; %lld messages dropped, the first: %s", description,
+					   (long long) ing->messages_dropped, ing->first_drop) :
+			 errdetail("%s", description),
 			 errhint("hdaq.file.recovery of file %lld says what was recovered and dropped.",
 					 (long long) ing->file_id)));
 }
@@ -559,7 +573,7 @@ read_stream(Ingest *ing, const uint8 *data, size_t len, HashingSource *src)
 	read_records(ing, reader, src);
 	if (ing->profile == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s holds no valid MCAP content", ing->what),
 				 errdetail("The stream ends before its Header record is complete.")));
 	finish_channels(ing);

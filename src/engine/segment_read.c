@@ -36,7 +36,7 @@ segment_open(McapDecompressor *dec, const char *compression,
 		hdaq_check_buffer(out);
 	if (mcap_decompress(dec, comp, src, src_len, out->data,
 						(size_t) uncompressed_size, &err) != MCAP_OK)
-		hdaq_report_mcap_error(&err, what);
+		hdaq_report_stored_error(&err, what);
 	out->len = (size_t) uncompressed_size;
 	cursor->data = out->data;
 	cursor->len = out->len;
@@ -66,7 +66,7 @@ segment_next(SegmentCursor *cursor, McapMessage *msg, const char *what)
 							   what, cursor->pos)));
 	if (mcap_parse_record(MCAP_OP_MESSAGE, p + MCAP_RECORD_PREFIX_SIZE,
 						  body_len, &rec, &err) != MCAP_OK)
-		hdaq_report_mcap_error(&err, what);
+		hdaq_report_stored_error(&err, what);
 	*msg = rec.u.message;
 	cursor->pos += MCAP_RECORD_PREFIX_SIZE + body_len;
 	return true;

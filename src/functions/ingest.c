@@ -14,6 +14,7 @@
 
 #include "catalog/pg_authid.h"
 #include "fmgr.h"
+#include "libpq/libpq-fs.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
@@ -88,6 +89,20 @@ read_large_object(void *arg, uint8 *buf, size_t len)
 	return (int64) n;
 }
 
+/*
+ * Open and close the large object before reading it, so that one that
+ * does not exist, or that the caller may not read, is reported as
+ * PostgreSQL reports it (42704, 42501), not as a failed read.
+ */
+static void
+check_large_object_readable(Oid lo)
+{
+	Datum		fd = DirectFunctionCall2(be_lo_open, ObjectIdGetDatum(lo),
+										 Int32GetDatum(INV_READ));
+
+	DirectFunctionCall1(be_lo_close, fd);
+}
+
 Datum
 hdaq_ingest_lo(PG_FUNCTION_ARGS)
 {
@@ -98,6 +113,7 @@ hdaq_ingest_lo(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	lo.lo = PG_GETARG_OID(0);
 	lo.offset = 0;
+	check_large_object_readable(lo.lo);
 	name = name_arg(fcinfo, 1, NULL);
 	PG_RETURN_INT64(ingest_source(name, tags_arg(fcinfo, 2),
 								  read_large_object, &lo));

@@ -24,5 +24,13 @@ hdaq_ns_to_timestamptz_sql(PG_FUNCTION_ARGS)
 Datum
 hdaq_timestamptz_to_ns_sql(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(0)));
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
+	int64		ns;
+
+	if (!hdaq_timestamptz_to_ns_exact(t, &ns))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp %s has no nanosecond count", timestamptz_to_str(t)),
+				 errdetail("MCAP times as bigint nanoseconds run from 1677-09-21 to 2262-04-11 (UTC).")));
+	PG_RETURN_INT64(ns);
 }

@@ -15,6 +15,7 @@
  */
 #include "store/store.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -58,6 +59,8 @@ typedef enum StoreStatement
 	STMT_CHANNEL_RECORDS,
 	STMT_METADATA,
 	STMT_ATTACHMENTS,
+	/* guarding a drop */
+	STMT_COUNT_FILES,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -225,13 +228,37 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" AND log_time_ns BETWEEN $2 AND $3 ORDER BY ord",
 		3, {INT8OID, INT8OID, INT8OID}, true
 	},
+	[STMT_COUNT_FILES] = {
+		"SELECT count(*), coalesce(sum(size_bytes), 0)::bigint FROM hdaq.file",
+		0, {InvalidOid}, true
+	},
 };
 
 static SPIPlanPtr statement_plans[NUM_STATEMENTS];
 
 /* ---- running statements ---------------------------------------------------- */
 
-/* The statement's plan, prepared on first use and kept for the backend. */
+/*
+ * hdaq's statements name its tables hdaq.x; everything else they use is
+ * PostgreSQL's own.  They are parsed and run with only pg_catalog on the
+ * search path, so that no schema on the caller's search_path can put an
+ * operator or function of its own in place of those.  An error pops it
+ * with the (sub)transaction.
+ */
+static void
+pin_search_path(void)
+{
+	OverrideSearchPath path;
+
+	memset(&path, 0, sizeof(path));
+	path.addCatalog = true;
+	PushOverrideSearchPath(&path);
+}
+
+/*
+ * The statement's plan, prepared on first use and kept for the backend.
+ * The caller has pinned the search path.
+ */
 static SPIPlanPtr
 statement_plan(StoreStatement which)
 {
@@ -264,8 +291,10 @@ store_run(StoreStatement which, Datum *values, const char *nulls, long limit)
 	const StatementDef *def = &statement_defs[which];
 	int			rc;
 
+	pin_search_path();
 	rc = SPI_execute_plan(statement_plan(which), values, nulls,
 						  def->read_only, limit);
+	PopOverrideSearchPath();
 	/* SPI leaves its own context current */
 	MemoryContextSwitchTo(caller);
 	if (rc < 0)
@@ -957,6 +986,25 @@ store_read_attachments(int64 file_id, int64 start_ns, int64 end_ns,
 /* ---- the caller's own query -------------------------------------------------------- */
 
 /* Only a query that returns rows: SELECT, VALUES, TABLE. */
+/* A WITH clause holding INSERT, UPDATE or DELETE: query_to_mat only reads. */
+static void
+refuse_modifying_query(CachedPlanSource *source)
+{
+	ListCell   *lc;
+
+	foreach(lc, source->query_list)
+	{
+		Query	   *q = lfirst_node(Query, lc);
+
+		if (q->hasModifyingCTE || q->commandType != CMD_SELECT)
+			ereport(ERROR,
+					(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+					 errmsg("query_to_mat runs its query read-only: it cannot change data"),
+					 errdetail("The query has a WITH clause that inserts, updates or deletes rows."),
+					 errhint("Run the change on its own, then export with a query that only reads.")));
+	}
+}
+
 Portal
 store_open_rows_query(const char *query)
 {
@@ -971,5 +1019,18 @@ store_open_rows_query(const char *query)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("query_to_mat needs one query that returns rows (SELECT, VALUES or TABLE)")));
+	refuse_modifying_query(linitial(sources));
 	return SPI_cursor_open(NULL, plan, NULL, NULL, true);
+}
+
+/* ---- guarding a drop ------------------------------------------------------ */
+
+/* How many files are stored, and their size in bytes. */
+void
+store_count_files(int64 *count, int64 *bytes)
+{
+	store_run(STMT_COUNT_FILES, NULL, NULL, 0);
+	*count = col_int8(0, 1, NULL);
+	*bytes = col_int8(0, 2, NULL);
+	store_done();
 }

@@ -235,4 +235,8 @@ extern StoredAttachment *store_read_attachments(int64 file_id, int64 start_ns,
  */
 extern Portal store_open_rows_query(const char *query);
 
+/* ---- guarding a drop ---- */
+
+extern void store_count_files(int64 *count, int64 *bytes);
+
 #endif							/* HDAQ_STORE_H */
