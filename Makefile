@@ -31,12 +31,12 @@ all: src/cli/hdaq
 
 # ---- 1. the cores ------------------------------------------------------------
 
-# A library is every .c of its folder.  Listed as they link: a library
-# before the ones it uses.
+# A library is every .c of its folder.
 COMMON_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/common/*.c)))
 MCAP_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mcap/*.c)))
 DECODE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/decode/*.c)))
 MAT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mat/*.c)))
+# in the order they link: a library before the ones it uses
 CORE_LIBS = libmat.a libdecode.a libmcap.a libcommon.a
 
 CORE_A = $(addprefix build/core/,$(CORE_LIBS))
@@ -70,16 +70,21 @@ build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) $(CORE_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-# build/<variant>/lib<core>.a from build/<variant>/src/<core>/*.o, for each
-# variant (the % below); an empty folder makes an empty library.
-VARIANTS = build/core build/asan build/fuzz
-$(addsuffix /libcommon.a,$(VARIANTS)): build/%/libcommon.a: $(addprefix build/%/,$(COMMON_OBJS))
-	rm -f $@ && $(AR) crs $@ $^
-$(addsuffix /libmcap.a,$(VARIANTS)): build/%/libmcap.a: $(addprefix build/%/,$(MCAP_OBJS))
-	rm -f $@ && $(AR) crs $@ $^
-$(addsuffix /libdecode.a,$(VARIANTS)): build/%/libdecode.a: $(addprefix build/%/,$(DECODE_OBJS))
-	rm -f $@ && $(AR) crs $@ $^
-$(addsuffix /libmat.a,$(VARIANTS)): build/%/libmat.a: $(addprefix build/%/,$(MAT_OBJS))
+# build/<variant>/lib<core>.a holds build/<variant>/src/<core>/*.o; an
+# empty folder makes an empty library.
+build/core/libcommon.a: $(addprefix build/core/,$(COMMON_OBJS))
+build/asan/libcommon.a: $(addprefix build/asan/,$(COMMON_OBJS))
+build/fuzz/libcommon.a: $(addprefix build/fuzz/,$(COMMON_OBJS))
+build/core/libmcap.a: $(addprefix build/core/,$(MCAP_OBJS))
+build/asan/libmcap.a: $(addprefix build/asan/,$(MCAP_OBJS))
+build/fuzz/libmcap.a: $(addprefix build/fuzz/,$(MCAP_OBJS))
+build/core/libdecode.a: $(addprefix build/core/,$(DECODE_OBJS))
+build/asan/libdecode.a: $(addprefix build/asan/,$(DECODE_OBJS))
+build/fuzz/libdecode.a: $(addprefix build/fuzz/,$(DECODE_OBJS))
+build/core/libmat.a: $(addprefix build/core/,$(MAT_OBJS))
+build/asan/libmat.a: $(addprefix build/asan/,$(MAT_OBJS))
+build/fuzz/libmat.a: $(addprefix build/fuzz/,$(MAT_OBJS))
+$(CORE_A) $(ASAN_A) $(FUZZ_A):
 	rm -f $@ && $(AR) crs $@ $^
 
 # ---- 2. the extension ----------------------------------------------------------
@@ -109,8 +114,8 @@ ifneq ($(PGXS),)
 include $(PGXS)
 # the extension's shared library links the core libraries (SHLIB_LINK)
 $(shlib): $(CORE_A)
-else
-$(warning $(PG_CONFIG) not found: run tools/install-deps (make test and make demo do))
+else ifeq ($(filter test demo demo-stop,$(MAKECMDGOALS)),)
+$(error $(PG_CONFIG) not found: run tools/install-deps first (make test and make demo run it themselves))
 endif
 
 # ---- 3. the hdaq command ----------------------------------------------------------
