@@ -1,6 +1,7 @@
 -- Hostile input through SQL: every truncation and every one-byte corruption
 -- of a small real log, every conformance file and every file of the reader's
--- fuzz corpus either stores what is valid or fails with data_corrupted
+-- fuzz corpus either stores what is valid or fails with
+-- invalid_binary_representation (22P03: bad input, never class XX)
 -- (never another error, never a crash), and a failure leaves nothing behind.
 CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
@@ -15,7 +16,7 @@ BEGIN
 	BEGIN
 		PERFORM hdaq.ingest(b, what);
 		UPDATE outcome o SET stored = o.stored + 1 WHERE o.what = split_part(try_ingest.what, ' ', 1);
-	EXCEPTION WHEN data_corrupted THEN
+	EXCEPTION WHEN invalid_binary_representation THEN
 		UPDATE outcome o SET refused = o.refused + 1 WHERE o.what = split_part(try_ingest.what, ' ', 1);
 	END;
 END $$;
@@ -67,4 +68,5 @@ SELECT count(hdaq.delete_file(file_id)) > 0 AS deleted FROM hdaq.file
 RESET client_min_messages;
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

@@ -94,4 +94,5 @@ SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 m
 SELECT * FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '0 s');
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

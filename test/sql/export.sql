@@ -59,5 +59,6 @@ SELECT hdaq.export_mcap(-5);
 SELECT hdaq.export_mcap(NULL);
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP TABLE ex;
 DROP EXTENSION hdaq;

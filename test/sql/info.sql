@@ -62,4 +62,5 @@ SELECT a->>'name' AS name, a->>'media_type' AS media_type, a->'size' AS size
 	   jsonb_array_elements(i->'attachments') a;
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

@@ -119,4 +119,5 @@ SELECT message_count > 0 AS stored, recovery IS NOT NULL AS recovered, size_byte
 SELECT lo_unlink(:lo);
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

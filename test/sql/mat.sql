@@ -79,4 +79,5 @@ SELECT mat_temp_files() AS after_cancel;
 DROP FUNCTION mat_temp_files();
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

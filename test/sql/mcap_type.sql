@@ -37,4 +37,5 @@ SELECT ('\x894d434150300d0a' || '02' || '1400000000000000' || '0000000000000000'
 SELECT pg_typeof(hdaq.mcap(pg_read_binary_file(:'conf' || 'NoData/NoData.mcap')) || '\x00'::bytea);
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;

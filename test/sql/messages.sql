@@ -64,4 +64,5 @@ SELECT hdaq.ns_to_timestamptz(1700000000123456789), hdaq.timestamptz_to_ns('2023
 SELECT hdaq.ns_to_timestamptz(-1), hdaq.timestamptz_to_ns('infinity');
 
 -- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;
