@@ -350,7 +350,7 @@ my %file_id;
 		'a file the server rejects is reported as failed with its error');
 	like($out, qr/^ingested a_cut\.mcap as file (\d+)/m, 'the truncated file is ingested');
 	my $cut_id = file_id_of($out, 'a_cut.mcap');
-	like($out, qr/^ingested a_cut\.mcap .*\n  NOTICE: .*was not complete: truncated/m,
+	like($out, qr/^ingested a_cut\.mcap .*\n  NOTICE: .*was cut short: it is stored up to its last complete record/m,
 		'the recovery notice is shown under the file');
 	like($out, qr/^ingested c_good\.mcap as file \d+/m, 'the file after the failure is ingested');
 	like($out, qr/^2 ingested, 0 skipped, 2 failed/m, 'summary counts the failures');
