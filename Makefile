@@ -15,12 +15,13 @@ PKG_CONFIG ?= pkg-config
 CLANG ?= clang
 CLI_BINDIR ?= /usr/local/bin
 
-MCAP_SRCS = $(sort $(wildcard src/mcap/*.c))
-DECODE_SRCS = $(sort $(wildcard src/decode/*.c))
+COMMON_SRCS = $(sort $(wildcard src/common/*.c))
+MCAP_SRCS = $(sort $(wildcard src/mcap/*.c)) $(COMMON_SRCS)
+DECODE_SRCS = $(sort $(wildcard src/decode/*.c)) $(COMMON_SRCS)
 GLUE_SRCS = $(sort $(wildcard src/*.c))
 CLI_SRCS = $(sort $(wildcard src/cli/*.c))
-CORE_SRCS = $(MCAP_SRCS) $(DECODE_SRCS)
-CORE_HEADERS = $(wildcard src/mcap/*.h src/decode/*.h)
+CORE_SRCS = $(sort $(MCAP_SRCS) $(DECODE_SRCS))
+CORE_HEADERS = $(wildcard src/common/*.h src/mcap/*.h src/decode/*.h)
 CORE_OBJS = $(CORE_SRCS:.c=.o)
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_OBJS)
 
@@ -28,7 +29,7 @@ CORE_LIBS = $(shell $(PKG_CONFIG) --libs libzstd liblz4 zlib) -lm
 MATIO_CFLAGS = $(shell $(PKG_CONFIG) --cflags matio 2>/dev/null)
 MATIO_LIBS = $(shell $(PKG_CONFIG) --libs matio 2>/dev/null)
 
-PG_CPPFLAGS = -Isrc -Isrc/mcap -Isrc/decode $(MATIO_CFLAGS)
+PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode $(MATIO_CFLAGS)
 # -Wextra without -Wunused-parameter: PostgreSQL's own headers (ilist.h,
 # bufpage.h) have unused parameters in their inline functions.
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter
@@ -46,7 +47,7 @@ EXTRA_CLEAN = src/cli/hdaq $(CORE_PROGRAMS) build test/fuzz/fuzz_reader test/fuz
 # The cores are plain C11 libraries, compiled with their own strict flags.
 CORE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
 	-O2 -g -fPIC
-CORE_INCLUDES = -Isrc/mcap -Isrc/decode
+CORE_INCLUDES = -Isrc/common -Isrc/mcap -Isrc/decode
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -O1 -g
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -O1 -g
@@ -120,7 +121,7 @@ $(GLUE_SRCS:.c=.o): $(wildcard src/mat/*.h)
 
 CLI_CFLAGS = $(CORE_CFLAGS) -I$(shell $(PG_CONFIG) --includedir) $(CORE_INCLUDES)
 
-src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(MCAP_SRCS) $(wildcard src/mcap/*.h)
+src/cli/hdaq: $(CLI_SRCS) $(wildcard src/cli/*.h) $(MCAP_SRCS) $(wildcard src/common/*.h src/mcap/*.h)
 	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRCS) $(MCAP_SRCS) \
 		-L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(CORE_LIBS)
 

@@ -11,6 +11,7 @@
 #define HD_DECODE_INT_H
 
 #include "decode.h"
+#include "hd_utf8.h"
 
 /* ----------
  * Arena: all memory of a compiled decoder, freed at once.
@@ -156,10 +157,6 @@ extern int	hd_cdr_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
 extern int	hd_ros1_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
 						   const HdVisitor *v, void *ctx, HdError *err);
 extern const HdSchemaOps hd_ros_schema_ops;
-
-/* utf8.c: length of the valid UTF-8 sequence at p (0 if invalid), encoding */
-extern size_t hd_utf8_sequence_length(const uint8_t *p, size_t n);
-extern size_t hd_utf8_encode(char *out, uint32_t cp);
 
 /* base64 of len bytes into out (needs 4 * ((len + 2) / 3) bytes) */
 extern size_t hd_base64_encode(char *out, const uint8_t *in, size_t len);

@@ -20,6 +20,8 @@
 
 #include <hdf5.h>
 
+#include "hd_utf8.h"
+
 typedef enum MbOpKind
 {
 	MB_OP_STRUCT,
@@ -199,31 +201,13 @@ static uint32_t
 utf8_next(const unsigned char *s, size_t n, size_t *used)
 {
 	uint32_t	cp;
-	size_t		need;
 
-	*used = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		need = 1, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		need = 2, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		need = 3, cp = s[0] & 0x07;
-	else
-		return 0xFFFD;
-	if (need >= n)
-		return 0xFFFD;
-	for (size_t i = 1; i <= need; i++)
+	*used = hd_utf8_decode(s, n, &cp);
+	if (*used == 0)
 	{
-		if ((s[i] & 0xC0) != 0x80)
-			return 0xFFFD;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		(need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+		*used = 1;
 		return 0xFFFD;
-	*used = need + 1;
+	}
 	return cp;
 }
 

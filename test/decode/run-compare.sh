@@ -20,7 +20,8 @@ if [ ! -d "$here/node_modules" ]; then
 	(cd "$here" && npm ci --silent --no-audit --no-fund)
 fi
 
-$cc -std=c11 -O2 -o "$work/decode_stream" "$here/decode_stream.c" "$root"/src/decode/*.c -lm
+$cc -std=c11 -O2 -I"$root/src/common" -o "$work/decode_stream" "$here/decode_stream.c" \
+	"$root"/src/decode/*.c "$root"/src/common/*.c -lm
 
 files=$(find "$data/hytech" "$data/keelson" "$data/rosbag2" -name '*.mcap' 2>/dev/null | sort || true)
 if [ -z "$files" ]; then

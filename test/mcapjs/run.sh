@@ -22,9 +22,9 @@ fi
 # the MCAP core is one library: build the tools against all of it
 build() {
 	if [ ! -x "$1" ] || [ -n "${REBUILD:-}" ] || \
-		[ -n "$(find "$root/src/mcap" "$1.c" -newer "$1" 2>/dev/null)" ]; then
-		$cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I"$root/src/mcap" \
-			-o "$1" "$1.c" "$root"/src/mcap/*.c -lzstd -llz4 -lz -lm
+		[ -n "$(find "$root/src/mcap" "$root/src/common" "$1.c" -newer "$1" 2>/dev/null)" ]; then
+		$cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I"$root/src/common" -I"$root/src/mcap" \
+			-o "$1" "$1.c" "$root"/src/mcap/*.c "$root"/src/common/*.c -lzstd -llz4 -lz -lm
 	fi
 }
 build write_sample
