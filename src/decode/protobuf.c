@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats.h"
 #include "protobuf_int.h"
 
 typedef struct PbWalk

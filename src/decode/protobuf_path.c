@@ -153,7 +153,7 @@ field_named(const PbMessage *m, const char *name, size_t len)
  * false for what the compiled form does not handle.
  */
 static bool
-compile_step(const PbMessage *m, const PbPathInput *in, int nsteps, int *i,
+compile_step(const PbMessage *m, const HdPathStep *in, int nsteps, int *i,
 			 PbPathStep *s, char **keys)
 {
 	const PbField *f;
@@ -195,10 +195,11 @@ compile_step(const PbMessage *m, const PbPathInput *in, int nsteps, int *i,
 	return true;
 }
 
-PbPath *
-pb_path_compile(const PbMessage *root, const PbPathInput *in, int nsteps)
+void *
+pb_path_compile(const HdDecoder *decoder, const HdPathStep *in, int nsteps)
 {
 	PbPath	   *path;
+	const PbMessage *root = decoder->root;
 	const PbMessage *m = root;
 	size_t		key_bytes = 0;
 	char	   *keys;
@@ -238,7 +239,7 @@ pb_path_compile(const PbMessage *root, const PbPathInput *in, int nsteps)
 }
 
 void
-pb_path_free(PbPath *path)
+pb_path_free(void *path)
 {
 	free(path);
 }
@@ -851,9 +852,9 @@ follow_group(PbExtract *x, PbCursor **c, int n, const uint8_t *p,
 	return settle_group(x, c, n, end);
 }
 
-int
-pb_paths_extract(const PbPath *const *paths, int npaths, const uint8_t *msg,
-				 size_t len, double *out, bool *found, HdError *err)
+static int
+extract_group(const PbPath *const *paths, int npaths, const uint8_t *msg,
+			  size_t len, double *out, bool *found, HdError *err)
 {
 	PbCursor	cursors[HD_MAX_PATHS];
 	PbCursor   *c[HD_MAX_PATHS];
@@ -876,9 +877,9 @@ pb_paths_extract(const PbPath *const *paths, int npaths, const uint8_t *msg,
 	return follow_group(&x, c, npaths, msg, msg + len);
 }
 
-int
-pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
-				double *out, bool *found, HdError *err)
+static int
+extract_one(const PbPath *path, const uint8_t *msg, size_t len,
+			double *out, bool *found, HdError *err)
 {
 	PbExtract	x;
 	PbOutcome	outcome;
@@ -894,4 +895,14 @@ pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
 		*found = true;
 	}
 	return rc;
+}
+
+int
+pb_paths_extract(const void *const *paths, int npaths, const uint8_t *msg,
+				 size_t len, double *out, bool *found, HdError *err)
+{
+	if (npaths == 1)
+		return extract_one(paths[0], msg, len, out, found, err);
+	return extract_group((const PbPath *const *) paths, npaths, msg, len,
+						 out, found, err);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "protobuf_int.h"
 
 /* Field numbers of descriptor.proto */
@@ -1102,4 +1103,7 @@ const HdSchemaOps hd_protobuf_schema_ops = {
 	.nfields = pb_nfields,
 	.field = pb_field,
 	.element = pb_element,
+	.compile_path = pb_path_compile,
+	.extract_paths = pb_paths_extract,
+	.free_path = pb_path_free,
 };

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "ros_int.h"
 
 #define MAX_SCOPE 8

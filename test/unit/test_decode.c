@@ -2064,7 +2064,7 @@ diff_schema(const HdDecoder *d, const char *name, int nrandom,
 			free(l.texts[i]);
 			continue;
 		}
-		if (hd_path_protobuf(p) != NULL)
+		if (hd_path_is_compiled(p))
 			st.compiled++;
 		l.texts[np] = l.texts[i];
 		paths[np++] = p;
