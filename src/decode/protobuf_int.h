@@ -192,8 +192,8 @@ pb_wire_type_of(int type)
 }
 
 /*
- * Skip the value of a field whose tag (number, wire_type) was just read at
- * *p, including a whole group.  Returns HD_OK, HD_ERR_TRUNCATED or
+ * protobuf_wire.c: skip the value of a field whose tag (number, wire_type)
+ * was just read at *p, including a whole group.  Returns HD_OK, HD_ERR_TRUNCATED or
  * HD_ERR_MALFORMED.
  */
 extern int	pb_skip_value(uint32_t number, int wire_type,
@@ -202,11 +202,12 @@ extern int	pb_skip_value(uint32_t number, int wire_type,
 /* HD_ERR_TRUNCATED or HD_ERR_MALFORMED for a varint that failed at p */
 extern int	pb_varint_error(const uint8_t *p, const uint8_t *end);
 
-/* Name of an enum number, or NULL */
+/* protobuf_compile.c: name of an enum number, or NULL */
 extern const char *pb_enum_name(const PbEnum *e, int32_t number);
 
 /* ----------
- * Signal paths compiled against a protobuf message type (protobuf_path.c)
+ * Signal paths compiled against a protobuf message type
+ * (protobuf_path_compile.c, protobuf_path.c)
  *
  * A compiled path reads only the tags of the levels it goes through and
  * the value it names; it gives the same value, and the same error for a
