@@ -120,6 +120,19 @@ hd_utf8_encode(char *out, uint32_t cp)
 }
 
 size_t
+hd_utf8_char_count(const char *s)
+{
+	size_t		n = 0;
+
+	for (; *s; s++)
+	{
+		if (!is_continuation((uint8_t) *s))
+			n++;
+	}
+	return n;
+}
+
+size_t
 hd_utf8_repair(char *out, const char *s, size_t len, bool replace_nul)
 {
 	const uint8_t *p = (const uint8_t *) s;

@@ -33,6 +33,12 @@ extern size_t hd_utf8_decode(const uint8_t *p, size_t n, uint32_t *cp);
 extern size_t hd_utf8_encode(char *out, uint32_t cp);
 
 /*
+ * Characters in the NUL-terminated UTF-8 string s: the bytes that are not
+ * continuation bytes (what a terminal shows of valid text, one column each).
+ */
+extern size_t hd_utf8_char_count(const char *s);
+
+/*
  * Copy len bytes of s to out as valid UTF-8: every byte that does not start
  * a valid sequence, and NUL when replace_nul, becomes U+FFFD.  out needs
  * room for 3 * len + 1 bytes; it is NUL-terminated.  Returns the length.

@@ -2410,6 +2410,8 @@ test_common_utf8(void)
 	hd_utf8_repair(out, "a\xff" "b\xe2\x82\xac" "c\x00" "d\xe2\x82", 11, true);
 	check_str(out, "a\xef\xbf\xbd" "b\xe2\x82\xac" "c\xef\xbf\xbd" "d\xef\xbf\xbd\xef\xbf\xbd",
 			  "common: hd_utf8_repair replaces each bad byte and NUL");
+	check(hd_utf8_char_count("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80") == 4,
+		  "common: hd_utf8_char_count counts characters, not bytes");
 }
 
 typedef struct TextSink
