@@ -51,13 +51,35 @@ mcap_json_raw(McapBuffer *out, const char *text)
 	mcap_buffer_append(out, text, strlen(text));
 }
 
+size_t
+mcap_number_text_u64(uint64_t v, char *buf)
+{
+	return (size_t) snprintf(buf, MCAP_NUMBER_TEXT_SIZE, "%" PRIu64, v);
+}
+
+size_t
+mcap_number_text_double(double v, char *buf)
+{
+	int			n = 0;
+
+	if (!isfinite(v))
+		return (size_t) snprintf(buf, MCAP_NUMBER_TEXT_SIZE, "null");
+	/* the shortest of 15, 16 or 17 significant digits that reads back */
+	for (int precision = 15; precision <= 17; precision++)
+	{
+		n = snprintf(buf, MCAP_NUMBER_TEXT_SIZE, "%.*g", precision, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return (size_t) n;
+}
+
 void
 mcap_json_u64(McapBuffer *out, uint64_t v)
 {
-	char		digits[24];
-	int			n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
+	char		digits[MCAP_NUMBER_TEXT_SIZE];
 
-	mcap_buffer_append(out, digits, (size_t) n);
+	mcap_buffer_append(out, digits, mcap_number_text_u64(v, digits));
 }
 
 void
@@ -72,20 +94,7 @@ mcap_json_u64_string(McapBuffer *out, uint64_t v)
 void
 mcap_json_double(McapBuffer *out, double v)
 {
-	char		digits[40];
-	int			n;
+	char		digits[MCAP_NUMBER_TEXT_SIZE];
 
-	if (!isfinite(v))
-	{
-		mcap_json_raw(out, "null");
-		return;
-	}
-	/* the shortest of 15, 16 or 17 significant digits that reads back */
-	for (int precision = 15; precision <= 17; precision++)
-	{
-		n = snprintf(digits, sizeof(digits), "%.*g", precision, v);
-		if (strtod(digits, NULL) == v)
-			break;
-	}
-	mcap_buffer_append(out, digits, (size_t) n);
+	mcap_buffer_append(out, digits, mcap_number_text_double(v, digits));
 }

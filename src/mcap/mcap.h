@@ -620,9 +620,9 @@ extern McapStatus mcap_writer_finish(McapWriter *w, McapError *err);
 extern void mcap_writer_close(McapWriter *w);
 
 /* ----------------------------------------------------------------
- * Info: what `mcap info` shows about a file (info_read.c), as a structure
- * and as JSON text (info_json.c).  hdaq.info() and `hdaq info` both show
- * it.  The file is read once, through the streaming reader, counting what
+ * Info: what `mcap info` shows about a file, as a structure (info_read.c),
+ * as JSON told to a visitor (info_walk.c) and as JSON text (info_json.c).
+ * hdaq.info() and `hdaq info` both show it.  The file is read once, through the streaming reader, counting what
  * is really there (Statistics records are not trusted).
  *
  * Channels and schemas defined more than once with the same id are kept
@@ -755,6 +755,36 @@ extern void mcap_info_free(McapInfo *info);
  *	}
  */
 extern void mcap_info_to_json(const McapInfo *info, McapBuffer *out);
+
+/*
+ * The info's JSON, told to a visitor (info_walk.c): the one place that says
+ * which members the info has, in which order, and which are null, so that
+ * JSON text (mcap_info_to_json) and jsonb built by the caller agree.  Names
+ * of members and strings are passed as bytes: the info's own names are
+ * ASCII, but metadata keys and every string from the file may be any bytes
+ * (a consumer makes them valid, as mcap_info_to_json writes \ufffd for each
+ * bad byte and for NUL).  Numbers are passed as their JSON text: integers
+ * exactly, doubles by the fewest of 15-17 significant digits that read back.
+ */
+typedef struct McapInfoVisitor
+{
+	void		(*begin_object) (void *ctx);
+	void		(*end_object) (void *ctx);
+	void		(*begin_array) (void *ctx);
+	void		(*end_array) (void *ctx);
+	void		(*key) (void *ctx, const char *data, size_t len);
+	void		(*string) (void *ctx, const char *data, size_t len);
+	void		(*number) (void *ctx, const char *text);
+	void		(*boolean) (void *ctx, bool value);
+	void		(*null) (void *ctx);
+} McapInfoVisitor;
+
+extern void mcap_info_walk(const McapInfo *info, const McapInfoVisitor *v,
+						   void *ctx);
+
+/* The recovery object alone, as in the info's "recovery" member. */
+extern void mcap_recovery_walk(const McapRecovery *rec,
+							   const McapInfoVisitor *v, void *ctx);
 
 /* mcap_info_read() and mcap_info_to_json() in one call. */
 extern McapStatus mcap_info_json(McapReader *reader, McapBuffer *out,

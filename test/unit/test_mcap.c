@@ -1699,6 +1699,128 @@ test_info_json(void)
 	mcap_buffer_free(&file);
 }
 
+/* A visitor that checks the walk's events nest and pair up. */
+typedef struct WalkCheck
+{
+	int			depth;
+	int			max_depth;
+	bool		in_object[16];
+	bool		after_key;
+	int			values;
+	bool		ok;
+} WalkCheck;
+
+static void
+walk_value(WalkCheck *c)
+{
+	if (c->depth > 0 && c->in_object[c->depth - 1] && !c->after_key)
+		c->ok = false;			/* a member without its name */
+	c->after_key = false;
+	c->values++;
+}
+
+static void
+walk_open(WalkCheck *c, bool object)
+{
+	walk_value(c);
+	if (c->depth >= 16)
+	{
+		c->ok = false;
+		return;
+	}
+	c->in_object[c->depth++] = object;
+	if (c->depth > c->max_depth)
+		c->max_depth = c->depth;
+}
+
+static void
+walk_close(WalkCheck *c, bool object)
+{
+	if (c->depth == 0 || c->in_object[c->depth - 1] != object || c->after_key)
+		c->ok = false;
+	else
+		c->depth--;
+}
+
+static void
+walk_begin_object(void *ctx)
+{
+	walk_open(ctx, true);
+}
+
+static void
+walk_end_object(void *ctx)
+{
+	walk_close(ctx, true);
+}
+
+static void
+walk_begin_array(void *ctx)
+{
+	walk_open(ctx, false);
+}
+
+static void
+walk_end_array(void *ctx)
+{
+	walk_close(ctx, false);
+}
+
+static void
+walk_key(void *ctx, const char *data, size_t len)
+{
+	WalkCheck  *c = ctx;
+
+	(void) data;
+	(void) len;
+	if (c->depth == 0 || !c->in_object[c->depth - 1] || c->after_key)
+		c->ok = false;
+	c->after_key = true;
+}
+
+static void
+walk_string(void *ctx, const char *data, size_t len)
+{
+	(void) data;
+	(void) len;
+	walk_value(ctx);
+}
+
+static void
+walk_number(void *ctx, const char *text)
+{
+	WalkCheck  *c = ctx;
+
+	if (strtod(text, NULL) == 0 && strspn(text, "0.e+-") != strlen(text))
+		c->ok = false;
+	walk_value(c);
+}
+
+static void
+walk_boolean(void *ctx, bool value)
+{
+	(void) value;
+	walk_value(ctx);
+}
+
+static void
+walk_null(void *ctx)
+{
+	walk_value(ctx);
+}
+
+static const McapInfoVisitor walk_checker = {
+	.begin_object = walk_begin_object,
+	.end_object = walk_end_object,
+	.begin_array = walk_begin_array,
+	.end_array = walk_end_array,
+	.key = walk_key,
+	.string = walk_string,
+	.number = walk_number,
+	.boolean = walk_boolean,
+	.null = walk_null,
+};
+
 /* The info structure says what its JSON says, and the JSON is made of it. */
 static void
 test_info_structure(void)
@@ -1738,6 +1860,13 @@ test_info_structure(void)
 	mcap_format_iso_time(info->start_time, iso, sizeof(iso));
 	CHECK(strcmp(iso, "1970-01-01T00:00:00.000000005Z") == 0);
 
+	{
+		WalkCheck	c = {0};
+
+		c.ok = true;
+		mcap_info_walk(info, &walk_checker, &c);
+		CHECK(c.ok && c.depth == 0 && c.max_depth == 4 && c.values > 50);
+	}
 	mcap_buffer_init(&again);
 	mcap_info_to_json(info, &again);
 	json = info_of(file.data, file.len);
