@@ -9,13 +9,15 @@
  * file is complete or what was recovered from it.
  *
  * The file is read once, in bounded memory, by the MCAP core's
- * mcap_info_json(), which is also what SQL's hdaq.info() returns: --json
- * prints that JSON as it is, and the default format is derived from it, so
- * the command and the database always agree.
+ * mcap_info_read(), which is also what SQL's hdaq.info() shows: --json
+ * prints the core's JSON of it as it is, and the default format prints the
+ * same structure for people, so the command and the database always agree.
+ * Text from the file is shown as that JSON holds it: valid UTF-8, with
+ * U+FFFD for each byte that is not and for NUL.
  *
  *-------------------------------------------------------------------------
  */
-#include "json.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hd_utf8.h"
 #include "mcap.h"
+
+#define CELL_SIZE 256			/* a cell of the channel table, cut there */
+#define MAX_VALUE_WIDTH 60		/* a metadata value is shortened past this */
 
 static void
 usage(void)
@@ -54,33 +60,55 @@ read_fd(void *ctx, uint8_t *buf, size_t len)
 	}
 }
 
-/* The info JSON of a file ("-" = standard input); false after reporting. */
-static bool
-file_info_json(const char *path, McapBuffer *json)
+/* The info of a file ("-" = standard input); NULL after reporting. */
+static McapInfo *
+read_file_info(const char *path)
 {
 	int			fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
 	McapReaderOptions opts;
 	McapReader *reader;
 	McapError	err;
-	bool		ok = false;
+	McapInfo   *info = NULL;
 
 	if (fd < 0)
 	{
 		cli_error("could not open \"%s\": %s", path, strerror(errno));
-		return false;
+		return NULL;
 	}
 	mcap_reader_options_init(&opts);
 	opts.skip_message_indexes = true;
 	reader = mcap_reader_open_source(read_fd, &fd, &opts, &err);
-	if (reader != NULL && mcap_info_json(reader, json, &err) == MCAP_OK)
-		ok = true;
-	else
+	if (reader != NULL)
+		info = mcap_info_read(reader, &err);
+	if (info == NULL)
 		cli_error("%s: %s (%s at offset %llu)", path, err.message,
 				  mcap_status_name(err.code), (unsigned long long) err.offset);
 	mcap_reader_close(reader);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	return ok;
+	return info;
+}
+
+/* ----------------------------------------------------------------
+ * Text from the file, as it is shown
+ * ----------------------------------------------------------------
+ */
+
+/* len bytes of the file's text made valid UTF-8 (NUL too).  Caller frees. */
+static char *
+shown_bytes(const char *data, size_t len)
+{
+	char	   *out = cli_malloc(3 * len + 1);
+
+	hd_utf8_repair(out, data, len, true);
+	return out;
+}
+
+/* A text as shown, or absent when the file does not have it.  Caller frees. */
+static char *
+shown_text(McapInfoText t, const char *absent)
+{
+	return t.present ? shown_bytes(t.data, t.len) : cli_strdup(absent);
 }
 
 /* ----------------------------------------------------------------
@@ -88,13 +116,12 @@ file_info_json(const char *path, McapBuffer *json)
  * ----------------------------------------------------------------
  */
 
-/* "1709094215.389013938" from integer nanoseconds as text. */
+/* "1709094215.389013938" from integer nanoseconds. */
 static void
-format_seconds(const char *ns_text, char *buf, size_t buflen)
+format_seconds(uint64_t ns, char *buf, size_t buflen)
 {
-	unsigned long long ns = strtoull(ns_text, NULL, 10);
-
-	snprintf(buf, buflen, "%llu.%09llu", ns / 1000000000ULL, ns % 1000000000ULL);
+	snprintf(buf, buflen, "%llu.%09llu", (unsigned long long) (ns / 1000000000ULL),
+			 (unsigned long long) (ns % 1000000000ULL));
 }
 
 static void
@@ -103,17 +130,23 @@ print_field(const char *label, const char *value)
 	printf("%-13s %s\n", label, value[0] ? value : "(none)");
 }
 
+/* A shown text as a field, freed after. */
 static void
-print_time(const JsonValue *obj, const char *key, const char *iso_key,
-		   const char *label)
+print_text_field(const char *label, char *value)
 {
-	const char *ns = json_get_number_text(obj, key, NULL);
+	print_field(label, value);
+	free(value);
+}
+
+static void
+print_time(const char *label, uint64_t ns)
+{
+	char		iso[MCAP_ISO_TIME_SIZE];
 	char		secs[48];
 
-	if (ns == NULL)
-		return;
+	mcap_format_iso_time(ns, iso, sizeof(iso));
 	format_seconds(ns, secs, sizeof(secs));
-	printf("%-13s %s (%s)\n", label, json_get_string(obj, iso_key, "?"), secs);
+	printf("%-13s %s (%s)\n", label, iso, secs);
 }
 
 /*
@@ -143,115 +176,133 @@ print_short(const char *s, size_t max)
 	}
 }
 
-#define MAX_VALUE_WIDTH 60
-
-/* A JSON {"k": "v"} map as "k=v, k2=v2", long values shortened. */
+/* A string map as "k=v, k2=v2", long values shortened. */
 static void
-print_map(const JsonValue *map)
+print_map(McapStringMap map)
 {
-	for (size_t i = 0; map != NULL && i < map->count; i++)
+	uint64_t	pos = 0;
+	McapString	k;
+	McapString	v;
+
+	for (int i = 0; mcap_string_map_next(map, &pos, &k, &v, NULL) == 1; i++)
 	{
-		printf("%s%s=", i > 0 ? ", " : "", map->keys[i]);
-		print_short(map->items[i].type == JSON_STRING ? map->items[i].text : "?",
-					MAX_VALUE_WIDTH);
+		char	   *key = shown_bytes(k.data, k.len);
+		char	   *value = shown_bytes(v.data, v.len);
+
+		printf("%s%s=", i > 0 ? ", " : "", key);
+		print_short(value, MAX_VALUE_WIDTH);
+		free(key);
+		free(value);
 	}
 }
 
 static void
-print_overview(const char *path, const JsonValue *info)
+print_overview(const char *path, const McapInfo *info)
 {
-	const JsonValue *header = json_get(info, "header");
 	char		text[64];
-	double		seconds;
 
 	print_field("file:", path);
-	print_field("profile:", json_get_string(header, "profile", "(no header)"));
-	print_field("library:", json_get_string(header, "library", "(no header)"));
-	print_field("messages:", json_get_number_text(info, "message_count", "0"));
-	print_time(info, "start_time", "start_time_iso", "start:");
-	print_time(info, "end_time", "end_time_iso", "end:");
-	if (json_get_u64(info, "message_count") > 0 &&
-		json_get_double(info, "duration_s", &seconds))
-	{
-		snprintf(text, sizeof(text), "%.3f s", seconds);
-		print_field("duration:", text);
-	}
+	print_text_field("profile:", info->has_header ?
+					 shown_bytes(info->profile.data, info->profile.len) :
+					 cli_strdup("(no header)"));
+	print_text_field("library:", info->has_header ?
+					 shown_text(info->library, "(no header)") :
+					 cli_strdup("(no header)"));
+	snprintf(text, sizeof(text), "%llu",
+			 (unsigned long long) info->message_count);
+	print_field("messages:", text);
+	if (info->message_count == 0)
+		return;
+	print_time("start:", info->start_time);
+	print_time("end:", info->end_time);
+	snprintf(text, sizeof(text), "%.3f s", (double) info->duration_ns / 1e9);
+	print_field("duration:", text);
 }
 
 static void
-print_chunks(const JsonValue *info)
+print_chunks(const McapInfo *info)
 {
-	const JsonValue *chunks = json_get(info, "chunks");
-	const JsonValue *kinds;
-	size_t		n = json_get_array(chunks, "by_compression", &kinds);
-
-	printf("%-13s %llu\n", "chunks:",
-		   (unsigned long long) json_get_u64(chunks, "count"));
-	for (size_t i = 0; i < n; i++)
+	printf("%-13s %llu\n", "chunks:", (unsigned long long) info->chunk_count);
+	for (size_t i = 0; i < info->compression_count; i++)
 	{
-		const char *name = json_get_string(&kinds[i], "compression", "");
-		uint64_t	comp = json_get_u64(&kinds[i], "compressed_bytes");
-		uint64_t	uncomp = json_get_u64(&kinds[i], "uncompressed_bytes");
+		const McapInfoCompression *k = &info->compressions[i];
+		char	   *name = shown_bytes(k->compression.data, k->compression.len);
 		char		a[32],
 					b[32];
 
-		cli_format_bytes(comp, a, sizeof(a));
-		cli_format_bytes(uncomp, b, sizeof(b));
+		cli_format_bytes(k->compressed_bytes, a, sizeof(a));
+		cli_format_bytes(k->uncompressed_bytes, b, sizeof(b));
 		printf("  %-11s %llu chunks, %s compressed, %s uncompressed",
-			   name[0] ? name : "none",
-			   (unsigned long long) json_get_u64(&kinds[i], "count"), a, b);
-		if (uncomp > 0)
-			printf(" (%.0f%%)", 100.0 * (double) comp / (double) uncomp);
+			   name[0] ? name : "none", (unsigned long long) k->count, a, b);
+		if (k->uncompressed_bytes > 0)
+			printf(" (%.0f%%)", 100.0 * (double) k->compressed_bytes /
+				   (double) k->uncompressed_bytes);
 		putchar('\n');
+		free(name);
 	}
+}
+
+/* The schema cell of a channel row: "-", "name" or "name [encoding]". */
+static void
+schema_cell(const McapInfoSchema *s, char *cell)
+{
+	char	   *name;
+	char	   *encoding;
+
+	if (s == NULL || !s->name.present)
+	{
+		snprintf(cell, CELL_SIZE, "-");
+		return;
+	}
+	name = shown_bytes(s->name.data, s->name.len);
+	encoding = shown_text(s->encoding, "");
+	if (encoding[0])
+		snprintf(cell, CELL_SIZE, "%s [%s]", name, encoding);
+	else
+		snprintf(cell, CELL_SIZE, "%s", name);
+	free(name);
+	free(encoding);
 }
 
 /* The cells of a channel row. */
 static void
-channel_cells(const JsonValue *ch, char cells[6][256])
+channel_cells(const McapInfoChannel *ch, char cells[6][CELL_SIZE])
 {
-	const char *schema = json_get_string(ch, "schema_name", NULL);
-	const char *schema_enc = json_get_string(ch, "schema_encoding", NULL);
-	double		rate;
+	char	   *topic = shown_text(ch->topic, "(undefined)");
+	char	   *encoding = shown_text(ch->message_encoding, "");
 
-	snprintf(cells[0], 256, "%s", json_get_number_text(ch, "id", "?"));
-	snprintf(cells[1], 256, "%s", json_get_string(ch, "topic", "(undefined)"));
-	snprintf(cells[2], 256, "%s", json_get_string(ch, "message_encoding", ""));
-	if (schema == NULL)
-		snprintf(cells[3], 256, "-");
-	else if (schema_enc != NULL && schema_enc[0])
-		snprintf(cells[3], 256, "%s [%s]", schema, schema_enc);
+	snprintf(cells[0], CELL_SIZE, "%u", (unsigned) ch->id);
+	snprintf(cells[1], CELL_SIZE, "%s", topic);
+	snprintf(cells[2], CELL_SIZE, "%s", encoding);
+	schema_cell(ch->schema, cells[3]);
+	snprintf(cells[4], CELL_SIZE, "%llu", (unsigned long long) ch->message_count);
+	if (ch->has_rate)
+		snprintf(cells[5], CELL_SIZE, "%.2f Hz", ch->rate_hz);
 	else
-		snprintf(cells[3], 256, "%s", schema);
-	snprintf(cells[4], 256, "%s", json_get_number_text(ch, "message_count", "0"));
-	if (json_get_double(ch, "rate_hz", &rate))
-		snprintf(cells[5], 256, "%.2f Hz", rate);
-	else
-		snprintf(cells[5], 256, "-");
+		snprintf(cells[5], CELL_SIZE, "-");
+	free(topic);
+	free(encoding);
 }
 
 static void
-print_channels(const JsonValue *info)
+print_channels(const McapInfo *info)
 {
 	static const char *const titles[6] = {"ID", "TOPIC", "ENCODING", "SCHEMA",
 	"MESSAGES", "RATE"};
 	static const bool right[6] = {true, false, false, false, true, true};
-	const JsonValue *chans;
-	size_t		n = json_get_array(info, "channels", &chans);
-	char		(*cells)[6][256] = cli_malloc(sizeof(*cells) * (n + 1));
+	size_t		n = info->channel_count;
+	char		(*cells)[6][CELL_SIZE];
 	size_t		width[6];
 
 	printf("%-13s %zu\n", "channels:", n);
 	if (n == 0)
-	{
-		free(cells);
 		return;
-	}
+	cells = cli_malloc(sizeof(*cells) * n);
 	for (int c = 0; c < 6; c++)
 		width[c] = strlen(titles[c]);
 	for (size_t i = 0; i < n; i++)
 	{
-		channel_cells(&chans[i], cells[i]);
+		channel_cells(&info->channels[i], cells[i]);
 		for (int c = 0; c < 6; c++)
 			if (strlen(cells[i][c]) > width[c])
 				width[c] = strlen(cells[i][c]);
@@ -271,93 +322,113 @@ print_channels(const JsonValue *info)
 }
 
 static void
-print_metadata(const JsonValue *info)
+print_metadata(const McapInfo *info)
 {
-	const JsonValue *items;
-	size_t		n = json_get_array(info, "metadata", &items);
-
-	printf("%-13s %zu\n", "metadata:", n);
-	for (size_t i = 0; i < n; i++)
+	printf("%-13s %zu\n", "metadata:", info->metadata_count);
+	for (size_t i = 0; i < info->metadata_count; i++)
 	{
-		printf("  %s: ", json_get_string(&items[i], "name", ""));
-		print_map(json_get(&items[i], "metadata"));
+		const McapInfoMetadata *m = &info->metadata[i];
+		char	   *name = shown_bytes(m->name.data, m->name.len);
+
+		printf("  %s: ", name);
+		print_map(m->map);
 		putchar('\n');
+		free(name);
 	}
 }
 
 static void
-print_attachments(const JsonValue *info)
+print_attachments(const McapInfo *info)
 {
-	const JsonValue *items;
-	size_t		n = json_get_array(info, "attachments", &items);
-
-	printf("%-13s %zu\n", "attachments:", n);
-	for (size_t i = 0; i < n; i++)
+	printf("%-13s %zu\n", "attachments:", info->attachment_count);
+	for (size_t i = 0; i < info->attachment_count; i++)
 	{
+		const McapInfoAttachment *a = &info->attachments[i];
+		char	   *name = shown_bytes(a->name.data, a->name.len);
+		char	   *media_type = shown_text(a->media_type, "");
 		char		size[32];
 
-		cli_format_bytes(json_get_u64(&items[i], "size"), size, sizeof(size));
-		printf("  %s (%s, %s)\n", json_get_string(&items[i], "name", ""),
-			   json_get_string(&items[i], "media_type", ""), size);
+		cli_format_bytes(a->size, size, sizeof(size));
+		printf("  %s (%s, %s)\n", name, media_type, size);
+		free(name);
+		free(media_type);
 	}
+}
+
+static const char *
+status_text(const McapRecovery *rec)
+{
+	if (rec->complete)
+		return rec->problem_count == 0 ? "complete" : "complete, with problems";
+	return rec->truncated ? "incomplete (truncated)" : "incomplete (no footer)";
 }
 
 static void
-print_recovery(const JsonValue *info)
+print_problems(const McapRecovery *rec)
 {
-	const JsonValue *rec = json_get(info, "recovery");
-	const JsonValue *problems;
-	size_t		n = json_get_array(rec, "problems", &problems);
-	uint64_t	total = json_get_u64(rec, "problem_count");
-	bool		complete = json_get_bool(rec, "complete");
+	uint32_t	shown = rec->problem_count < MCAP_MAX_PROBLEMS ?
+		rec->problem_count : MCAP_MAX_PROBLEMS;
 
-	if (complete && total == 0)
+	for (uint32_t i = 0; i < shown; i++)
 	{
-		print_field("status:", "complete");
-		return;
+		const McapError *e = &rec->problems[i];
+		char	   *message = shown_bytes(e->message,
+										  mcap_error_message_length(e));
+
+		printf("  %s at offset %llu: %s\n", mcap_status_name(e->code),
+			   (unsigned long long) e->offset, message);
+		free(message);
 	}
-	if (complete)
-		print_field("status:", "complete, with problems");
-	else
-		print_field("status:", json_get_bool(rec, "truncated") ?
-					"incomplete (truncated)" : "incomplete (no footer)");
-	printf("  valid up to offset %s, %s bytes dropped, %s chunks and %s records skipped\n",
-		   json_get_number_text(rec, "valid_end", "?"),
-		   json_get_number_text(rec, "bytes_dropped", "?"),
-		   json_get_number_text(rec, "chunks_skipped", "?"),
-		   json_get_number_text(rec, "records_skipped", "?"));
-	if (json_get_bool(rec, "trailing_data"))
-		printf("  trailing data after the closing magic at offset %s\n",
-			   json_get_number_text(rec, "trailing_offset", "?"));
-	for (size_t i = 0; i < n; i++)
-		printf("  %s at offset %s: %s\n",
-			   json_get_string(&problems[i], "status", ""),
-			   json_get_number_text(&problems[i], "offset", "?"),
-			   json_get_string(&problems[i], "message", ""));
-	if (total > n)
-		printf("  ... and %llu more problems\n", (unsigned long long) (total - n));
+	if (rec->problem_count > shown)
+		printf("  ... and %llu more problems\n",
+			   (unsigned long long) (rec->problem_count - shown));
 }
 
-static bool
-print_human(const char *path, const McapBuffer *json)
+static void
+print_recovery(const McapRecovery *rec)
 {
-	char		err[256];
-	JsonValue  *info = json_parse((const char *) json->data, json->len,
-								  err, sizeof(err));
+	print_field("status:", status_text(rec));
+	if (rec->complete && rec->problem_count == 0)
+		return;
+	printf("  valid up to offset %llu, %llu bytes dropped, %llu chunks and %llu records skipped\n",
+		   (unsigned long long) rec->valid_end,
+		   (unsigned long long) rec->bytes_dropped,
+		   (unsigned long long) rec->chunks_skipped,
+		   (unsigned long long) rec->records_skipped);
+	if (rec->trailing_data)
+		printf("  trailing data after the closing magic at offset %llu\n",
+			   (unsigned long long) rec->trailing_offset);
+	print_problems(rec);
+}
 
-	if (info == NULL)
-	{
-		cli_error("%s: %s", path, err);
-		return false;
-	}
+static void
+print_human(const char *path, const McapInfo *info)
+{
 	print_overview(path, info);
 	print_channels(info);
 	print_chunks(info);
 	print_metadata(info);
 	print_attachments(info);
-	print_recovery(info);
-	json_free(info);
-	return true;
+	print_recovery(&info->recovery);
+}
+
+/* The info as the JSON hdaq.info() returns; false if memory ran out. */
+static bool
+print_json(const char *path, const McapInfo *info)
+{
+	McapBuffer	json;
+	bool		ok;
+
+	mcap_buffer_init(&json);
+	mcap_info_to_json(info, &json);
+	ok = !json.failed;
+	if (ok)
+		printf("%.*s\n", (int) json.len, (const char *) json.data);
+	else
+		cli_error("%s: cannot allocate the info text (%s at offset 0)", path,
+				  mcap_status_name(MCAP_ERR_NOMEM));
+	mcap_buffer_free(&json);
+	return ok;
 }
 
 int
@@ -392,21 +463,22 @@ cmd_info(int argc, char **argv)
 
 	for (int i = optind; i < argc; i++)
 	{
-		McapBuffer	json;
+		McapInfo   *info = read_file_info(argv[i]);
 
-		mcap_buffer_init(&json);
-		if (!file_info_json(argv[i], &json))
+		if (info == NULL)
 			status = EXIT_FAILED;
 		else if (as_json)
-			printf("%.*s\n", (int) json.len, (const char *) json.data);
+		{
+			if (!print_json(argv[i], info))
+				status = EXIT_FAILED;
+		}
 		else
 		{
 			if (i > optind)
 				putchar('\n');
-			if (!print_human(argv[i], &json))
-				status = EXIT_FAILED;
+			print_human(argv[i], info);
 		}
-		mcap_buffer_free(&json);
+		mcap_info_free(info);
 	}
 	return status;
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hd_utf8.h"
+
 #define NCOLUMNS 7
 
 typedef struct Column
@@ -49,18 +51,6 @@ usage(void)
 		   "  -h, --help     show this help, then exit\n");
 }
 
-/* Characters a UTF-8 string takes on the screen (one per code point). */
-static size_t
-display_width(const char *s)
-{
-	size_t		n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char) *s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 /* The cells of one row, formatted for people. */
 static void
 format_row(const PGresult *res, int row, char cells[NCOLUMNS][64],
@@ -86,7 +76,7 @@ format_row(const PGresult *res, int row, char cells[NCOLUMNS][64],
 static void
 print_cell(const char *s, size_t width, bool right, bool last)
 {
-	size_t		pad = width - display_width(s);
+	size_t		pad = width - hd_utf8_char_count(s);
 
 	if (right)
 		printf("%*s%s", (int) pad, "", s);
@@ -112,8 +102,8 @@ print_table(const PGresult *res)
 	{
 		format_row(res, r, cells[r], text[r]);
 		for (int c = 0; c < NCOLUMNS; c++)
-			if (display_width(text[r][c]) > width[c])
-				width[c] = display_width(text[r][c]);
+			if (hd_utf8_char_count(text[r][c]) > width[c])
+				width[c] = hd_utf8_char_count(text[r][c]);
 		if (strcmp(PQgetvalue(res, r, 7), "t") != 0)
 			any_incomplete = true;
 	}

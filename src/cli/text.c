@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hd_json.h"
+
 /* "512 B", "1.5 kB", "12.3 MB", "4.20 GB" (powers of 1000, like du --si). */
 void
 cli_format_bytes(uint64_t bytes, char *buf, size_t buflen)
@@ -72,11 +74,13 @@ text_putc(Text *t, char c)
 	t->data[t->len] = '\0';
 }
 
-static void
-text_puts(Text *t, const char *s)
+/* A Text as the sink of hd_json_string */
+static bool
+append_to_text(void *sink, const char *data, size_t len)
 {
-	while (*s)
-		text_putc(t, *s++);
+	for (size_t i = 0; i < len; i++)
+		text_putc(sink, data[i]);
+	return true;
 }
 
 /* s as a JSON string literal, quotes included.  Caller frees. */
@@ -85,25 +89,7 @@ cli_json_string(const char *s)
 {
 	Text		t = {0};
 
-	text_putc(&t, '"');
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		char		esc[8];
-
-		if (*p == '"' || *p == '\\')
-		{
-			text_putc(&t, '\\');
-			text_putc(&t, (char) *p);
-		}
-		else if (*p < 0x20)
-		{
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			text_puts(&t, esc);
-		}
-		else
-			text_putc(&t, (char) *p);
-	}
-	text_putc(&t, '"');
+	hd_json_string(s, strlen(s), HD_JSON_BYTES_AS_IS, append_to_text, &t);
 	return t.data;
 }
 

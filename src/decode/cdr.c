@@ -10,6 +10,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "formats.h"
 #include "ros_int.h"
 
 #define CDR_HEADER_SIZE 4

@@ -11,6 +11,7 @@
 #define HD_DECODE_INT_H
 
 #include "decode.h"
+#include "hd_utf8.h"
 
 /* ----------
  * Arena: all memory of a compiled decoder, freed at once.
@@ -101,6 +102,15 @@ typedef struct HdNode
 	const void *field;			/* format-specific */
 } HdNode;
 
+/* One step of a signal path, as path.c parsed and checked it */
+typedef struct HdPathStep
+{
+	bool		is_index;		/* [n] on an array */
+	const char *name;			/* field name, or map key as text */
+	size_t		len;
+	int64_t		index;
+} HdPathStep;
+
 typedef struct HdSchemaOps
 {
 	void		(*root) (const HdDecoder *decoder, HdNode *out);
@@ -109,6 +119,21 @@ typedef struct HdSchemaOps
 	const char *(*field) (const HdNode *node, int i, HdNode *child);
 	/* element of an array node, value of a map node */
 	void		(*element) (const HdNode *node, HdNode *child);
+
+	/*
+	 * Optional (NULL for a format without one): a checked path compiled to
+	 * read its number straight from a message, giving what the generic
+	 * walk of path_extract.c gives.  compile_path returns NULL for a path
+	 * it does not handle (the walk is used then); extract_paths reads
+	 * npaths (1 to HD_MAX_PATHS) such paths in one pass, out[] and found[]
+	 * cleared by the caller.
+	 */
+	void	   *(*compile_path) (const HdDecoder *decoder,
+								 const HdPathStep *steps, int nsteps);
+	int			(*extract_paths) (const void *const *paths, int npaths,
+								  const uint8_t *msg, size_t len,
+								  double *out, bool *found, HdError *err);
+	void		(*free_path) (void *path);
 } HdSchemaOps;
 
 /* ----------
@@ -131,35 +156,22 @@ struct HdDecoder
 	const HdSchemaOps *schema_ops;
 };
 
-/* Per-format entry points (protobuf.c, json.c, cdr.c, ros1.c, ...) */
+/* ----------
+ * Signal paths (path.c, path_extract.c)
+ * ----------
+ */
 
-extern int	hd_protobuf_compile(HdDecoder *d, const char *name,
-								const uint8_t *data, size_t len, HdError *err);
-extern int	hd_protobuf_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
-							   const HdVisitor *v, void *ctx, HdError *err);
-extern const HdSchemaOps hd_protobuf_schema_ops;
+/* Does a path have a compiled form (HdSchemaOps.compile_path)? */
+extern bool hd_path_is_compiled(const HdPath *path);
 
-extern int	hd_jsonschema_compile(HdDecoder *d, const uint8_t *data, size_t len,
-								  HdError *err);
-extern int	hd_json_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
-						   const HdVisitor *v, void *ctx, HdError *err);
-extern const HdSchemaOps hd_json_schema_ops;
-
-extern int	hd_ros2msg_compile(HdDecoder *d, const char *name,
-							   const uint8_t *data, size_t len, HdError *err);
-extern int	hd_ros2idl_compile(HdDecoder *d, const char *name,
-							   const uint8_t *data, size_t len, HdError *err);
-extern int	hd_ros1msg_compile(HdDecoder *d, const char *name,
-							   const uint8_t *data, size_t len, HdError *err);
-extern int	hd_cdr_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
-						  const HdVisitor *v, void *ctx, HdError *err);
-extern int	hd_ros1_decode(const HdDecoder *d, const uint8_t *msg, size_t len,
-						   const HdVisitor *v, void *ctx, HdError *err);
-extern const HdSchemaOps hd_ros_schema_ops;
-
-/* utf8.c: length of the valid UTF-8 sequence at p (0 if invalid), encoding */
-extern size_t hd_utf8_sequence_length(const uint8_t *p, size_t n);
-extern size_t hd_utf8_encode(char *out, uint32_t cp);
+/*
+ * The generic extraction, walking the message with a visitor, whatever the
+ * format.  hd_extract_numbers uses it for paths without a compiled form.
+ */
+extern int	hd_extract_numbers_walk(const HdDecoder *decoder,
+									const HdPath *const *paths, int npaths,
+									const uint8_t *msg, size_t len,
+									double *out, bool *found, HdError *err);
 
 /* base64 of len bytes into out (needs 4 * ((len + 2) / 3) bytes) */
 extern size_t hd_base64_encode(char *out, const uint8_t *in, size_t len);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "json_int.h"
 
 #define STACK_STRING_SIZE 1024

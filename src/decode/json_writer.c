@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "decode_int.h"
+#include "hd_json.h"
 
 /* ----------
  * Numbers
@@ -203,71 +204,18 @@ hd_json_free(HdJsonBuffer *buf)
  * ----------
  */
 
+/* The buffer as the sink of hd_json_string */
+static bool
+append_to_buffer(void *sink, const char *data, size_t len)
+{
+	return append(sink, data, len);
+}
+
+/* A string literal; bytes that are not UTF-8 become U+FFFD */
 static bool
 append_escaped(HdJsonBuffer *b, const char *str, size_t n)
 {
-	const uint8_t *s = (const uint8_t *) str;
-	size_t		i = 0;
-
-	if (!append_char(b, '"'))
-		return false;
-	while (i < n)
-	{
-		size_t		run = i;
-		size_t		len;
-		char		esc[8];
-
-		/* copy plain characters in one go */
-		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
-			run++;
-		if (run > i && !append(b, str + i, run - i))
-			return false;
-		i = run;
-		if (i >= n)
-			break;
-		if (s[i] >= 0x80)
-		{
-			len = hd_utf8_sequence_length(s + i, n - i);
-			if (len == 0)
-			{
-				if (!append(b, "\xef\xbf\xbd", 3))
-					return false;
-				i++;
-			}
-			else
-			{
-				if (!append(b, str + i, len))
-					return false;
-				i += len;
-			}
-			continue;
-		}
-		switch (s[i])
-		{
-			case '"':
-				len = (size_t) snprintf(esc, sizeof(esc), "\\\"");
-				break;
-			case '\\':
-				len = (size_t) snprintf(esc, sizeof(esc), "\\\\");
-				break;
-			case '\n':
-				len = (size_t) snprintf(esc, sizeof(esc), "\\n");
-				break;
-			case '\r':
-				len = (size_t) snprintf(esc, sizeof(esc), "\\r");
-				break;
-			case '\t':
-				len = (size_t) snprintf(esc, sizeof(esc), "\\t");
-				break;
-			default:
-				len = (size_t) snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
-				break;
-		}
-		if (!append(b, esc, len))
-			return false;
-		i++;
-	}
-	return append_char(b, '"');
+	return hd_json_string(str, n, HD_JSON_REPAIR_UTF8, append_to_buffer, b);
 }
 
 /* ----------

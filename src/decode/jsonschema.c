@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "formats.h"
 #include "json_int.h"
 
 #define MAX_SCHEMA_DEPTH 32

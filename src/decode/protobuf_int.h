@@ -192,8 +192,8 @@ pb_wire_type_of(int type)
 }
 
 /*
- * Skip the value of a field whose tag (number, wire_type) was just read at
- * *p, including a whole group.  Returns HD_OK, HD_ERR_TRUNCATED or
+ * protobuf_wire.c: skip the value of a field whose tag (number, wire_type)
+ * was just read at *p, including a whole group.  Returns HD_OK, HD_ERR_TRUNCATED or
  * HD_ERR_MALFORMED.
  */
 extern int	pb_skip_value(uint32_t number, int wire_type,
@@ -202,11 +202,12 @@ extern int	pb_skip_value(uint32_t number, int wire_type,
 /* HD_ERR_TRUNCATED or HD_ERR_MALFORMED for a varint that failed at p */
 extern int	pb_varint_error(const uint8_t *p, const uint8_t *end);
 
-/* Name of an enum number, or NULL */
+/* protobuf_compile.c: name of an enum number, or NULL */
 extern const char *pb_enum_name(const PbEnum *e, int32_t number);
 
 /* ----------
- * Signal paths compiled against a protobuf message type (protobuf_path.c)
+ * Signal paths compiled against a protobuf message type
+ * (protobuf_path_compile.c, protobuf_path.c)
  *
  * A compiled path reads only the tags of the levels it goes through and
  * the value it names; it gives the same value, and the same error for a
@@ -216,47 +217,18 @@ extern const char *pb_enum_name(const PbEnum *e, int32_t number);
  */
 typedef struct PbPath PbPath;
 
-/* One step of a path's text, as path.c parsed and checked it */
-typedef struct PbPathInput
-{
-	bool		is_index;		/* [n] on a repeated field */
-	const char *name;			/* field name, or map key as text */
-	size_t		len;
-	int64_t		index;
-} PbPathInput;
-
 /*
- * Compile checked steps against root.  Returns NULL when the path is one
- * the compiled form does not handle (the generic walk is used then).
+ * The compiled-path operations of hd_protobuf_schema_ops (see HdSchemaOps):
+ * compile checked steps against the decoder's root message (NULL when the
+ * path is one the compiled form does not handle), read the numbers of one
+ * or several compiled paths (in one pass over each level they share; on a
+ * broken message, an error when any path alone meets one), free one.
  */
-extern PbPath *pb_path_compile(const PbMessage *root, const PbPathInput *in,
-							   int nsteps);
-extern void pb_path_free(PbPath *path);
-
-/* The compiled form of a signal path, or NULL when it has none */
-extern const PbPath *hd_path_protobuf(const HdPath *path);
-
-/* The value path names in one message (msg not NULL) */
-extern int	pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
-							double *out, bool *found, HdError *err);
-
-/*
- * The same for npaths paths (at most HD_MAX_PATHS) in one pass over each
- * level they share; out[i] and found[i] must be cleared by the caller.  On
- * a broken message: an error when any path alone meets one.
- */
-extern int	pb_paths_extract(const PbPath *const *paths, int npaths,
+extern void *pb_path_compile(const HdDecoder *decoder, const HdPathStep *in,
+							 int nsteps);
+extern int	pb_paths_extract(const void *const *paths, int npaths,
 							 const uint8_t *msg, size_t len,
 							 double *out, bool *found, HdError *err);
-
-/*
- * The generic extraction of path.c, walking the message with a visitor,
- * whatever the format.  hd_extract_numbers uses it for whatever has no
- * compiled form.
- */
-extern int	hd_extract_numbers_walk(const HdDecoder *decoder,
-									const HdPath *const *paths, int npaths,
-									const uint8_t *msg, size_t len,
-									double *out, bool *found, HdError *err);
+extern void pb_path_free(void *path);
 
 #endif							/* HD_PROTOBUF_INT_H */

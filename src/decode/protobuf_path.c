@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * protobuf_path.c
- *	  Signal paths compiled against a protobuf message type, and reading
- *	  the number one names straight from the wire.
+ *	  Signal paths compiled against a protobuf message type: reading the
+ *	  number one names straight from the wire.  Compiling the path is
+ *	  protobuf_path_compile.c's.
  *
  * A path such as current_rpms.FL is resolved once to the fields it goes
  * through (here 7, then 1), each with how it is followed: a singular
@@ -42,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protobuf_int.h"
+#include "protobuf_path_int.h"
 
 /* The tag loop is the hot path: keep the reading of a tag in it */
 #if defined(__GNUC__) || defined(__clang__)
@@ -50,33 +51,6 @@
 #else
 #define PB_INLINE inline
 #endif
-
-/* How a step follows its field */
-typedef enum PbStepKind
-{
-	PB_STEP_FIELD,				/* singular field: last occurrence */
-	PB_STEP_ELEMENT,			/* element index of a repeated field */
-	PB_STEP_MAP_VALUE			/* value of the map entry with key */
-} PbStepKind;
-
-typedef struct PbPathStep
-{
-	const PbMessage *msg;		/* message type of this level */
-	const PbField *field;		/* field of msg that the path follows */
-	const PbField *value;		/* type of the value: field, or the map
-								 * entry's value field */
-	PbStepKind	kind;
-	int			wire_type;		/* of an unpacked occurrence of field */
-	int64_t		index;			/* PB_STEP_ELEMENT */
-	const char *key;			/* PB_STEP_MAP_VALUE: key as text */
-	size_t		key_len;
-} PbPathStep;
-
-struct PbPath
-{
-	int			nsteps;
-	PbPathStep	steps[];
-};
 
 /* What a level gave */
 typedef enum PbOutcome
@@ -101,147 +75,6 @@ typedef struct PbWire
 	const uint8_t *data;		/* fixed-size or LEN value */
 	const uint8_t *tag;
 } PbWire;
-
-/* ----------
- * Compiling
- * ----------
- */
-static bool
-is_numeric_type(int type)
-{
-	return type != PB_TYPE_MESSAGE && type != PB_TYPE_STRING &&
-		type != PB_TYPE_BYTES && type != PB_TYPE_GROUP;
-}
-
-/* Map key types whose text the generic walk spells out */
-static bool
-is_key_type(int type)
-{
-	switch (type)
-	{
-		case PB_TYPE_STRING:
-		case PB_TYPE_BOOL:
-		case PB_TYPE_INT32:
-		case PB_TYPE_INT64:
-		case PB_TYPE_UINT32:
-		case PB_TYPE_UINT64:
-		case PB_TYPE_SINT32:
-		case PB_TYPE_SINT64:
-		case PB_TYPE_FIXED32:
-		case PB_TYPE_FIXED64:
-		case PB_TYPE_SFIXED32:
-		case PB_TYPE_SFIXED64:
-			return true;
-	}
-	return false;
-}
-
-static const PbField *
-field_named(const PbMessage *m, const char *name, size_t len)
-{
-	int			i;
-
-	for (i = 0; i < m->nfields; i++)
-		if (m->fields[i].name_len == len &&
-			memcmp(m->fields[i].name, name, len) == 0)
-			return &m->fields[i];
-	return NULL;
-}
-
-/*
- * Fill s from the text steps at in[*i], advancing *i past them.  Returns
- * false for what the compiled form does not handle.
- */
-static bool
-compile_step(const PbMessage *m, const PbPathInput *in, int nsteps, int *i,
-			 PbPathStep *s, char **keys)
-{
-	const PbField *f;
-
-	if (in[*i].is_index ||
-		(f = field_named(m, in[*i].name, in[*i].len)) == NULL)
-		return false;
-	(*i)++;
-	s->msg = m;
-	s->field = f;
-	s->value = f;
-	s->kind = PB_STEP_FIELD;
-	s->wire_type = pb_wire_type_of(f->type);
-	s->index = 0;
-	s->key = NULL;
-	s->key_len = 0;
-	if (!f->repeated)
-		return true;
-	if (*i >= nsteps)
-		return false;
-	if (!f->is_map)
-	{
-		if (!in[*i].is_index)
-			return false;
-		s->kind = PB_STEP_ELEMENT;
-		s->index = in[(*i)++].index;
-		return true;
-	}
-	if (in[*i].is_index || f->message == NULL || f->message->nfields != 2 ||
-		!is_key_type(f->message->fields[0].type))
-		return false;
-	s->kind = PB_STEP_MAP_VALUE;
-	s->value = &f->message->fields[1];
-	memcpy(*keys, in[*i].name, in[*i].len);
-	s->key = *keys;
-	s->key_len = in[*i].len;
-	*keys += in[*i].len;
-	(*i)++;
-	return true;
-}
-
-PbPath *
-pb_path_compile(const PbMessage *root, const PbPathInput *in, int nsteps)
-{
-	PbPath	   *path;
-	const PbMessage *m = root;
-	size_t		key_bytes = 0;
-	char	   *keys;
-	int			i = 0,
-				n = 0;
-
-	if (root == NULL || nsteps <= 0)
-		return NULL;
-	for (i = 0; i < nsteps; i++)
-		key_bytes += in[i].is_index ? 0 : in[i].len;
-	path = malloc(sizeof(PbPath) + (size_t) nsteps * sizeof(PbPathStep) +
-				  key_bytes + 1);
-	if (path == NULL)
-		return NULL;
-	keys = (char *) (path->steps + nsteps);
-	i = 0;
-	while (i < nsteps)
-	{
-		PbPathStep *s = &path->steps[n++];
-
-		if (!compile_step(m, in, nsteps, &i, s, &keys))
-			break;
-		if (i == nsteps)
-		{
-			/* the leaf; a path this deep is left to the generic walk */
-			if (!is_numeric_type(s->value->type) || n >= HD_MAX_DEPTH)
-				break;
-			path->nsteps = n;
-			return path;
-		}
-		if (s->value->type != PB_TYPE_MESSAGE || s->value->message == NULL)
-			break;
-		m = s->value->message;
-	}
-	free(path);
-	return NULL;
-}
-
-void
-pb_path_free(PbPath *path)
-{
-	free(path);
-}
 
 /* ----------
  * Reading the wire
@@ -851,9 +684,9 @@ follow_group(PbExtract *x, PbCursor **c, int n, const uint8_t *p,
 	return settle_group(x, c, n, end);
 }
 
-int
-pb_paths_extract(const PbPath *const *paths, int npaths, const uint8_t *msg,
-				 size_t len, double *out, bool *found, HdError *err)
+static int
+extract_group(const PbPath *const *paths, int npaths, const uint8_t *msg,
+			  size_t len, double *out, bool *found, HdError *err)
 {
 	PbCursor	cursors[HD_MAX_PATHS];
 	PbCursor   *c[HD_MAX_PATHS];
@@ -876,9 +709,9 @@ pb_paths_extract(const PbPath *const *paths, int npaths, const uint8_t *msg,
 	return follow_group(&x, c, npaths, msg, msg + len);
 }
 
-int
-pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
-				double *out, bool *found, HdError *err)
+static int
+extract_one(const PbPath *path, const uint8_t *msg, size_t len,
+			double *out, bool *found, HdError *err)
 {
 	PbExtract	x;
 	PbOutcome	outcome;
@@ -894,4 +727,14 @@ pb_path_extract(const PbPath *path, const uint8_t *msg, size_t len,
 		*found = true;
 	}
 	return rc;
+}
+
+int
+pb_paths_extract(const void *const *paths, int npaths, const uint8_t *msg,
+				 size_t len, double *out, bool *found, HdError *err)
+{
+	if (npaths == 1)
+		return extract_one(paths[0], msg, len, out, found, err);
+	return extract_group((const PbPath *const *) paths, npaths, msg, len,
+						 out, found, err);
 }

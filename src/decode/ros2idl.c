@@ -19,223 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ros_int.h"
-
-#define MAX_SCOPE 8
-#define MAX_IDL_NAME 256
-
-typedef enum TokKind
-{
-	TOK_END,
-	TOK_IDENT,
-	TOK_NUMBER,
-	TOK_STRING,
-	TOK_PUNCT,					/* one character, or "::" */
-} TokKind;
-
-typedef struct Token
-{
-	TokKind		kind;
-	const char *s;
-	size_t		len;
-} Token;
-
-/* A type as written in a member or typedef */
-typedef struct IdlType
-{
-	RosPrim		prim;
-	const char *type_name;		/* ROS_COMPLEX: canonical name */
-	RosArrayKind array;
-	uint32_t	length;
-} IdlType;
-
-typedef struct Typedef
-{
-	char	   *name;			/* scoped, "a::b::name" */
-	IdlType		type;
-} Typedef;
-
-typedef struct IdlParser
-{
-	RosBuild   *b;
-	const char *p;
-	const char *end;
-	Token		tok;			/* current token */
-	const char *scope[MAX_SCOPE];
-	size_t		scope_len[MAX_SCOPE];
-	int			depth;
-	Typedef    *typedefs;
-	int			ntypedefs;
-	int			cap;
-} IdlParser;
-
-/* ----------
- * Tokens
- * ----------
- */
-/* Skip white space, comments and preprocessor lines */
-static void
-skip_blank(IdlParser *ip)
-{
-	for (;;)
-	{
-		while (ip->p < ip->end && ros_is_space(*ip->p))
-			ip->p++;
-		if (ip->end - ip->p >= 2 && ip->p[0] == '/' && ip->p[1] == '/')
-		{
-			while (ip->p < ip->end && *ip->p != '\n')
-				ip->p++;
-		}
-		else if (ip->end - ip->p >= 2 && ip->p[0] == '/' && ip->p[1] == '*')
-		{
-			ip->p += 2;
-			while (ip->end - ip->p >= 2 && !(ip->p[0] == '*' && ip->p[1] == '/'))
-				ip->p++;
-			ip->p = ip->end - ip->p >= 2 ? ip->p + 2 : ip->end;
-		}
-		else if (ip->p < ip->end && *ip->p == '#')
-		{
-			while (ip->p < ip->end && *ip->p != '\n')
-				ip->p++;
-		}
-		else
-			return;
-	}
-}
-
-static void
-next_token(IdlParser *ip)
-{
-	const char *s;
-
-	skip_blank(ip);
-	s = ip->p;
-	ip->tok.s = s;
-	if (s >= ip->end)
-	{
-		ip->tok.kind = TOK_END;
-		ip->tok.len = 0;
-		return;
-	}
-	if (ros_is_ident(*s) && !(*s >= '0' && *s <= '9'))
-	{
-		while (ip->p < ip->end && ros_is_ident(*ip->p))
-			ip->p++;
-		ip->tok.kind = TOK_IDENT;
-	}
-	else if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.')
-	{
-		ip->p++;
-		while (ip->p < ip->end && (ros_is_ident(*ip->p) || *ip->p == '.' ||
-								   ((*ip->p == '-' || *ip->p == '+') &&
-									(ip->p[-1] == 'e' || ip->p[-1] == 'E'))))
-			ip->p++;
-		ip->tok.kind = TOK_NUMBER;
-	}
-	else if (*s == '"' || *s == '\'')
-	{
-		char		q = *s;
-
-		ip->p++;
-		while (ip->p < ip->end && *ip->p != q)
-			ip->p += (*ip->p == '\\' && ip->end - ip->p >= 2) ? 2 : 1;
-		if (ip->p < ip->end)
-			ip->p++;
-		ip->tok.kind = TOK_STRING;
-	}
-	else
-	{
-		ip->p += (ip->end - s >= 2 && s[0] == ':' && s[1] == ':') ? 2 : 1;
-		ip->tok.kind = TOK_PUNCT;
-	}
-	ip->tok.len = (size_t) (ip->p - s);
-}
-
-static bool
-tok_is(const IdlParser *ip, const char *text)
-{
-	return ip->tok.kind != TOK_END && ip->tok.len == strlen(text) &&
-		memcmp(ip->tok.s, text, ip->tok.len) == 0;
-}
-
-static int
-idl_error(IdlParser *ip, const char *what)
-{
-	int			n = ip->tok.kind == TOK_END ? 0 : (int) (ip->tok.len > 40 ? 40 : ip->tok.len);
-
-	return hd_error(ip->b->err, HD_ERR_SCHEMA, 0, "ROS 2 IDL: %s, at \"%.*s\"",
-					what, n, ip->tok.s ? ip->tok.s : "");
-}
-
-static int
-expect(IdlParser *ip, const char *text)
-{
-	if (!tok_is(ip, text))
-	{
-		char		what[32];
-
-		snprintf(what, sizeof(what), "expected \"%s\"", text);
-		return idl_error(ip, what);
-	}
-	next_token(ip);
-	return HD_OK;
-}
-
-/* Skip tokens up to and including the next ';' at this nesting level */
-static int
-skip_statement(IdlParser *ip)
-{
-	int			nesting = 0;
-
-	while (ip->tok.kind != TOK_END)
-	{
-		if (tok_is(ip, "{") || tok_is(ip, "("))
-			nesting++;
-		else if (tok_is(ip, "}") || tok_is(ip, ")"))
-			nesting--;
-		else if (tok_is(ip, ";") && nesting <= 0)
-		{
-			next_token(ip);
-			return HD_OK;
-		}
-		next_token(ip);
-	}
-	return idl_error(ip, "unexpected end");
-}
-
-/* @name or @name(...) */
-static int
-skip_annotations(IdlParser *ip)
-{
-	while (tok_is(ip, "@"))
-	{
-		next_token(ip);
-		if (ip->tok.kind != TOK_IDENT)
-			return idl_error(ip, "expected an annotation name");
-		next_token(ip);
-		while (tok_is(ip, "::"))
-		{
-			next_token(ip);
-			next_token(ip);
-		}
-		if (tok_is(ip, "("))
-		{
-			int			nesting = 0;
-
-			do
-			{
-				if (tok_is(ip, "("))
-					nesting++;
-				else if (tok_is(ip, ")"))
-					nesting--;
-				next_token(ip);
-			} while (nesting > 0 && ip->tok.kind != TOK_END);
-			if (nesting > 0)
-				return idl_error(ip, "unterminated annotation");
-		}
-	}
-	return HD_OK;
-}
+#include "formats.h"
+#include "ros2idl_int.h"
 
 /* ----------
  * Names
@@ -248,8 +33,8 @@ read_scoped_name(IdlParser *ip, char *out, size_t outsize)
 {
 	size_t		n = 0;
 
-	if (tok_is(ip, "::"))
-		next_token(ip);
+	if (idl_tok_is(ip, "::"))
+		idl_next_token(ip);
 	for (;;)
 	{
 		if (ip->tok.kind != TOK_IDENT)
@@ -258,12 +43,12 @@ read_scoped_name(IdlParser *ip, char *out, size_t outsize)
 			return idl_error(ip, "name too long");
 		memcpy(out + n, ip->tok.s, ip->tok.len);
 		n += ip->tok.len;
-		next_token(ip);
-		if (!tok_is(ip, "::"))
+		idl_next_token(ip);
+		if (!idl_tok_is(ip, "::"))
 			break;
 		memcpy(out + n, "::", 2);
 		n += 2;
-		next_token(ip);
+		idl_next_token(ip);
 	}
 	out[n] = '\0';
 	return HD_OK;
@@ -402,7 +187,7 @@ read_count(IdlParser *ip, uint32_t *out, bool required)
 	if (v > ROS_MAX_FIXED_LENGTH)
 		return idl_error(ip, "size too large");
 	*out = (uint32_t) v;
-	next_token(ip);
+	idl_next_token(ip);
 	return HD_OK;
 }
 
@@ -414,18 +199,18 @@ read_integer_words(IdlParser *ip, RosPrim *prim)
 	int			longs = 0;
 	bool		is_short = false;
 
-	if (tok_is(ip, "unsigned"))
+	if (idl_tok_is(ip, "unsigned"))
 	{
 		is_unsigned = true;
-		next_token(ip);
+		idl_next_token(ip);
 	}
-	while (tok_is(ip, "long") || tok_is(ip, "short"))
+	while (idl_tok_is(ip, "long") || idl_tok_is(ip, "short"))
 	{
-		if (tok_is(ip, "short"))
+		if (idl_tok_is(ip, "short"))
 			is_short = true;
 		else
 			longs++;
-		next_token(ip);
+		idl_next_token(ip);
 	}
 	if (is_short)
 		*prim = is_unsigned ? ROS_UINT16 : ROS_INT16;
@@ -447,8 +232,8 @@ read_sequence(IdlParser *ip, IdlType *out)
 	uint32_t	bound;
 	int			rc;
 
-	next_token(ip);
-	if ((rc = expect(ip, "<")) != HD_OK ||
+	idl_next_token(ip);
+	if ((rc = idl_expect(ip, "<")) != HD_OK ||
 		(rc = read_type_spec(ip, out)) != HD_OK)
 		return rc;
 	if (out->array != ROS_SCALAR)
@@ -456,14 +241,14 @@ read_sequence(IdlParser *ip, IdlType *out)
 						"ROS 2 IDL: sequences of arrays are not supported");
 	out->array = ROS_SEQUENCE;
 	out->length = 0;
-	if (tok_is(ip, ","))
+	if (idl_tok_is(ip, ","))
 	{
-		next_token(ip);
+		idl_next_token(ip);
 		if ((rc = read_count(ip, &bound, false)) != HD_OK)
 			return rc;
 		out->length = bound;
 	}
-	return expect(ip, ">");
+	return idl_expect(ip, ">");
 }
 
 /* A named type: primitive, typedef, or struct */
@@ -481,14 +266,14 @@ read_named_type(IdlParser *ip, IdlType *out)
 	if (idl_primitive(name, &out->prim))
 	{
 		/* string<N>, wstring<N>: the bound does not change the wire format */
-		if ((out->prim == ROS_STRING || out->prim == ROS_WSTRING) && tok_is(ip, "<"))
+		if ((out->prim == ROS_STRING || out->prim == ROS_WSTRING) && idl_tok_is(ip, "<"))
 		{
 			uint32_t	bound;
 
-			next_token(ip);
+			idl_next_token(ip);
 			if ((rc = read_count(ip, &bound, false)) != HD_OK)
 				return rc;
-			return expect(ip, ">");
+			return idl_expect(ip, ">");
 		}
 		return HD_OK;
 	}
@@ -517,17 +302,17 @@ read_type_spec(IdlParser *ip, IdlType *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->array = ROS_SCALAR;
-	if (tok_is(ip, "sequence"))
+	if (idl_tok_is(ip, "sequence"))
 		return read_sequence(ip, out);
-	if (tok_is(ip, "unsigned") || tok_is(ip, "long") || tok_is(ip, "short"))
+	if (idl_tok_is(ip, "unsigned") || idl_tok_is(ip, "long") || idl_tok_is(ip, "short"))
 	{
-		if (tok_is(ip, "long"))
+		if (idl_tok_is(ip, "long"))
 		{
 			const char *save = ip->p;
 			Token		tok = ip->tok;
 
-			next_token(ip);
-			if (tok_is(ip, "double"))
+			idl_next_token(ip);
+			if (idl_tok_is(ip, "double"))
 				return hd_error(ip->b->err, HD_ERR_UNSUPPORTED, 0,
 								"ROS 2 IDL: long double is not supported");
 			ip->p = save;
@@ -551,19 +336,19 @@ read_declarator(IdlParser *ip, const IdlType *type, char *name, size_t namesize,
 		return idl_error(ip, "expected a member name");
 	memcpy(name, ip->tok.s, ip->tok.len);
 	name[ip->tok.len] = '\0';
-	next_token(ip);
+	idl_next_token(ip);
 	*out = *type;
-	if (tok_is(ip, "["))
+	if (idl_tok_is(ip, "["))
 	{
 		if (type->array != ROS_SCALAR)
 			return hd_error(ip->b->err, HD_ERR_UNSUPPORTED, 0,
 							"ROS 2 IDL: arrays of arrays or sequences are not supported (\"%s\")", name);
-		next_token(ip);
+		idl_next_token(ip);
 		out->array = ROS_FIXED;
 		if ((rc = read_count(ip, &out->length, true)) != HD_OK ||
-			(rc = expect(ip, "]")) != HD_OK)
+			(rc = idl_expect(ip, "]")) != HD_OK)
 			return rc;
-		if (tok_is(ip, "["))
+		if (idl_tok_is(ip, "["))
 			return hd_error(ip->b->err, HD_ERR_UNSUPPORTED, 0,
 							"ROS 2 IDL: multi-dimensional arrays are not supported (\"%s\")", name);
 	}
@@ -603,15 +388,15 @@ read_struct(IdlParser *ip)
 	RosType    *t;
 	int			rc;
 
-	next_token(ip);
+	idl_next_token(ip);
 	if (ip->tok.kind != TOK_IDENT || ip->tok.len >= sizeof(name))
 		return idl_error(ip, "expected a struct name");
 	memcpy(name, ip->tok.s, ip->tok.len);
 	name[ip->tok.len] = '\0';
-	next_token(ip);
-	if (tok_is(ip, ";"))
+	idl_next_token(ip);
+	if (idl_tok_is(ip, ";"))
 	{
-		next_token(ip);			/* a forward declaration */
+		idl_next_token(ip);			/* a forward declaration */
 		return HD_OK;
 	}
 	if (scoped(ip, ip->depth, name, full, sizeof(full)) < 0)
@@ -620,17 +405,17 @@ read_struct(IdlParser *ip)
 		return rc;
 	if ((t = ros_add_type(ip->b, canon, strlen(canon))) == NULL)
 		return HD_ERR_NOMEM;
-	if ((rc = expect(ip, "{")) != HD_OK)
+	if ((rc = idl_expect(ip, "{")) != HD_OK)
 		return rc;
-	while (!tok_is(ip, "}"))
+	while (!idl_tok_is(ip, "}"))
 	{
 		IdlType		type;
 
 		if (ip->tok.kind == TOK_END)
 			return idl_error(ip, "unterminated struct");
-		if ((rc = skip_annotations(ip)) != HD_OK)
+		if ((rc = idl_skip_annotations(ip)) != HD_OK)
 			return rc;
-		if (tok_is(ip, "}"))
+		if (idl_tok_is(ip, "}"))
 			break;
 		if ((rc = read_type_spec(ip, &type)) != HD_OK)
 			return rc;
@@ -641,15 +426,15 @@ read_struct(IdlParser *ip)
 			if ((rc = read_declarator(ip, &type, name, sizeof(name), &member)) != HD_OK ||
 				(rc = add_member(ip, t, name, &member)) != HD_OK)
 				return rc;
-			if (!tok_is(ip, ","))
+			if (!idl_tok_is(ip, ","))
 				break;
-			next_token(ip);
+			idl_next_token(ip);
 		}
-		if ((rc = expect(ip, ";")) != HD_OK)
+		if ((rc = idl_expect(ip, ";")) != HD_OK)
 			return rc;
 	}
-	next_token(ip);
-	return expect(ip, ";");
+	idl_next_token(ip);
+	return idl_expect(ip, ";");
 }
 
 static int
@@ -685,12 +470,12 @@ read_typedef(IdlParser *ip)
 				declared;
 	int			rc;
 
-	next_token(ip);
+	idl_next_token(ip);
 	if ((rc = read_type_spec(ip, &type)) != HD_OK ||
 		(rc = read_declarator(ip, &type, name, sizeof(name), &declared)) != HD_OK ||
 		(rc = add_typedef(ip, name, &declared)) != HD_OK)
 		return rc;
-	return expect(ip, ";");
+	return idl_expect(ip, ";");
 }
 
 /* enum E { A, B }; read as a uint32 type named E */
@@ -700,7 +485,7 @@ read_enum(IdlParser *ip)
 	char		name[MAX_IDL_NAME];
 	IdlType		type;
 
-	next_token(ip);
+	idl_next_token(ip);
 	if (ip->tok.kind != TOK_IDENT || ip->tok.len >= sizeof(name))
 		return idl_error(ip, "expected an enum name");
 	memcpy(name, ip->tok.s, ip->tok.len);
@@ -708,10 +493,10 @@ read_enum(IdlParser *ip)
 	memset(&type, 0, sizeof(type));
 	type.prim = ROS_UINT32;
 	type.array = ROS_SCALAR;
-	next_token(ip);
+	idl_next_token(ip);
 	if (add_typedef(ip, name, &type) != HD_OK)
 		return HD_ERR_NOMEM;
-	return skip_statement(ip);
+	return idl_skip_statement(ip);
 }
 
 static int
@@ -719,7 +504,7 @@ read_module(IdlParser *ip)
 {
 	int			rc;
 
-	next_token(ip);
+	idl_next_token(ip);
 	if (ip->tok.kind != TOK_IDENT)
 		return idl_error(ip, "expected a module name");
 	if (ip->depth >= MAX_SCOPE)
@@ -727,12 +512,12 @@ read_module(IdlParser *ip)
 	ip->scope[ip->depth] = ip->tok.s;
 	ip->scope_len[ip->depth] = ip->tok.len;
 	ip->depth++;
-	next_token(ip);
-	if ((rc = expect(ip, "{")) != HD_OK || (rc = read_definitions(ip)) != HD_OK ||
-		(rc = expect(ip, "}")) != HD_OK)
+	idl_next_token(ip);
+	if ((rc = idl_expect(ip, "{")) != HD_OK || (rc = read_definitions(ip)) != HD_OK ||
+		(rc = idl_expect(ip, "}")) != HD_OK)
 		return rc;
 	ip->depth--;
-	return expect(ip, ";");
+	return idl_expect(ip, ";");
 }
 
 /* Definitions up to a '}' or the end */
@@ -741,28 +526,28 @@ read_definitions(IdlParser *ip)
 {
 	int			rc;
 
-	while (ip->tok.kind != TOK_END && !tok_is(ip, "}"))
+	while (ip->tok.kind != TOK_END && !idl_tok_is(ip, "}"))
 	{
-		if ((rc = skip_annotations(ip)) != HD_OK)
+		if ((rc = idl_skip_annotations(ip)) != HD_OK)
 			return rc;
-		if (tok_is(ip, "module"))
+		if (idl_tok_is(ip, "module"))
 			rc = read_module(ip);
-		else if (tok_is(ip, "struct"))
+		else if (idl_tok_is(ip, "struct"))
 			rc = read_struct(ip);
-		else if (tok_is(ip, "typedef"))
+		else if (idl_tok_is(ip, "typedef"))
 			rc = read_typedef(ip);
-		else if (tok_is(ip, "enum"))
+		else if (idl_tok_is(ip, "enum"))
 			rc = read_enum(ip);
-		else if (tok_is(ip, "const"))
-			rc = skip_statement(ip);
-		else if (tok_is(ip, ";"))
+		else if (idl_tok_is(ip, "const"))
+			rc = idl_skip_statement(ip);
+		else if (idl_tok_is(ip, ";"))
 		{
-			next_token(ip);
+			idl_next_token(ip);
 			rc = HD_OK;
 		}
-		else if (tok_is(ip, "union"))
+		else if (idl_tok_is(ip, "union"))
 			rc = hd_error(ip->b->err, HD_ERR_UNSUPPORTED, 0, "ROS 2 IDL: unions are not supported");
-		else if (ip->tok.kind == TOK_END || tok_is(ip, "}"))
+		else if (ip->tok.kind == TOK_END || idl_tok_is(ip, "}"))
 			break;
 		else
 			rc = idl_error(ip, "expected a definition");
@@ -829,7 +614,7 @@ hd_ros2idl_compile(HdDecoder *d, const char *name, const uint8_t *data,
 	{
 		ip.p = text;
 		ip.end = text + textlen;
-		next_token(&ip);
+		idl_next_token(&ip);
 		rc = read_definitions(&ip);
 		if (rc == HD_OK && ip.tok.kind != TOK_END)
 			rc = idl_error(&ip, "unbalanced '}'");

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "ros_int.h"
 
 #define MAX_NAME 256

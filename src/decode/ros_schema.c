@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "ros_int.h"
 
 #define MARK_NEW		0

@@ -620,19 +620,192 @@ extern McapStatus mcap_writer_finish(McapWriter *w, McapError *err);
 extern void mcap_writer_close(McapWriter *w);
 
 /* ----------------------------------------------------------------
- * Info: what `mcap info` shows, as JSON text (shared by hdaq.info and the
- * hdaq command).  Reads the whole stream (source or memory) once.
+ * Info: what `mcap info` shows about a file, as a structure (info_read.c),
+ * as JSON told to a visitor (info_walk.c) and as JSON text (info_json.c).
+ * hdaq.info() and `hdaq info` both show it.  The file is read once, through the streaming reader, counting what
+ * is really there (Statistics records are not trusted).
+ *
+ * Channels and schemas defined more than once with the same id are kept
+ * as first defined.  Names and topics longer than 4096 bytes are cut
+ * there, maps larger than 64 KiB are kept empty, and past 64 MiB of kept
+ * text further strings are not kept (present false): a hostile file
+ * cannot make the info large.  A message on a channel that was never
+ * defined gets a channel entry with defined false and no topic.
  * ----------------------------------------------------------------
  */
+
+/* Text from the file, as its bytes: not NUL-terminated, maybe not UTF-8. */
+typedef struct McapInfoText
+{
+	const char *data;			/* "" when len is 0 */
+	size_t		len;
+	bool		present;		/* false: not in the file, or not kept */
+} McapInfoText;
+
+typedef struct McapInfoSchema
+{
+	uint16_t	id;
+	McapInfoText name;
+	McapInfoText encoding;
+	uint64_t	size;			/* bytes of schema data */
+} McapInfoSchema;
+
+typedef struct McapInfoChannel
+{
+	uint16_t	id;
+	bool		defined;		/* false: messages on a channel never defined */
+	uint16_t	schema_id;
+	const McapInfoSchema *schema;	/* NULL: no schema with schema_id */
+	McapInfoText topic;
+	McapInfoText message_encoding;
+	McapStringMap metadata;		/* empty when not kept */
+	uint64_t	message_count;
+	uint64_t	start_time;		/* log times, when message_count > 0 */
+	uint64_t	end_time;
+	bool		has_rate;		/* two messages or more, over a nonzero span */
+	double		rate_hz;		/* (message_count - 1) / (end - start) */
+} McapInfoChannel;
+
+/* The chunks of one compression ("" for uncompressed chunks). */
+typedef struct McapInfoCompression
+{
+	McapInfoText compression;
+	uint64_t	count;
+	uint64_t	compressed_bytes;
+	uint64_t	uncompressed_bytes;
+} McapInfoCompression;
+
+typedef struct McapInfoMetadata
+{
+	McapInfoText name;
+	McapStringMap map;			/* empty when not kept */
+} McapInfoMetadata;
+
+typedef struct McapInfoAttachment
+{
+	McapInfoText name;
+	McapInfoText media_type;
+	uint64_t	size;			/* bytes of attachment data */
+	uint64_t	log_time;
+	uint64_t	create_time;
+} McapInfoAttachment;
+
+typedef struct McapInfo
+{
+	bool		has_header;
+	McapInfoText profile;		/* not present without a header */
+	McapInfoText library;
+	uint64_t	message_count;
+	uint64_t	start_time;		/* log times, when message_count > 0 */
+	uint64_t	end_time;
+	uint64_t	duration_ns;	/* end - start, 0 without messages */
+	size_t		channel_count;
+	const McapInfoChannel *channels;	/* by id */
+	size_t		schema_count;
+	const McapInfoSchema *schemas;	/* by id */
+	uint64_t	chunk_count;
+	uint64_t	chunk_compressed_bytes;
+	uint64_t	chunk_uncompressed_bytes;
+	size_t		compression_count;	/* distinct compressions, at most 16 */
+	const McapInfoCompression *compressions;	/* in the order first seen */
+	size_t		metadata_count;
+	const McapInfoMetadata *metadata;	/* in file order */
+	size_t		attachment_count;
+	const McapInfoAttachment *attachments;	/* in file order */
+	McapRecovery recovery;		/* complete, or what was recovered */
+} McapInfo;
+
+/*
+ * Read the whole stream of reader (a source or memory) and describe it.
+ * NULL (with err) on a fatal read error or when memory runs out.  Free
+ * with mcap_info_free().
+ */
+extern McapInfo *mcap_info_read(McapReader *reader, McapError *err);
+extern void mcap_info_free(McapInfo *info);
+
+/*
+ * An info as JSON text, appended to out (out->failed when memory ran out).
+ * The shape, with times as integer nanoseconds, *_iso members the same
+ * instants as ISO-8601 UTC text, null where a value does not exist, and
+ * U+FFFD (written \ufffd) for each byte of a string that is not UTF-8 and
+ * for NUL:
+ *
+ *	{
+ *	  "header": {"profile": "...", "library": "..."},
+ *	  "message_count": 25068,
+ *	  "start_time": 1709094215389013938, "start_time_iso": "2024-...Z",
+ *	  "end_time": 1709094635800132506, "end_time_iso": "2024-...Z",
+ *	  "duration_ns": 420411118568, "duration_s": 420.411118568,
+ *	  "channels": [				-- by id
+ *	    {"id": 1, "topic": "...", "message_encoding": "protobuf",
+ *	     "metadata": {"k": "v"}, "schema_id": 1,
+ *	     "schema_name": "..." | null, "schema_encoding": "..." | null,
+ *	     "message_count": 100, "start_time": ..., "end_time": ...,
+ *	     "rate_hz": 10.0 | null}
+ *	  ],
+ *	  "schemas": [{"id": 1, "name": "...", "encoding": "...", "size": 1234}],
+ *	  "chunks": {"count": 3, "compressed_bytes": ..., "uncompressed_bytes": ...,
+ *	             "by_compression": [{"compression": "zstd", "count": 3,
+ *	                                 "compressed_bytes": ...,
+ *	                                 "uncompressed_bytes": ...}]},
+ *	  "metadata": [{"name": "...", "metadata": {"k": "v"}}],
+ *	  "attachments": [{"name": "...", "media_type": "...", "size": 42,
+ *	                   "log_time": ..., "create_time": ...}],
+ *	  "recovery": {...}			-- mcap_recovery_json()
+ *	}
+ */
+extern void mcap_info_to_json(const McapInfo *info, McapBuffer *out);
+
+/*
+ * The info's JSON, told to a visitor (info_walk.c): the one place that says
+ * which members the info has, in which order, and which are null, so that
+ * JSON text (mcap_info_to_json) and jsonb built by the caller agree.  Names
+ * of members and strings are passed as bytes: the info's own names are
+ * ASCII, but metadata keys and every string from the file may be any bytes
+ * (a consumer makes them valid, as mcap_info_to_json writes \ufffd for each
+ * bad byte and for NUL).  Numbers are passed as their JSON text: integers
+ * exactly, doubles by the fewest of 15-17 significant digits that read back.
+ */
+typedef struct McapInfoVisitor
+{
+	void		(*begin_object) (void *ctx);
+	void		(*end_object) (void *ctx);
+	void		(*begin_array) (void *ctx);
+	void		(*end_array) (void *ctx);
+	void		(*key) (void *ctx, const char *data, size_t len);
+	void		(*string) (void *ctx, const char *data, size_t len);
+	void		(*number) (void *ctx, const char *text);
+	void		(*boolean) (void *ctx, bool value);
+	void		(*null) (void *ctx);
+} McapInfoVisitor;
+
+extern void mcap_info_walk(const McapInfo *info, const McapInfoVisitor *v,
+						   void *ctx);
+
+/* The recovery object alone, as in the info's "recovery" member. */
+extern void mcap_recovery_walk(const McapRecovery *rec,
+							   const McapInfoVisitor *v, void *ctx);
+
+/* mcap_info_read() and mcap_info_to_json() in one call. */
 extern McapStatus mcap_info_json(McapReader *reader, McapBuffer *out,
 								 McapError *err);
 
 /*
- * A recovery as a JSON object (the "recovery" member of the info JSON):
- * complete, truncated, description, bytes_read, valid_end, bytes_dropped,
- * chunks_skipped, records_skipped, trailing_data, trailing_offset,
- * problem_count, problems [{status, offset, message}].
+ * A recovery as a JSON object (the "recovery" member of the info JSON, and
+ * what ingest stores): complete, truncated, description, bytes_read,
+ * valid_end, bytes_dropped, chunks_skipped, records_skipped, trailing_data,
+ * trailing_offset, problem_count, problems [{status, offset, message}].
  */
 extern void mcap_recovery_json(const McapRecovery *rec, McapBuffer *out);
+
+/* Length of a problem's message (its NUL, or the whole array if none). */
+extern size_t mcap_error_message_length(const McapError *e);
+
+/*
+ * Nanoseconds since the Unix epoch as ISO-8601 UTC text to the nanosecond,
+ * "2024-02-28T04:23:35.389013938Z".  buf needs MCAP_ISO_TIME_SIZE bytes.
+ */
+#define MCAP_ISO_TIME_SIZE 64
+extern void mcap_format_iso_time(uint64_t ns, char *buf, size_t buflen);
 
 #endif							/* HDAQ_MCAP_H */

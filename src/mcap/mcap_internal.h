@@ -172,6 +172,15 @@ extern void mcap_json_string(McapBuffer *out, const char *s, size_t len);
 extern void mcap_json_cstring(McapBuffer *out, const char *s);
 extern void mcap_json_u64(McapBuffer *out, uint64_t v);
 
+/*
+ * A number's JSON text in buf (MCAP_NUMBER_TEXT_SIZE bytes), returning its
+ * length: an integer exactly; a finite double with the fewest of 15, 16 or
+ * 17 significant digits that read back as it, "null" for the others.
+ */
+#define MCAP_NUMBER_TEXT_SIZE 40
+extern size_t mcap_number_text_u64(uint64_t v, char *buf);
+extern size_t mcap_number_text_double(double v, char *buf);
+
 /* A uint64 as a JSON string of its decimal digits. */
 extern void mcap_json_u64_string(McapBuffer *out, uint64_t v);
 extern void mcap_json_double(McapBuffer *out, double v);

@@ -19,86 +19,15 @@
  * the end of the stream or past the cap cannot be resynchronised from, so
  * reading stops there.  Everything is noted in the McapRecovery.
  *
+ * Opening a reader is reader_open.c's; the byte access over memory and
+ * over a source, reader_input.c's.
+ *
  *-------------------------------------------------------------------------
  */
-#include "mcap_internal.h"
+#include "reader_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define SOURCE_READ_SIZE	65536
-
-typedef enum ReaderState
-{
-	STATE_RECORDS,				/* between top-level records */
-	STATE_CHUNK_PENDING,		/* a Chunk was returned; expand it next */
-	STATE_IN_CHUNK,				/* returning the records of a chunk */
-	STATE_AFTER_FOOTER,			/* the Footer was returned; magic next */
-	STATE_DONE
-} ReaderState;
-
-/* What one step of the reader produced. */
-typedef enum StepResult
-{
-	STEP_ERROR = -1,
-	STEP_END = 0,
-	STEP_RECORD = 1,
-	STEP_AGAIN = 2				/* nothing to return yet: keep going */
-} StepResult;
-
-struct McapReader
-{
-	McapReaderOptions opts;
-	bool		report_chunks;
-
-	/* memory mode */
-	const uint8_t *mem;
-	size_t		mem_len;
-
-	/* source mode: buf holds the stream's bytes from buf_offset on */
-	McapReadFn	read_fn;
-	void	   *read_ctx;
-	uint8_t    *buf;
-	size_t		buf_len;
-	size_t		buf_cap;
-	uint64_t	buf_offset;
-	bool		eof;
-
-	ReaderState state;
-	bool		finished;
-	uint64_t	pos;			/* offset of the next top-level record */
-	uint64_t	skipped_bytes;	/* of skipped chunks and records */
-
-	/* the chunk being expanded */
-	McapChunk	chunk;
-	uint64_t	chunk_offset;
-	uint64_t	chunk_record_len;
-	bool		chunk_is_partial;	/* prefix of a cut-short chunk */
-	McapBytes	chunk_records;
-	uint64_t	chunk_pos;
-	McapChunkBuffer chunk_buf;
-	McapDecompressor *dec;
-
-	/* running checksums */
-	bool		data_crc_active;
-	uint32_t	data_crc;
-	bool		summary_crc_active;
-	uint64_t	summary_crc_start;
-	uint32_t	summary_crc;
-
-	McapRecovery recovery;
-};
-
-static const uint8_t empty_input[1];
-
-void
-mcap_reader_options_init(McapReaderOptions *opts)
-{
-	memset(opts, 0, sizeof(*opts));
-	opts->max_chunk_bytes = MCAP_DEFAULT_MAX_CHUNK_BYTES;
-	opts->max_record_bytes = MCAP_DEFAULT_MAX_RECORD_BYTES;
-	opts->expand_chunks = true;
-}
 
 void
 mcap_reader_report_chunks(McapReader *reader)
@@ -113,284 +42,17 @@ mcap_reader_recovery(const McapReader *reader)
 	return &reader->recovery;
 }
 
-/* Note a problem at a file offset. */
-static void
-add_problem(McapReader *r, const McapError *e)
-{
-	mcap_recovery_add_problem(&r->recovery, e);
-}
-
 /* ----------------------------------------------------------------
- * Input: the same byte access over memory and over a source
+ * The end of the stream
  * ----------------------------------------------------------------
  */
-static bool
-source_mode(const McapReader *r)
-{
-	return r->read_fn != NULL;
-}
-
-/*
- * Forget the buffered bytes before offset off (source mode), moving the
- * rest to the front.  Done only before reading more, so each byte is moved
- * at most about once per read.
- */
-static void
-compact(McapReader *r, uint64_t off)
-{
-	uint64_t	drop = off - r->buf_offset;
-
-	if (drop == 0)
-		return;
-	if (drop >= r->buf_len)
-		r->buf_len = 0;
-	else
-	{
-		memmove(r->buf, r->buf + drop, r->buf_len - (size_t) drop);
-		r->buf_len -= (size_t) drop;
-	}
-	r->buf_offset = off;
-}
-
-/* Double the buffer (it is full); false if memory runs out. */
-static bool
-grow_buffer(McapReader *r)
-{
-	size_t		cap = r->buf_cap == 0 ? SOURCE_READ_SIZE : r->buf_cap * 2;
-	uint8_t    *grown;
-
-	if (r->buf_cap > SIZE_MAX / 2)
-		return false;
-	grown = realloc(r->buf, cap);
-	if (grown == NULL)
-		return false;
-	r->buf = grown;
-	r->buf_cap = cap;
-	return true;
-}
-
-/* Read once from the source into the buffer's free space. */
-static bool
-read_source(McapReader *r, McapError *err)
-{
-	int64_t		got;
-	size_t		room;
-
-	if (r->buf_len == r->buf_cap && !grow_buffer(r))
-	{
-		mcap_error_set(err, MCAP_ERR_NOMEM, r->buf_offset + r->buf_len,
-					   "cannot grow the read buffer past %zu bytes",
-					   r->buf_cap);
-		return false;
-	}
-	room = r->buf_cap - r->buf_len;
-	got = r->read_fn(r->read_ctx, r->buf + r->buf_len, room);
-	if (got < 0 || (uint64_t) got > room)
-	{
-		mcap_error_set(err, MCAP_ERR_IO, r->buf_offset + r->buf_len,
-					   "the byte source reported an error");
-		return false;
-	}
-	if (got == 0)
-		r->eof = true;
-	r->buf_len += (size_t) got;
-	r->recovery.bytes_read += (uint64_t) got;
-	return true;
-}
-
-/*
- * Make n bytes at offset off readable.  Returns 1 with *p pointing at them,
- * 0 when the input ends first (*p and *avail then describe what there is),
- * -1 on an I/O or memory error.  In source mode, the bytes before off may
- * be released: views into them are no longer valid.
- */
-static int
-fetch(McapReader *r, uint64_t off, uint64_t n, const uint8_t **p,
-	  uint64_t *avail, McapError *err)
-{
-	if (!source_mode(r))
-	{
-		*avail = off < r->mem_len ? r->mem_len - off : 0;
-		*p = r->mem + (off < r->mem_len ? off : r->mem_len);
-		return *avail >= n;
-	}
-	if (off + n > r->buf_offset + r->buf_len && !r->eof)
-	{
-		compact(r, off);
-		while (r->buf_len < n && !r->eof)
-		{
-			if (!read_source(r, err))
-				return -1;
-		}
-	}
-	*avail = r->buf_offset + r->buf_len - off;
-	*p = *avail > 0 ? r->buf + (off - r->buf_offset) : empty_input;
-	return *avail >= n;
-}
-
-/* Read the rest of a source, counting but not keeping it. */
-static bool
-drain_source(McapReader *r, McapError *err)
-{
-	while (!r->eof)
-	{
-		compact(r, r->buf_offset + r->buf_len);
-		if (!read_source(r, err))
-			return false;
-	}
-	return true;
-}
-
-static uint64_t
-input_end(const McapReader *r)
-{
-	if (source_mode(r))
-		return r->buf_offset + r->buf_len;
-	return r->mem_len;
-}
-
-/* ----------------------------------------------------------------
- * Opening and closing
- * ----------------------------------------------------------------
- */
-static McapReader *
-reader_new(const McapReaderOptions *opts, McapError *err)
-{
-	McapReader *r = calloc(1, sizeof(McapReader));
-
-	if (r == NULL)
-	{
-		mcap_error_set(err, MCAP_ERR_NOMEM, 0, "cannot allocate a reader");
-		return NULL;
-	}
-	if (opts != NULL)
-		r->opts = *opts;
-	else
-		mcap_reader_options_init(&r->opts);
-	if (r->opts.max_chunk_bytes == 0)
-		r->opts.max_chunk_bytes = MCAP_DEFAULT_MAX_CHUNK_BYTES;
-	if (r->opts.max_record_bytes == 0)
-		r->opts.max_record_bytes = MCAP_DEFAULT_MAX_RECORD_BYTES;
-	r->state = STATE_RECORDS;
-	return r;
-}
-
-void
-mcap_reader_close(McapReader *reader)
-{
-	if (reader == NULL)
-		return;
-	free(reader->buf);
-	mcap_chunk_buffer_free(&reader->chunk_buf);
-	mcap_decompressor_free(reader->dec);
-	free(reader);
-}
-
-static void finish(McapReader *r, McapError *err);
-
-/*
- * Read the opening magic.  false (err set) if the stream is not MCAP or
- * cannot be read; a stream cut inside the magic opens, and ends at once.
- */
-static bool
-read_opening_magic(McapReader *r, McapError *err)
-{
-	const uint8_t *p;
-	uint64_t	avail;
-	int			res = fetch(r, 0, MCAP_MAGIC_SIZE, &p, &avail, err);
-
-	if (res < 0)
-		return false;
-	if (memcmp(p, MCAP_MAGIC, res ? MCAP_MAGIC_SIZE : (size_t) avail) != 0)
-	{
-		mcap_error_set(err, MCAP_ERR_BAD_MAGIC, 0,
-					   "not an MCAP stream: the opening magic is missing");
-		return false;
-	}
-	if (res == 0)
-	{
-		McapError	e;
-
-		mcap_error_set(&e, MCAP_ERR_TRUNCATED, 0,
-					   "the stream ends inside the opening magic");
-		add_problem(r, &e);
-		r->recovery.truncated = true;
-		finish(r, NULL);
-		return true;
-	}
-	r->pos = MCAP_MAGIC_SIZE;
-	r->recovery.valid_end = MCAP_MAGIC_SIZE;
-	r->data_crc_active = !r->opts.skip_crc_checks;
-	if (r->data_crc_active)
-		r->data_crc = mcap_crc32(p, MCAP_MAGIC_SIZE);
-	return true;
-}
-
-static McapReader *
-finish_open(McapReader *r, McapError *err)
-{
-	r->dec = mcap_decompressor_new();
-	if (r->dec == NULL)
-	{
-		mcap_error_set(err, MCAP_ERR_NOMEM, 0,
-					   "cannot allocate a decompressor");
-		mcap_reader_close(r);
-		return NULL;
-	}
-	if (!read_opening_magic(r, err))
-	{
-		mcap_reader_close(r);
-		return NULL;
-	}
-	return r;
-}
-
-McapReader *
-mcap_reader_open_memory(const uint8_t *data, size_t len,
-						const McapReaderOptions *opts, McapError *err)
-{
-	McapReader *r;
-
-	if (data == NULL && len > 0)
-	{
-		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0, "data is NULL");
-		return NULL;
-	}
-	r = reader_new(opts, err);
-	if (r == NULL)
-		return NULL;
-	r->mem = data != NULL ? data : empty_input;
-	r->mem_len = len;
-	r->recovery.bytes_read = len;
-	return finish_open(r, err);
-}
-
-McapReader *
-mcap_reader_open_source(McapReadFn read, void *ctx,
-						const McapReaderOptions *opts, McapError *err)
-{
-	McapReader *r;
-
-	if (read == NULL)
-	{
-		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0,
-					   "read function is NULL");
-		return NULL;
-	}
-	r = reader_new(opts, err);
-	if (r == NULL)
-		return NULL;
-	r->read_fn = read;
-	r->read_ctx = ctx;
-	return finish_open(r, err);
-}
 
 /*
  * End the stream: read what is left of a source (to count it) and settle
  * the recovery's totals.
  */
-static void
-finish(McapReader *r, McapError *err)
+void
+mcap_reader_finish(McapReader *r, McapError *err)
 {
 	McapError	e;
 
@@ -398,7 +60,7 @@ finish(McapReader *r, McapError *err)
 		return;
 	r->finished = true;
 	r->state = STATE_DONE;
-	if (source_mode(r) && !drain_source(r, &e))
+	if (source_mode(r) && !mcap_reader_drain_source(r, &e))
 	{
 		add_problem(r, &e);
 		if (err != NULL)
@@ -508,7 +170,7 @@ read_closing_magic(McapReader *r, McapError *err)
 	const uint8_t *p;
 	uint64_t	avail;
 	McapError	e;
-	int			res = fetch(r, r->pos, MCAP_MAGIC_SIZE, &p, &avail, err);
+	int			res = mcap_reader_fetch(r, r->pos, MCAP_MAGIC_SIZE, &p, &avail, err);
 
 	if (res < 0)
 		return STEP_ERROR;
@@ -530,18 +192,18 @@ read_closing_magic(McapReader *r, McapError *err)
 		r->pos += MCAP_MAGIC_SIZE;
 		r->recovery.valid_end = r->pos;
 		r->recovery.complete = true;
-		if (fetch(r, r->pos, 1, &p, &avail, err) < 0)
+		if (mcap_reader_fetch(r, r->pos, 1, &p, &avail, err) < 0)
 			return STEP_ERROR;
 		if (avail > 0)
 		{
 			r->recovery.trailing_data = true;
 			r->recovery.trailing_offset = r->pos;
 		}
-		finish(r, err);
+		mcap_reader_finish(r, err);
 		return STEP_END;
 	}
 	add_problem(r, &e);
-	finish(r, err);
+	mcap_reader_finish(r, err);
 	return STEP_END;
 }
 
@@ -565,7 +227,7 @@ start_chunk(McapReader *r, McapError *err)
 		e.offset = r->chunk_offset;
 		if (err != NULL)
 			*err = e;
-		finish(r, NULL);
+		mcap_reader_finish(r, NULL);
 		return STEP_ERROR;
 	}
 	if (st != MCAP_OK)
@@ -589,7 +251,7 @@ end_chunk(McapReader *r, McapError *err)
 {
 	if (r->chunk_is_partial)
 	{
-		finish(r, err);
+		mcap_reader_finish(r, err);
 		return STEP_END;
 	}
 	r->state = STATE_RECORDS;
@@ -723,7 +385,7 @@ end_at_record_start(McapReader *r, uint64_t start, uint64_t avail,
 		add_problem(r, &e);
 		r->recovery.truncated = true;
 	}
-	finish(r, err);
+	mcap_reader_finish(r, err);
 	return STEP_END;
 }
 
@@ -747,7 +409,7 @@ end_inside_record(McapReader *r, uint64_t start, uint8_t opcode,
 		start_partial_chunk(r, start, p + MCAP_RECORD_PREFIX_SIZE,
 							avail - MCAP_RECORD_PREFIX_SIZE))
 		return STEP_AGAIN;
-	finish(r, err);
+	mcap_reader_finish(r, err);
 	return STEP_END;
 }
 
@@ -763,7 +425,7 @@ end_at_oversized_record(McapReader *r, uint64_t start, uint8_t opcode,
 				   mcap_opcode_name(opcode), (unsigned long long) body_len,
 				   (unsigned long long) r->opts.max_record_bytes);
 	add_problem(r, &e);
-	finish(r, err);
+	mcap_reader_finish(r, err);
 	return STEP_END;
 }
 
@@ -833,7 +495,7 @@ next_top_record(McapReader *r, McapRecord *rec, McapError *err)
 	McapError	e;
 	int			res;
 
-	res = fetch(r, start, MCAP_RECORD_PREFIX_SIZE, &p, &avail, err);
+	res = mcap_reader_fetch(r, start, MCAP_RECORD_PREFIX_SIZE, &p, &avail, err);
 	if (res < 0)
 		return STEP_ERROR;
 	if (res == 0)
@@ -844,7 +506,7 @@ next_top_record(McapReader *r, McapRecord *rec, McapError *err)
 		body_len > UINT64_MAX - MCAP_RECORD_PREFIX_SIZE - start)
 		return end_at_oversized_record(r, start, opcode, body_len, err);
 	total_len = MCAP_RECORD_PREFIX_SIZE + body_len;
-	res = fetch(r, start, total_len, &p, &avail, err);
+	res = mcap_reader_fetch(r, start, total_len, &p, &avail, err);
 	if (res < 0)
 		return STEP_ERROR;
 	if (res == 0)

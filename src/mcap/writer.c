@@ -26,76 +26,18 @@
  * index records of the summary.  Messages are not kept once their chunk is
  * written.
  *
+ * Encoding the records is writer_records.c's; writing the summary and the
+ * footer, writer_summary.c's.
+ *
  *-------------------------------------------------------------------------
  */
-#include "mcap_internal.h"
+#include "writer_int.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_CHUNK_SIZE		((uint64_t) 1024 * 1024)
-#define MAX_SCHEMA_ID			65535
-#define MESSAGE_INDEX_ENTRY_SIZE 16 /* uint64 log_time, uint64 offset */
-
-/* A channel, and the message index entries of its messages in the open chunk */
-typedef struct WriterChannel
-{
-	uint16_t	id;
-	uint64_t	message_count;
-	McapBuffer	index;
-} WriterChannel;
-
-struct McapWriter
-{
-	McapWriteFn write;
-	void	   *ctx;
-	char		compression[8];
-	int			level;
-	uint64_t	chunk_size;
-	bool		crcs;
-
-	uint64_t	offset;			/* bytes written so far */
-	uint32_t	crc;			/* running CRC of the data section, then of
-								 * the summary */
-	bool		finished;
-	McapStatus	failed;			/* MCAP_OK, or why the output is unusable */
-
-	McapCompressor *compressor;
-	McapBuffer	record;			/* scratch: records being built */
-	McapBuffer	compressed;		/* scratch: the open chunk, compressed */
-	McapBuffer	chunk_head;		/* scratch: a Chunk record's fields */
-	McapBuffer	mi_offsets;		/* scratch: a ChunkIndex's (channel, offset)
-								 * pairs */
-
-	/* the open chunk */
-	McapBuffer	chunk;
-	uint64_t	chunk_messages;
-	uint64_t	chunk_start_time;
-	uint64_t	chunk_end_time;
-
-	/* schemas and channels, kept encoded for the summary */
-	uint8_t		schema_known[(MAX_SCHEMA_ID + 1) / 8];
-	McapBuffer	schemas;
-	McapBuffer	channels;
-	WriterChannel *chans;		/* sorted by id */
-	size_t		chan_count;
-	size_t		chan_cap;
-
-	/* summary index records, encoded as they are made */
-	McapBuffer	chunk_indexes;
-	McapBuffer	attachment_indexes;
-	McapBuffer	metadata_indexes;
-
-	/* statistics */
-	uint64_t	message_count;
-	uint64_t	message_start_time;
-	uint64_t	message_end_time;
-	uint32_t	schema_count;
-	uint32_t	attachment_count;
-	uint32_t	metadata_count;
-	uint32_t	chunk_count;
-};
 
 /* ----------------------------------------------------------------
  * Errors
@@ -103,17 +45,17 @@ struct McapWriter
  */
 
 /* Out of memory while building a record: the output cannot be completed. */
-static McapStatus
-out_of_memory(McapWriter *w, McapError *err, const char *what)
+McapStatus
+mcap_writer_nomem(McapWriter *w, McapError *err, const char *what)
 {
 	w->failed = MCAP_ERR_NOMEM;
 	return mcap_error_set(err, MCAP_ERR_NOMEM, w->offset, "out of memory %s",
 						  what);
 }
 
-static McapStatus
-check_usable(McapWriter *w, const void *arg, const char *what,
-			 McapError *err)
+McapStatus
+mcap_writer_check_usable(McapWriter *w, const void *arg, const char *what,
+						 McapError *err)
 {
 	if (w == NULL)
 		return mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0,
@@ -137,8 +79,8 @@ check_usable(McapWriter *w, const void *arg, const char *what,
  */
 
 /* Send bytes to the sink, keeping the offset and the running CRC. */
-static McapStatus
-emit(McapWriter *w, const void *data, size_t len, McapError *err)
+McapStatus
+mcap_writer_emit(McapWriter *w, const void *data, size_t len, McapError *err)
 {
 	if (len == 0)
 		return MCAP_OK;
@@ -156,208 +98,12 @@ emit(McapWriter *w, const void *data, size_t len, McapError *err)
 }
 
 /* Send a whole buffer of records, unless building it ran out of memory. */
-static McapStatus
-emit_buffer(McapWriter *w, const McapBuffer *buf, McapError *err)
+McapStatus
+mcap_writer_emit_buffer(McapWriter *w, const McapBuffer *buf, McapError *err)
 {
 	if (buf->failed)
-		return out_of_memory(w, err, "building a record");
-	return emit(w, buf->data, buf->len, err);
-}
-
-/* ----------------------------------------------------------------
- * Record encoding
- * ----------------------------------------------------------------
- */
-
-/* Append an opcode and a length to patch in end_record(); returns start. */
-static size_t
-start_record(McapBuffer *buf, McapOpcode opcode)
-{
-	size_t		start = buf->len;
-
-	mcap_buffer_append_u8(buf, (uint8_t) opcode);
-	mcap_buffer_append_u64(buf, 0);
-	return start;
-}
-
-/* Patch the length of the record that starts at start. */
-static void
-end_record(McapBuffer *buf, size_t start)
-{
-	size_t		end = buf->len;
-
-	if (buf->failed)
-		return;
-	/* the bytes exist already, so this rewrite cannot reallocate */
-	buf->len = start + 1;
-	mcap_buffer_append_u64(buf, end - start - MCAP_RECORD_PREFIX_SIZE);
-	buf->len = end;
-}
-
-/* A record prefix whose length is known up front. */
-static void
-append_prefix(McapBuffer *buf, McapOpcode opcode, uint64_t body_len)
-{
-	mcap_buffer_append_u8(buf, (uint8_t) opcode);
-	mcap_buffer_append_u64(buf, body_len);
-}
-
-static McapString
-cstring(const char *s)
-{
-	McapString	str;
-
-	str.data = s;
-	str.len = (uint32_t) strlen(s);
-	return str;
-}
-
-static void
-append_bytes32(McapBuffer *buf, McapBytes bytes)
-{
-	mcap_buffer_append_u32(buf, (uint32_t) bytes.len);
-	mcap_buffer_append(buf, bytes.data, bytes.len);
-}
-
-static void
-encode_header(McapBuffer *buf, const char *profile, const char *library)
-{
-	size_t		start = start_record(buf, MCAP_OP_HEADER);
-
-	mcap_buffer_append_string(buf, cstring(profile));
-	mcap_buffer_append_string(buf, cstring(library));
-	end_record(buf, start);
-}
-
-static void
-encode_schema(McapBuffer *buf, const McapSchema *s)
-{
-	size_t		start = start_record(buf, MCAP_OP_SCHEMA);
-
-	mcap_buffer_append_u16(buf, s->id);
-	mcap_buffer_append_string(buf, s->name);
-	mcap_buffer_append_string(buf, s->encoding);
-	append_bytes32(buf, s->data);
-	end_record(buf, start);
-}
-
-static void
-encode_channel(McapBuffer *buf, const McapChannel *c)
-{
-	size_t		start = start_record(buf, MCAP_OP_CHANNEL);
-
-	mcap_buffer_append_u16(buf, c->id);
-	mcap_buffer_append_u16(buf, c->schema_id);
-	mcap_buffer_append_string(buf, c->topic);
-	mcap_buffer_append_string(buf, c->message_encoding);
-	append_bytes32(buf, c->metadata);
-	end_record(buf, start);
-}
-
-static void
-encode_metadata(McapBuffer *buf, const McapMetadata *md)
-{
-	size_t		start = start_record(buf, MCAP_OP_METADATA);
-
-	mcap_buffer_append_string(buf, md->name);
-	append_bytes32(buf, md->metadata);
-	end_record(buf, start);
-}
-
-static void
-encode_metadata_index(McapBuffer *buf, uint64_t offset, uint64_t length,
-					  McapString name)
-{
-	size_t		start = start_record(buf, MCAP_OP_METADATA_INDEX);
-
-	mcap_buffer_append_u64(buf, offset);
-	mcap_buffer_append_u64(buf, length);
-	mcap_buffer_append_string(buf, name);
-	end_record(buf, start);
-}
-
-/* The fields of an Attachment before its data; the data and CRC follow. */
-static void
-encode_attachment_head(McapBuffer *buf, const McapAttachment *a)
-{
-	uint64_t	body_len = 8 + 8 + 4 + (uint64_t) a->name.len +
-		4 + (uint64_t) a->media_type.len + 8 + a->data.len + 4;
-
-	append_prefix(buf, MCAP_OP_ATTACHMENT, body_len);
-	mcap_buffer_append_u64(buf, a->log_time);
-	mcap_buffer_append_u64(buf, a->create_time);
-	mcap_buffer_append_string(buf, a->name);
-	mcap_buffer_append_string(buf, a->media_type);
-	mcap_buffer_append_u64(buf, a->data.len);
-}
-
-static void
-encode_attachment_index(McapBuffer *buf, uint64_t offset, uint64_t length,
-						const McapAttachment *a)
-{
-	size_t		start = start_record(buf, MCAP_OP_ATTACHMENT_INDEX);
-
-	mcap_buffer_append_u64(buf, offset);
-	mcap_buffer_append_u64(buf, length);
-	mcap_buffer_append_u64(buf, a->log_time);
-	mcap_buffer_append_u64(buf, a->create_time);
-	mcap_buffer_append_u64(buf, a->data.len);
-	mcap_buffer_append_string(buf, a->name);
-	mcap_buffer_append_string(buf, a->media_type);
-	end_record(buf, start);
-}
-
-/* The fields of a Chunk before its records; the records follow. */
-static void
-encode_chunk_head(McapBuffer *buf, const McapChunk *c)
-{
-	uint64_t	body_len = 8 + 8 + 8 + 4 + 4 + (uint64_t) c->compression.len +
-		8 + c->records.len;
-
-	append_prefix(buf, MCAP_OP_CHUNK, body_len);
-	mcap_buffer_append_u64(buf, c->message_start_time);
-	mcap_buffer_append_u64(buf, c->message_end_time);
-	mcap_buffer_append_u64(buf, c->uncompressed_size);
-	mcap_buffer_append_u32(buf, c->uncompressed_crc);
-	mcap_buffer_append_string(buf, c->compression);
-	mcap_buffer_append_u64(buf, c->records.len);
-}
-
-static void
-encode_message_index(McapBuffer *buf, uint16_t channel_id,
-					 const uint8_t *entries, uint64_t len)
-{
-	append_prefix(buf, MCAP_OP_MESSAGE_INDEX, 2 + 4 + len);
-	mcap_buffer_append_u16(buf, channel_id);
-	mcap_buffer_append_u32(buf, (uint32_t) len);
-	mcap_buffer_append(buf, entries, len);
-}
-
-static void
-encode_chunk_index(McapBuffer *buf, const McapChunkIndex *ci)
-{
-	size_t		start = start_record(buf, MCAP_OP_CHUNK_INDEX);
-
-	mcap_buffer_append_u64(buf, ci->message_start_time);
-	mcap_buffer_append_u64(buf, ci->message_end_time);
-	mcap_buffer_append_u64(buf, ci->chunk_start_offset);
-	mcap_buffer_append_u64(buf, ci->chunk_length);
-	append_bytes32(buf, ci->message_index_offsets);
-	mcap_buffer_append_u64(buf, ci->message_index_length);
-	mcap_buffer_append_string(buf, ci->compression);
-	mcap_buffer_append_u64(buf, ci->compressed_size);
-	mcap_buffer_append_u64(buf, ci->uncompressed_size);
-	end_record(buf, start);
-}
-
-static void
-encode_summary_offset(McapBuffer *buf, McapOpcode group, uint64_t start,
-					  uint64_t length)
-{
-	append_prefix(buf, MCAP_OP_SUMMARY_OFFSET, 1 + 8 + 8);
-	mcap_buffer_append_u8(buf, (uint8_t) group);
-	mcap_buffer_append_u64(buf, start);
-	mcap_buffer_append_u64(buf, length);
+		return mcap_writer_nomem(w, err, "building a record");
+	return mcap_writer_emit(w, buf->data, buf->len, err);
 }
 
 /* ----------------------------------------------------------------
@@ -480,35 +226,6 @@ count_messages(McapWriter *w, WriterChannel *ch, uint64_t n,
 	ch->message_count += n;
 }
 
-static void
-encode_statistics(const McapWriter *w, McapBuffer *buf)
-{
-	size_t		start = start_record(buf, MCAP_OP_STATISTICS);
-	uint32_t	with_messages = 0;
-
-	for (size_t i = 0; i < w->chan_count; i++)
-		if (w->chans[i].message_count > 0)
-			with_messages++;
-
-	mcap_buffer_append_u64(buf, w->message_count);
-	mcap_buffer_append_u16(buf, (uint16_t) w->schema_count);
-	mcap_buffer_append_u32(buf, (uint32_t) w->chan_count);
-	mcap_buffer_append_u32(buf, w->attachment_count);
-	mcap_buffer_append_u32(buf, w->metadata_count);
-	mcap_buffer_append_u32(buf, w->chunk_count);
-	mcap_buffer_append_u64(buf, w->message_start_time);
-	mcap_buffer_append_u64(buf, w->message_end_time);
-	mcap_buffer_append_u32(buf, with_messages * (2 + 8));
-	for (size_t i = 0; i < w->chan_count; i++)
-	{
-		if (w->chans[i].message_count == 0)
-			continue;
-		mcap_buffer_append_u16(buf, w->chans[i].id);
-		mcap_buffer_append_u64(buf, w->chans[i].message_count);
-	}
-	end_record(buf, start);
-}
-
 /* ----------------------------------------------------------------
  * Chunks
  * ----------------------------------------------------------------
@@ -540,7 +257,7 @@ add_message_index(McapWriter *w, uint64_t base, uint16_t channel_id,
 {
 	mcap_buffer_append_u16(&w->mi_offsets, channel_id);
 	mcap_buffer_append_u64(&w->mi_offsets, base + w->record.len);
-	encode_message_index(&w->record, channel_id, entries, len);
+	mcap_encode_message_index(&w->record, channel_id, entries, len);
 }
 
 /*
@@ -555,16 +272,16 @@ write_chunk(McapWriter *w, const McapChunk *chunk, McapError *err)
 	McapStatus	rc;
 
 	mcap_buffer_reset(&w->chunk_head);
-	encode_chunk_head(&w->chunk_head, chunk);
+	mcap_encode_chunk_head(&w->chunk_head, chunk);
 	ci.chunk_start_offset = w->offset;
-	if ((rc = emit_buffer(w, &w->chunk_head, err)) != MCAP_OK ||
-		(rc = emit(w, chunk->records.data, chunk->records.len, err)) != MCAP_OK)
+	if ((rc = mcap_writer_emit_buffer(w, &w->chunk_head, err)) != MCAP_OK ||
+		(rc = mcap_writer_emit(w, chunk->records.data, chunk->records.len, err)) != MCAP_OK)
 		return rc;
 	ci.chunk_length = w->offset - ci.chunk_start_offset;
 	ci.message_index_length = w->record.len;
 	if (w->mi_offsets.failed)
-		return out_of_memory(w, err, "building MessageIndex records");
-	if ((rc = emit_buffer(w, &w->record, err)) != MCAP_OK)
+		return mcap_writer_nomem(w, err, "building MessageIndex records");
+	if ((rc = mcap_writer_emit_buffer(w, &w->record, err)) != MCAP_OK)
 		return rc;
 
 	ci.message_start_time = chunk->message_start_time;
@@ -574,16 +291,16 @@ write_chunk(McapWriter *w, const McapChunk *chunk, McapError *err)
 	ci.compression = chunk->compression;
 	ci.compressed_size = chunk->records.len;
 	ci.uncompressed_size = chunk->uncompressed_size;
-	encode_chunk_index(&w->chunk_indexes, &ci);
+	mcap_encode_chunk_index(&w->chunk_indexes, &ci);
 	if (w->chunk_indexes.failed)
-		return out_of_memory(w, err, "recording a ChunkIndex");
+		return mcap_writer_nomem(w, err, "recording a ChunkIndex");
 	w->chunk_count++;
 	return MCAP_OK;
 }
 
 /* Compress and write the open chunk, if it holds any message. */
-static McapStatus
-flush_chunk(McapWriter *w, McapError *err)
+McapStatus
+mcap_writer_close_chunk(McapWriter *w, McapError *err)
 {
 	McapChunk	chunk;
 	uint64_t	base;
@@ -597,7 +314,7 @@ flush_chunk(McapWriter *w, McapError *err)
 	chunk.uncompressed_size = w->chunk.len;
 	chunk.uncompressed_crc = w->crcs ?
 		mcap_crc32(w->chunk.data, w->chunk.len) : 0;
-	chunk.compression = cstring(w->compression);
+	chunk.compression = mcap_cstring(w->compression);
 	if (w->compression[0] == '\0')
 	{
 		chunk.records.data = w->chunk.data;
@@ -686,7 +403,7 @@ writer_new(McapWriteFn write, void *ctx, const McapWriterOptions *opts,
 					   "mcap_writer_open: no write function");
 		return NULL;
 	}
-	if (!mcap_compression_supported(cstring(compression)))
+	if (!mcap_compression_supported(mcap_cstring(compression)))
 	{
 		mcap_error_set(err, MCAP_ERR_UNSUPPORTED, 0,
 					   "unsupported chunk compression \"%.32s\" (use \"zstd\", \"lz4\" or \"\")",
@@ -726,10 +443,10 @@ mcap_writer_open(McapWriteFn write, void *ctx, const McapWriterOptions *opts,
 	if (w == NULL)
 		return NULL;
 
-	encode_header(&w->record, opts->profile ? opts->profile : "",
-				  opts->library ? opts->library : "hdaq");
-	if (emit(w, MCAP_MAGIC, MCAP_MAGIC_SIZE, err) != MCAP_OK ||
-		emit_buffer(w, &w->record, err) != MCAP_OK)
+	mcap_encode_header(&w->record, opts->profile ? opts->profile : "",
+					   opts->library ? opts->library : "hdaq");
+	if (mcap_writer_emit(w, MCAP_MAGIC, MCAP_MAGIC_SIZE, err) != MCAP_OK ||
+		mcap_writer_emit_buffer(w, &w->record, err) != MCAP_OK)
 	{
 		writer_free(w);
 		return NULL;
@@ -743,7 +460,7 @@ mcap_writer_add_schema(McapWriter *w, const McapSchema *s, McapError *err)
 	size_t		start;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, s, "Schema", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, s, "Schema", err)) != MCAP_OK)
 		return rc;
 	if (s->id == 0)
 		return mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, w->offset,
@@ -758,11 +475,11 @@ mcap_writer_add_schema(McapWriter *w, const McapSchema *s, McapError *err)
 							  s->id);
 
 	start = w->schemas.len;
-	encode_schema(&w->schemas, s);
+	mcap_encode_schema(&w->schemas, s);
 	if (w->schemas.failed)
-		return out_of_memory(w, err, "adding a Schema");
-	if ((rc = emit(w, w->schemas.data + start, w->schemas.len - start,
-				   err)) != MCAP_OK)
+		return mcap_writer_nomem(w, err, "adding a Schema");
+	if ((rc = mcap_writer_emit(w, w->schemas.data + start, w->schemas.len - start,
+							   err)) != MCAP_OK)
 		return rc;
 	w->schema_known[s->id / 8] |= (uint8_t) (1 << (s->id % 8));
 	w->schema_count++;
@@ -775,7 +492,7 @@ mcap_writer_add_channel(McapWriter *w, const McapChannel *c, McapError *err)
 	size_t		start;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, c, "Channel", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, c, "Channel", err)) != MCAP_OK)
 		return rc;
 	if (find_channel(w, c->id) != NULL)
 		return mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, w->offset,
@@ -795,10 +512,10 @@ mcap_writer_add_channel(McapWriter *w, const McapChannel *c, McapError *err)
 							  c->id);
 
 	start = w->channels.len;
-	encode_channel(&w->channels, c);
+	mcap_encode_channel(&w->channels, c);
 	if (w->channels.failed || !insert_channel(w, c->id))
-		return out_of_memory(w, err, "adding a Channel");
-	return emit(w, w->channels.data + start, w->channels.len - start, err);
+		return mcap_writer_nomem(w, err, "adding a Channel");
+	return mcap_writer_emit(w, w->channels.data + start, w->channels.len - start, err);
 }
 
 McapStatus
@@ -808,7 +525,7 @@ mcap_writer_add_message(McapWriter *w, const McapMessage *m, McapError *err)
 	uint64_t	offset;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, m, "Message", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, m, "Message", err)) != MCAP_OK)
 		return rc;
 	if ((ch = find_channel(w, m->channel_id)) == NULL)
 		return mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, w->offset,
@@ -824,7 +541,7 @@ mcap_writer_add_message(McapWriter *w, const McapMessage *m, McapError *err)
 	mcap_buffer_append_u64(&ch->index, m->log_time);
 	mcap_buffer_append_u64(&ch->index, offset);
 	if (w->chunk.failed || ch->index.failed)
-		return out_of_memory(w, err, "adding a Message to a chunk");
+		return mcap_writer_nomem(w, err, "adding a Message to a chunk");
 
 	if (w->chunk_messages == 0 || m->log_time < w->chunk_start_time)
 		w->chunk_start_time = m->log_time;
@@ -834,7 +551,7 @@ mcap_writer_add_message(McapWriter *w, const McapMessage *m, McapError *err)
 	count_messages(w, ch, 1, m->log_time, m->log_time);
 
 	if (w->chunk.len >= w->chunk_size)
-		return flush_chunk(w, err);
+		return mcap_writer_close_chunk(w, err);
 	return MCAP_OK;
 }
 
@@ -843,9 +560,9 @@ mcap_writer_flush_chunk(McapWriter *w, McapError *err)
 {
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, w, "flush", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, w, "flush", err)) != MCAP_OK)
 		return rc;
-	return flush_chunk(w, err);
+	return mcap_writer_close_chunk(w, err);
 }
 
 /* Check the message indexes given with a raw chunk. */
@@ -877,7 +594,7 @@ mcap_writer_add_raw_chunk(McapWriter *w, const McapChunk *chunk,
 	uint64_t	base;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, chunk, "Chunk", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, chunk, "Chunk", err)) != MCAP_OK)
 		return rc;
 	if (!mcap_compression_supported(chunk->compression) ||
 		!bytes_valid(chunk->records) || (indexes == NULL && index_count > 0))
@@ -885,7 +602,7 @@ mcap_writer_add_raw_chunk(McapWriter *w, const McapChunk *chunk,
 							  "raw Chunk: unsupported compression or missing records");
 	if ((rc = check_raw_indexes(w, indexes, index_count, err)) != MCAP_OK)
 		return rc;
-	if ((rc = flush_chunk(w, err)) != MCAP_OK)
+	if ((rc = mcap_writer_close_chunk(w, err)) != MCAP_OK)
 		return rc;
 
 	base = w->offset + chunk_record_size(chunk);
@@ -910,21 +627,21 @@ mcap_writer_add_metadata(McapWriter *w, const McapMetadata *md,
 	uint64_t	offset;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, md, "Metadata", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, md, "Metadata", err)) != MCAP_OK)
 		return rc;
 	if (!string_valid(md->name) || !string_map_valid(md->metadata))
 		return mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, w->offset,
 							  "Metadata: missing name, or metadata is not a valid string map");
 
 	mcap_buffer_reset(&w->record);
-	encode_metadata(&w->record, md);
+	mcap_encode_metadata(&w->record, md);
 	offset = w->offset;
-	if ((rc = emit_buffer(w, &w->record, err)) != MCAP_OK)
+	if ((rc = mcap_writer_emit_buffer(w, &w->record, err)) != MCAP_OK)
 		return rc;
-	encode_metadata_index(&w->metadata_indexes, offset, w->record.len,
-						  md->name);
+	mcap_encode_metadata_index(&w->metadata_indexes, offset, w->record.len,
+							   md->name);
 	if (w->metadata_indexes.failed)
-		return out_of_memory(w, err, "recording a MetadataIndex");
+		return mcap_writer_nomem(w, err, "recording a MetadataIndex");
 	w->metadata_count++;
 	return MCAP_OK;
 }
@@ -937,7 +654,7 @@ mcap_writer_add_attachment(McapWriter *w, const McapAttachment *a,
 	uint32_t	crc = 0;
 	McapStatus	rc;
 
-	if ((rc = check_usable(w, a, "Attachment", err)) != MCAP_OK)
+	if ((rc = mcap_writer_check_usable(w, a, "Attachment", err)) != MCAP_OK)
 		return rc;
 	if (!string_valid(a->name) || !string_valid(a->media_type) ||
 		!bytes_valid(a->data))
@@ -947,125 +664,27 @@ mcap_writer_add_attachment(McapWriter *w, const McapAttachment *a,
 	/* the CRC covers every field before it: head, then data */
 	offset = w->offset;
 	mcap_buffer_reset(&w->record);
-	encode_attachment_head(&w->record, a);
+	mcap_encode_attachment_head(&w->record, a);
 	if (w->crcs && !w->record.failed)
 	{
 		crc = mcap_crc32(w->record.data + MCAP_RECORD_PREFIX_SIZE,
 						 w->record.len - MCAP_RECORD_PREFIX_SIZE);
 		crc = mcap_crc32_update(crc, a->data.data, a->data.len);
 	}
-	if ((rc = emit_buffer(w, &w->record, err)) != MCAP_OK ||
-		(rc = emit(w, a->data.data, a->data.len, err)) != MCAP_OK)
+	if ((rc = mcap_writer_emit_buffer(w, &w->record, err)) != MCAP_OK ||
+		(rc = mcap_writer_emit(w, a->data.data, a->data.len, err)) != MCAP_OK)
 		return rc;
 	mcap_buffer_reset(&w->record);
 	mcap_buffer_append_u32(&w->record, crc);
-	if ((rc = emit_buffer(w, &w->record, err)) != MCAP_OK)
+	if ((rc = mcap_writer_emit_buffer(w, &w->record, err)) != MCAP_OK)
 		return rc;
 
-	encode_attachment_index(&w->attachment_indexes, offset,
-							w->offset - offset, a);
+	mcap_encode_attachment_index(&w->attachment_indexes, offset,
+								 w->offset - offset, a);
 	if (w->attachment_indexes.failed)
-		return out_of_memory(w, err, "recording an AttachmentIndex");
+		return mcap_writer_nomem(w, err, "recording an AttachmentIndex");
 	w->attachment_count++;
 	return MCAP_OK;
-}
-
-/* Write one summary group, and its SummaryOffset into offsets. */
-static McapStatus
-write_group(McapWriter *w, McapOpcode opcode, const McapBuffer *records,
-			McapBuffer *offsets, McapError *err)
-{
-	uint64_t	start = w->offset;
-	McapStatus	rc;
-
-	if (records->len == 0 && !records->failed)
-		return MCAP_OK;
-	if ((rc = emit_buffer(w, records, err)) != MCAP_OK)
-		return rc;
-	encode_summary_offset(offsets, opcode, start, w->offset - start);
-	return MCAP_OK;
-}
-
-static McapStatus
-write_data_end(McapWriter *w, McapError *err)
-{
-	mcap_buffer_reset(&w->record);
-	append_prefix(&w->record, MCAP_OP_DATA_END, 4);
-	mcap_buffer_append_u32(&w->record, w->crcs ? w->crc : 0);
-	return emit_buffer(w, &w->record, err);
-}
-
-/* Summary groups, then their SummaryOffsets; returns where those start. */
-static McapStatus
-write_summary(McapWriter *w, McapBuffer *offsets, uint64_t *offsets_start,
-			  McapError *err)
-{
-	McapStatus	rc;
-
-	mcap_buffer_reset(&w->record);
-	encode_statistics(w, &w->record);
-	if ((rc = write_group(w, MCAP_OP_SCHEMA, &w->schemas, offsets,
-						  err)) != MCAP_OK ||
-		(rc = write_group(w, MCAP_OP_CHANNEL, &w->channels, offsets,
-						  err)) != MCAP_OK ||
-		(rc = write_group(w, MCAP_OP_STATISTICS, &w->record, offsets,
-						  err)) != MCAP_OK ||
-		(rc = write_group(w, MCAP_OP_CHUNK_INDEX, &w->chunk_indexes, offsets,
-						  err)) != MCAP_OK ||
-		(rc = write_group(w, MCAP_OP_ATTACHMENT_INDEX, &w->attachment_indexes,
-						  offsets, err)) != MCAP_OK ||
-		(rc = write_group(w, MCAP_OP_METADATA_INDEX, &w->metadata_indexes,
-						  offsets, err)) != MCAP_OK)
-		return rc;
-	*offsets_start = w->offset;
-	return emit_buffer(w, offsets, err);
-}
-
-/* The footer's CRC covers the summary and the footer up to the CRC. */
-static McapStatus
-write_footer(McapWriter *w, uint64_t summary_start, uint64_t offsets_start,
-			 McapError *err)
-{
-	McapStatus	rc;
-
-	mcap_buffer_reset(&w->record);
-	append_prefix(&w->record, MCAP_OP_FOOTER, 8 + 8 + 4);
-	mcap_buffer_append_u64(&w->record, summary_start);
-	mcap_buffer_append_u64(&w->record, offsets_start);
-	if (w->record.failed)
-		return out_of_memory(w, err, "building the Footer");
-	mcap_buffer_append_u32(&w->record,
-						   w->crcs ? mcap_crc32_update(w->crc, w->record.data,
-													   w->record.len) : 0);
-	if ((rc = emit_buffer(w, &w->record, err)) != MCAP_OK)
-		return rc;
-	return emit(w, MCAP_MAGIC, MCAP_MAGIC_SIZE, err);
-}
-
-McapStatus
-mcap_writer_finish(McapWriter *w, McapError *err)
-{
-	McapBuffer	offsets;
-	uint64_t	summary_start;
-	uint64_t	offsets_start = 0;
-	McapStatus	rc;
-
-	if ((rc = check_usable(w, w, "finish", err)) != MCAP_OK)
-		return rc;
-	if ((rc = flush_chunk(w, err)) != MCAP_OK ||
-		(rc = write_data_end(w, err)) != MCAP_OK)
-		return rc;
-
-	summary_start = w->offset;
-	w->crc = 0;
-	mcap_buffer_init(&offsets);
-	rc = write_summary(w, &offsets, &offsets_start, err);
-	mcap_buffer_free(&offsets);
-	if (rc == MCAP_OK)
-		rc = write_footer(w, summary_start, offsets_start, err);
-	if (rc == MCAP_OK)
-		w->finished = true;
-	return rc;
 }
 
 void

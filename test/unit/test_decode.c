@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/common/hd_json.h"
+#include "../../src/common/hd_utf8.h"
 #include "../../src/decode/decode.h"
 #include "../../src/decode/protobuf_int.h"
 
@@ -2074,7 +2076,7 @@ diff_schema(const HdDecoder *d, const char *name, int nrandom,
 			free(l.texts[i]);
 			continue;
 		}
-		if (hd_path_protobuf(p) != NULL)
+		if (hd_path_is_compiled(p))
 			st.compiled++;
 		l.texts[np] = l.texts[i];
 		paths[np++] = p;
@@ -2351,11 +2353,136 @@ test_format(void)
 	}
 }
 
+/* ----------
+ * The common UTF-8 and JSON string helpers (src/common)
+ * ----------
+ */
+
+/* The validity of a sequence by its definition: decode, then check ranges */
+static size_t
+reference_utf8_length(const uint8_t *p, size_t n)
+{
+	static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t		len;
+	uint32_t	cp;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	len = p[0] >= 0xf0 && p[0] <= 0xf7 ? 4 : p[0] >= 0xe0 && p[0] < 0xf0 ? 3 :
+		p[0] >= 0xc0 && p[0] < 0xe0 ? 2 : 0;
+	if (len == 0 || n < len)
+		return 0;
+	cp = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++)
+	{
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void
+test_common_utf8(void)
+{
+	uint8_t		b[4];
+	size_t		mismatches = 0;
+	size_t		roundtrip_errors = 0;
+	char		out[64];
+
+	/* every 1- and 2-byte input, and every 3- and 4-byte one on a grid */
+	for (uint32_t x = 0; x < 0x1000000; x++)
+	{
+		b[0] = (uint8_t) (x >> 16);
+		b[1] = (uint8_t) (x >> 8);
+		b[2] = (uint8_t) x;
+		b[3] = (uint8_t) (0x80 | (x & 0x3f));
+		for (size_t n = 1; n <= 4; n++)
+			if (hd_utf8_sequence_length(b, n) != reference_utf8_length(b, n))
+				mismatches++;
+	}
+	check(mismatches == 0, "common: hd_utf8_sequence_length agrees with the definition (%zu differences)",
+		  mismatches);
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++)
+	{
+		char		enc[4];
+		size_t		len = hd_utf8_encode(enc, cp);
+		uint32_t	back = 0;
+		size_t		used = hd_utf8_decode((const uint8_t *) enc, len, &back);
+		bool		surrogate = cp >= 0xd800 && cp <= 0xdfff;
+
+		if (surrogate ? used != 0 : (used != len || back != cp))
+			roundtrip_errors++;
+	}
+	check(roundtrip_errors == 0, "common: every code point encodes and decodes back, surrogates are refused");
+	hd_utf8_repair(out, "a\xff" "b\xe2\x82\xac" "c\x00" "d\xe2\x82", 11, true);
+	check_str(out, "a\xef\xbf\xbd" "b\xe2\x82\xac" "c\xef\xbf\xbd" "d\xef\xbf\xbd\xef\xbf\xbd",
+			  "common: hd_utf8_repair replaces each bad byte and NUL");
+	check(hd_utf8_char_count("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80") == 4,
+		  "common: hd_utf8_char_count counts characters, not bytes");
+}
+
+typedef struct TextSink
+{
+	char		data[256];
+	size_t		len;
+} TextSink;
+
+static bool
+append_to_sink(void *sink, const char *data, size_t len)
+{
+	TextSink   *t = sink;
+
+	if (t->len + len >= sizeof(t->data))
+		return false;
+	memcpy(t->data + t->len, data, len);
+	t->len += len;
+	t->data[t->len] = '\0';
+	return true;
+}
+
+static void
+test_common_json_string(void)
+{
+	static const char in[] = "q\"b\\n\n\r\t\x01\x7f\x00\xff\xe2\x82\xac";
+	static const struct
+	{
+		unsigned	flags;
+		const char *want;
+	}			cases[] = {
+		{HD_JSON_BYTES_AS_IS,
+		"\"q\\\"b\\\\n\\n\\r\\t\\u0001\x7f\\u0000\xff\xe2\x82\xac\""},
+		{HD_JSON_REPAIR_UTF8,
+		"\"q\\\"b\\\\n\\n\\r\\t\\u0001\x7f\\u0000\xef\xbf\xbd\xe2\x82\xac\""},
+		{HD_JSON_REPAIR_UTF8 | HD_JSON_NUL_AS_REPLACEMENT | HD_JSON_ESCAPE_REPLACEMENT,
+		"\"q\\\"b\\\\n\\n\\r\\t\\u0001\x7f\\ufffd\\ufffd\xe2\x82\xac\""},
+	};
+	TextSink	t;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		t.len = 0;
+		t.data[0] = '\0';
+		check(hd_json_string(in, sizeof(in) - 1, cases[i].flags, append_to_sink, &t),
+			  "common: hd_json_string writes through its sink");
+		check_str(t.data, cases[i].want, "common: hd_json_string escapes as its flags say");
+	}
+	t.len = sizeof(t.data) - 2;
+	check(!hd_json_string(in, sizeof(in) - 1, 0, append_to_sink, &t),
+		  "common: hd_json_string stops when its sink fails");
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc > 1)
 		data_dir = argv[1];
+	test_common_utf8();
+	test_common_json_string();
 	test_format();
 	test_protobuf();
 	test_protobuf_real();

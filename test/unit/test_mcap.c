@@ -1699,6 +1699,186 @@ test_info_json(void)
 	mcap_buffer_free(&file);
 }
 
+/* A visitor that checks the walk's events nest and pair up. */
+typedef struct WalkCheck
+{
+	int			depth;
+	int			max_depth;
+	bool		in_object[16];
+	bool		after_key;
+	int			values;
+	bool		ok;
+} WalkCheck;
+
+static void
+walk_value(WalkCheck *c)
+{
+	if (c->depth > 0 && c->in_object[c->depth - 1] && !c->after_key)
+		c->ok = false;			/* a member without its name */
+	c->after_key = false;
+	c->values++;
+}
+
+static void
+walk_open(WalkCheck *c, bool object)
+{
+	walk_value(c);
+	if (c->depth >= 16)
+	{
+		c->ok = false;
+		return;
+	}
+	c->in_object[c->depth++] = object;
+	if (c->depth > c->max_depth)
+		c->max_depth = c->depth;
+}
+
+static void
+walk_close(WalkCheck *c, bool object)
+{
+	if (c->depth == 0 || c->in_object[c->depth - 1] != object || c->after_key)
+		c->ok = false;
+	else
+		c->depth--;
+}
+
+static void
+walk_begin_object(void *ctx)
+{
+	walk_open(ctx, true);
+}
+
+static void
+walk_end_object(void *ctx)
+{
+	walk_close(ctx, true);
+}
+
+static void
+walk_begin_array(void *ctx)
+{
+	walk_open(ctx, false);
+}
+
+static void
+walk_end_array(void *ctx)
+{
+	walk_close(ctx, false);
+}
+
+static void
+walk_key(void *ctx, const char *data, size_t len)
+{
+	WalkCheck  *c = ctx;
+
+	(void) data;
+	(void) len;
+	if (c->depth == 0 || !c->in_object[c->depth - 1] || c->after_key)
+		c->ok = false;
+	c->after_key = true;
+}
+
+static void
+walk_string(void *ctx, const char *data, size_t len)
+{
+	(void) data;
+	(void) len;
+	walk_value(ctx);
+}
+
+static void
+walk_number(void *ctx, const char *text)
+{
+	WalkCheck  *c = ctx;
+
+	if (strtod(text, NULL) == 0 && strspn(text, "0.e+-") != strlen(text))
+		c->ok = false;
+	walk_value(c);
+}
+
+static void
+walk_boolean(void *ctx, bool value)
+{
+	(void) value;
+	walk_value(ctx);
+}
+
+static void
+walk_null(void *ctx)
+{
+	walk_value(ctx);
+}
+
+static const McapInfoVisitor walk_checker = {
+	.begin_object = walk_begin_object,
+	.end_object = walk_end_object,
+	.begin_array = walk_begin_array,
+	.end_array = walk_end_array,
+	.key = walk_key,
+	.string = walk_string,
+	.number = walk_number,
+	.boolean = walk_boolean,
+	.null = walk_null,
+};
+
+/* The info structure says what its JSON says, and the JSON is made of it. */
+static void
+test_info_structure(void)
+{
+	FileSpec	spec = {"zstd", 4, 10, NULL, true, true, false};
+	McapBuffer	file;
+	McapBuffer	json;
+	McapBuffer	again;
+	McapError	err;
+	McapReader *reader;
+	McapInfo   *info;
+	char		iso[MCAP_ISO_TIME_SIZE];
+
+	build_file(&spec, &file);
+	reader = mcap_reader_open_memory(file.data, file.len, NULL, &err);
+	CHECK(reader != NULL);
+	info = mcap_info_read(reader, &err);
+	CHECK(info != NULL);
+	if (info == NULL)
+	{
+		mcap_reader_close(reader);
+		mcap_buffer_free(&file);
+		return;
+	}
+	CHECK(info->has_header && info->message_count == 10);
+	CHECK(info->channel_count >= 1 && info->channels[0].defined);
+	CHECK(info->channels[0].topic.present && info->channels[0].topic.len == 4 &&
+		  memcmp(info->channels[0].topic.data, "/one", 4) == 0);
+	for (size_t i = 1; i < info->channel_count; i++)
+		CHECK(info->channels[i - 1].id < info->channels[i].id);
+	for (size_t i = 0; i < info->channel_count; i++)
+		CHECK(info->channels[i].schema == NULL ||
+			  info->channels[i].schema->id == info->channels[i].schema_id);
+	CHECK(info->compression_count == 1 && info->compressions[0].count == 3);
+	CHECK(info->chunk_count == 3 && info->recovery.complete);
+	CHECK(info->duration_ns == info->end_time - info->start_time);
+	mcap_format_iso_time(info->start_time, iso, sizeof(iso));
+	CHECK(strcmp(iso, "1970-01-01T00:00:00.000000005Z") == 0);
+
+	{
+		WalkCheck	c = {0};
+
+		c.ok = true;
+		mcap_info_walk(info, &walk_checker, &c);
+		CHECK(c.ok && c.depth == 0 && c.max_depth == 4 && c.values > 50);
+	}
+	mcap_buffer_init(&again);
+	mcap_info_to_json(info, &again);
+	json = info_of(file.data, file.len);
+	CHECK(!again.failed && json.data != NULL && json.len == again.len &&
+		  memcmp(json.data, again.data, json.len) == 0);
+	mcap_info_free(info);
+	mcap_reader_close(reader);
+	mcap_buffer_free(&again);
+	mcap_buffer_free(&json);
+	mcap_buffer_free(&file);
+}
+
 static void
 test_info_json_escapes_bad_utf8(void)
 {
@@ -1960,6 +2140,7 @@ static const TestCase tests[] = {
 	{"scan keeps channels found in compressed chunks", test_scan_keeps_channels_from_chunks},
 	{"only Schema, Channel, Message taken from a chunk", test_foreign_records_in_chunk},
 	{"info JSON", test_info_json},
+	{"info structure", test_info_structure},
 	{"info JSON escapes bad UTF-8", test_info_json_escapes_bad_utf8},
 	{"real logs: message counts", test_real_logs},
 	{"unfinished recording: 25068 messages, incomplete", test_unfinished_recording},

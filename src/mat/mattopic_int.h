@@ -1,0 +1,93 @@
+/*-------------------------------------------------------------------------
+ *
+ * mattopic_int.h
+ *	  The field tree of a topic being exported, shared by the walk that
+ *	  learns and fills it (mattopic.c) and the writing of the variable
+ *	  (mattopic_write.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_MATTOPIC_INT_H
+#define HDAQ_MATTOPIC_INT_H
+
+#include "mattopic.h"
+
+typedef enum NodeKind
+{
+	NK_NONE,					/* no value seen (null, empty array) */
+	NK_STRUCT,
+	NK_NUMBER,
+	NK_BOOL,
+	NK_STRING
+} NodeKind;
+
+typedef struct Node
+{
+	char	   *raw;			/* the field's name in the message */
+	size_t		rawlen;
+	char		name[MB_NAME_MAX + 1];	/* its MATLAB name */
+	char		enum_name[MB_NAME_MAX + 1]; /* topic layout: its enum table */
+	NodeKind	kind;
+	bool		is_enum;
+	struct Node **children;
+	int			nchildren;
+	int			capchildren;
+	int			cursor;			/* where the next field is looked for first */
+
+	/* learnt by pass 1 */
+	uint64_t	rows;			/* messages holding the leaf */
+	size_t		width;			/* most values in one message */
+	uint64_t	chars;			/* bytes of text, for the size estimate */
+	int32_t    *enum_values;
+	char	  **enum_names;
+	int			nenums;
+	int			capenums;
+
+	/* the current message */
+	uint64_t	serial;
+	size_t		occ;
+	int64_t		local;			/* its row in the column buffers */
+
+	/* pass 2 */
+	MbColumn	data;
+	MbColumn	time;			/* leaf layout, when rows < messages */
+	bool		own_time;
+	uint64_t	filled;			/* leaf layout: rows begun */
+} Node;
+
+/* A scalar as the walk reports it. */
+typedef struct Value
+{
+	NodeKind	kind;
+	double		number;
+	const char *text;			/* strings; enum names (may be NULL) */
+	size_t		len;
+} Value;
+
+struct MbTopic
+{
+	char		name[MB_NAME_MAX + 1];
+	MbLayout	layout;
+	Node		root;
+	uint64_t	messages;		/* pass 1 */
+	uint64_t	filled;			/* pass 2 */
+	uint64_t	serial;
+	int			pass;
+	MbFile	   *file;
+	MbColumn	time;			/* every message's time */
+	int64_t		time_local;
+	double		now;
+	bool		failed;
+	MbError		error;
+
+	/* the walk */
+	Node	   *stack[HD_MAX_DEPTH + 2];
+	bool		in_array[HD_MAX_DEPTH + 2];
+	int			depth;
+	Node	   *pending;		/* announced by field(), awaiting its value */
+};
+
+/* Record the topic's first failure (message in t->error); returns false. */
+extern bool mb_topic_fail(MbTopic *t, const char *message);
+
+#endif							/* HDAQ_MATTOPIC_INT_H */
