@@ -153,9 +153,12 @@ $(ASAN_PROGRAMS): build/asan/%: build/asan/%.o $(ASAN_A)
 $(FUZZ_TARGETS): %: build/fuzz/%.o $(FUZZ_A)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
 
-.PHONY: test-programs fuzz
+.PHONY: test-programs fuzz fuzz-smoke
 test-programs: $(TEST_PROGRAMS) $(ASAN_PROGRAMS)
 fuzz: $(FUZZ_TARGETS)
+# every target over its seed corpus, then fuzzing 3 s each (make test runs it)
+fuzz-smoke:
+	test/fuzz/replay.sh --seconds 3
 
 # ---- 5. tests ------------------------------------------------------------------------
 
