@@ -63,6 +63,7 @@ extern bool cli_export_value(PGconn *conn, const char *sql, int nparams,
 extern void cli_format_bytes(uint64_t bytes, char *buf, size_t buflen);
 extern void cli_format_duration(double seconds, char *buf, size_t buflen);
 extern char *cli_json_string(const char *s);
+extern bool cli_add_tag(char **json, const char *arg);
 extern char **cli_split_list(const char *list, int *count);
 extern void cli_free_list(char **items, int count);
 extern char *cli_text_array(char *const *items, int count);

@@ -199,3 +199,30 @@ cli_text_printf(CliText *t, const char *fmt,...)
 	va_end(ap);
 	t->len += (size_t) n;
 }
+
+/* Add "key=value" to the JSON object being built in *json. */
+bool
+cli_add_tag(char **json, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char	   *key;
+	char	   *qkey;
+	char	   *qvalue;
+	size_t		len;
+
+	if (eq == NULL || eq == arg)
+		return false;
+	key = cli_malloc((size_t) (eq - arg) + 1);
+	memcpy(key, arg, (size_t) (eq - arg));
+	key[eq - arg] = '\0';
+	qkey = cli_json_string(key);
+	qvalue = cli_json_string(eq + 1);
+	len = strlen(*json);
+	*json = cli_realloc(*json, len + strlen(qkey) + strlen(qvalue) + 4);
+	/* replace the closing brace */
+	sprintf(*json + len - 1, "%s%s:%s}", len > 2 ? "," : "", qkey, qvalue);
+	free(key);
+	free(qkey);
+	free(qvalue);
+	return true;
+}
