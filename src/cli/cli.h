@@ -92,6 +92,8 @@ typedef struct CliSelection
 extern bool cli_is_digits(const char *s);
 extern bool cli_similar(const char *wanted, const char *candidate);
 extern bool cli_check_file(PGconn *conn, const char *file_id);
+extern bool cli_check_time(PGconn *conn, const char *option, const char *value);
+extern bool cli_check_topic_stored(PGconn *conn, const char *topic);
 extern bool cli_check_times(PGconn *conn, const char *start, const char *end);
 extern bool cli_check_topics(PGconn *conn, const char *file_id,
 							 char *const *topics, int ntopics);

@@ -30,44 +30,14 @@ usage(void)
 		   "  -h, --help     show this help, then exit\n");
 }
 
-/* The topic must be somewhere (or in the file): say so as export does. */
+/* The topic must be in the file, or in some file. */
 static bool
 check_topic(PGconn *conn, const char *topic, const char *file_id)
 {
-	const char *values[1] = {topic};
-	PGresult   *res;
-	bool		found;
-
 	if (file_id != NULL)
 		return cli_check_file(conn, file_id) &&
 			cli_check_topics(conn, file_id, (char *const *) &topic, 1);
-	res = PQexecParams(conn, "SELECT DISTINCT topic FROM hdaq.channel ORDER BY topic",
-					   0, NULL, NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		cli_server_error(res);
-		PQclear(res);
-		return false;
-	}
-	found = false;
-	for (int r = 0; r < PQntuples(res) && !found; r++)
-		found = strcmp(PQgetvalue(res, r, 0), values[0]) == 0;
-	if (!found)
-	{
-		CliText		similar = {0};
-
-		cli_error("no stored file has a topic \"%s\"", topic);
-		for (int r = 0; r < PQntuples(res); r++)
-			if (cli_similar(topic, PQgetvalue(res, r, 0)))
-				cli_text_printf(&similar, "%s\"%s\"", similar.len ? ", " : "",
-								PQgetvalue(res, r, 0));
-		if (similar.len)
-			fprintf(stderr, "DETAIL: Topics with similar names: %s.\n", similar.data);
-		fprintf(stderr, "HINT: SELECT DISTINCT topic FROM hdaq.topics lists the topics.\n");
-		free(similar.data);
-	}
-	PQclear(res);
-	return found;
+	return cli_check_topic_stored(conn, topic);
 }
 
 static void

@@ -90,8 +90,8 @@ cli_check_file(PGconn *conn, const char *file_id)
 }
 
 /* One time, parsed by the server; report under the option's name. */
-static bool
-check_time(PGconn *conn, const char *option, const char *value)
+bool
+cli_check_time(PGconn *conn, const char *option, const char *value)
 {
 	const char *values[1] = {value};
 	PGresult   *res = PQexecParams(conn, "SELECT $1::timestamptz", 1, NULL,
@@ -101,7 +101,7 @@ check_time(PGconn *conn, const char *option, const char *value)
 	if (!ok)
 	{
 		cli_error("invalid %s \"%s\": %s", option, value, cli_result_error(res));
-		fprintf(stderr, "HINT: give a time PostgreSQL's timestamptz accepts, such as "
+		fprintf(stderr, "HINT: Give a time PostgreSQL's timestamptz accepts, such as "
 				"2026-03-17T14:00:05Z or \"2026-03-17 14:00:05+00\" "
 				"(without a zone, the session's TimeZone applies).\n");
 	}
@@ -116,8 +116,8 @@ cli_check_times(PGconn *conn, const char *start, const char *end)
 	PGresult   *res;
 	bool		reversed;
 
-	if ((start && !check_time(conn, "--start", start)) ||
-		(end && !check_time(conn, "--end", end)))
+	if ((start && !cli_check_time(conn, "--start", start)) ||
+		(end && !cli_check_time(conn, "--end", end)))
 		return false;
 	if (start == NULL || end == NULL)
 		return true;
@@ -314,4 +314,40 @@ cli_check_selection(PGconn *conn, const CliSelection *sel)
 	}
 	PQclear(res);
 	return ok;
+}
+
+/* The topic must be a topic of some stored file. */
+bool
+cli_check_topic_stored(PGconn *conn, const char *topic)
+{
+	PGresult   *res;
+	bool		found;
+
+	res = PQexecParams(conn, "SELECT DISTINCT topic FROM hdaq.channel ORDER BY topic",
+					   0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_server_error(res);
+		PQclear(res);
+		return false;
+	}
+	found = false;
+	for (int r = 0; r < PQntuples(res) && !found; r++)
+		found = strcmp(PQgetvalue(res, r, 0), topic) == 0;
+	if (!found)
+	{
+		CliText		similar = {0};
+
+		cli_error("no stored file has a topic \"%s\"", topic);
+		for (int r = 0; r < PQntuples(res); r++)
+			if (cli_similar(topic, PQgetvalue(res, r, 0)))
+				cli_text_printf(&similar, "%s\"%s\"", similar.len ? ", " : "",
+								PQgetvalue(res, r, 0));
+		if (similar.len)
+			fprintf(stderr, "DETAIL: Topics with similar names: %s.\n", similar.data);
+		fprintf(stderr, "HINT: SELECT DISTINCT topic FROM hdaq.topics lists the topics.\n");
+		free(similar.data);
+	}
+	PQclear(res);
+	return found;
 }
