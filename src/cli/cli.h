@@ -120,22 +120,37 @@ extern void cli_free_files(CliFileList *list);
 extern const char *cli_base_name(const char *path);
 
 /* progress.c: a progress line on a terminal */
+typedef enum ProgressPhase
+{
+	PROGRESS_IDLE,
+	PROGRESS_CHECKING,			/* sha256, and asking the server */
+	PROGRESS_UPLOADING,
+	PROGRESS_FINISHING			/* uploaded; the server is storing it */
+} ProgressPhase;
+
 typedef struct Progress
 {
 	bool		enabled;		/* stderr is a terminal */
 	bool		shown;			/* a progress line is on the screen */
-	uint64_t	bytes_total;
+	uint64_t	bytes_total;	/* of the files to upload */
 	uint64_t	bytes_done;
 	size_t		files_total;
 	size_t		files_done;
 	const char *current;
+	ProgressPhase phase;
 	double		started;
+	double		file_started;	/* when the current file's upload began */
+	double		phase_started;
+	double		active_seconds; /* spent uploading and finishing */
 	double		last_draw;
 } Progress;
 
 extern void progress_init(Progress *p, size_t files_total, uint64_t bytes_total);
 extern void progress_file(Progress *p, const char *name);
+extern void progress_upload(Progress *p);
 extern void progress_add(Progress *p, uint64_t bytes);
+extern void progress_finishing(Progress *p);
+extern void progress_skip(Progress *p, uint64_t size);
 extern void progress_file_done(Progress *p);
 extern void progress_clear(Progress *p);
 extern void progress_draw(Progress *p, bool force);
