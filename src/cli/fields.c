@@ -125,7 +125,7 @@ cmd_fields(int argc, char **argv)
 	values[0] = argv[optind];
 	values[1] = file_id;
 	res = PQexecParams(conn, json ?
-					   "SELECT jsonb_pretty(coalesce(jsonb_agg(to_jsonb(f)), '[]')) "
+					   "SELECT coalesce(jsonb_pretty(jsonb_agg(to_jsonb(f))), '[]') "
 					   "FROM hdaq.fields($1, $2::bigint) f" :
 					   "SELECT path, type, CASE WHEN numeric THEN 'yes' ELSE '' END, "
 					   "CASE WHEN repeated THEN '[' || coalesce(max_length::text, '') || ']' ELSE '' END, "

@@ -91,13 +91,13 @@ build_query(const LsOptions *o, const char *props, CliText *sql,
 
 	if (o->json)
 		cli_text_printf(sql,
-						"SELECT jsonb_pretty(coalesce(jsonb_agg(jsonb_build_object("
+						"SELECT coalesce(jsonb_pretty(jsonb_agg(jsonb_build_object("
 						"'file_id', f.file_id, 'name', f.name, "
 						"'start_time', f.start_time, 'end_time', f.end_time, "
 						"'duration_s', extract(epoch FROM f.duration)::float8, "
 						"'size_bytes', f.size_bytes, 'message_count', f.message_count, "
 						"'topics', coalesce(to_jsonb(f.topics), '[]'), 'tags', f.tags, "
-						"'properties', %s, 'complete', f.complete) ORDER BY f.file_id), '[]')) "
+						"'properties', %s, 'complete', f.complete) ORDER BY f.file_id)), '[]') "
 						"FROM hdaq.files f WHERE true", props);
 	else
 		cli_text_printf(sql,
