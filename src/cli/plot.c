@@ -383,7 +383,7 @@ draw_axes(cairo_t *cr, const Plot *p, const Frame *f)
 	/* grid and tick labels: time */
 	for (double t = 0; t <= f->tmax + tstep * 1e-6; t += tstep)
 	{
-		double		x = round(frame_x(f, t)) + 0.5;
+		double		x = fmin(round(frame_x(f, t)) + 0.5, f->x0 + f->w - 0.5);
 
 		cairo_set_source_rgb(cr, 0.90, 0.90, 0.90);
 		cairo_move_to(cr, x, f->y0);
@@ -396,7 +396,7 @@ draw_axes(cairo_t *cr, const Plot *p, const Frame *f)
 	/* grid and tick labels: value */
 	for (double v = ceil(f->vmin / vstep) * vstep; v <= f->vmax + vstep * 1e-6; v += vstep)
 	{
-		double		y = round(frame_y(f, v)) + 0.5;
+		double		y = fmax(round(frame_y(f, v)) + 0.5, f->y0 + 0.5);
 
 		cairo_set_source_rgb(cr, 0.90, 0.90, 0.90);
 		cairo_move_to(cr, f->x0, y);
