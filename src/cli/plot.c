@@ -38,6 +38,7 @@
 #define DEFAULT_WIDTH	1200
 #define DEFAULT_HEIGHT	600
 #define MIN_SIZE		200
+#define MARKED_SAMPLES	50		/* a signal with at most this many gets markers */
 #define MAX_SIZE		10000
 
 /* the plot area's margins, in pixels */
@@ -459,13 +460,26 @@ draw_signals(cairo_t *cr, const Plot *p, const Frame *f)
 				cairo_line_to(cr, x, y);
 			else
 			{
-				/* a lone sample still shows: a dot-sized segment */
+				/* a lone sample still shows: a round-capped dot */
 				cairo_move_to(cr, x, y);
 				cairo_line_to(cr, x + 0.01, y);
 			}
 			pen = true;
 		}
+		cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
 		cairo_stroke(cr);
+		/* few samples: mark each, so that a single one is seen */
+		if (s->n <= MARKED_SAMPLES)
+		{
+			for (int k = 0; k < s->n; k++)
+			{
+				if (!isfinite(s->v[k]))
+					continue;
+				cairo_new_sub_path(cr);
+				cairo_arc(cr, frame_x(f, s->t[k]), frame_y(f, s->v[k]), 3, 0, 2 * M_PI);
+			}
+			cairo_fill(cr);
+		}
 	}
 	cairo_restore(cr);
 }
