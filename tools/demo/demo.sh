@@ -136,7 +136,7 @@ q="SELECT time, value FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NUL
 echo "$ psql -c \"$q\""
 psql -X -c "$q"
 
-say "a plot of the four wheel speeds over the first 30 s of run $session_id"
+say "plots of the four wheel speeds of run $session_id: the whole run, and its first 30 s"
 start=$(psql -X -Atc "SELECT date_trunc('second', start_time) FROM hdaq.file WHERE file_id = $session_id")
 end=$(psql -X -Atc "SELECT date_trunc('second', start_time) + interval '30 s' FROM hdaq.file WHERE file_id = $session_id")
 plot_signals=(VehicleData/current_rpms.FL VehicleData/current_rpms.FR VehicleData/current_rpms.RL VehicleData/current_rpms.RR)
