@@ -18,23 +18,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 . tools/demo/common.sh
+. tools/demo/tour.sh
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# show a command as it could be typed (from the repository root, after
-# ". build/demo/env"; the installed hdaq as "hdaq"), then run it
+# show a command as it can be typed (from the repository root, after
+# ". build/demo/env"), then run it
 run() {
-	local a line='$'
-	for a in "$@"; do
-		if [ "$a" = "$hdaq" ]; then
-			a=hdaq
-		fi
-		a=${a#"$top/"}
-		case $a in
-		*[[:space:]\'\"\$\\]*) line+=" $(printf '%q' "$a")" ;;
-		*) line+=" $a" ;;
-		esac
-	done
-	printf '%s\n' "$line"
+	demo_command_line "$top" "$hdaq" "$@"
 	"$@"
 }
 
@@ -75,13 +65,7 @@ demo_server_start
 export PGHOST=$DEMO_SOCKET_DIR PGPORT=$DEMO_PORT PGUSER=$DEMO_SUPERUSER PGDATABASE=hdaq
 unset PGPASSWORD PGSERVICE PGHOSTADDR
 # the same settings for the user's shell: . build/demo/env
-{
-	echo "# make demo's server: . build/demo/env, then psql and hdaq reach it"
-	printf 'export PGHOST=%q\n' "$PGHOST"
-	printf 'export PGPORT=%q\n' "$PGPORT"
-	printf 'export PGUSER=%q\n' "$PGUSER"
-	printf 'export PGDATABASE=%q\n' "$PGDATABASE"
-} >"$DEMO_DIR/env"
+demo_write_env "$DEMO_DIR/env" "$PGHOST" "$PGPORT" "$PGUSER" "$PGDATABASE"
 
 if [ -z "$(psql -X -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'hdaq'")" ]; then
 	createdb hdaq
