@@ -251,7 +251,7 @@ sub ls_ids
 		for my $what ('ingest --tag on a stored file merges and says so',
 			'tag sets and removes', 'tag prints the tags', 'ls --where finds the file by its new tags')
 		{
-			print "# skip: $what (this server has no hdaq.tag(bigint,jsonb))\n";
+			diag("skip: $what (this server has no hdaq.tag(bigint,jsonb))");
 		}
 	}
 }
@@ -283,7 +283,7 @@ sub ls_ids
 	}
 	else
 	{
-		print "# skip: hdaq fields lists the fields, with --json (this server has no hdaq.fields(text,bigint))\n";
+		diag("skip: hdaq fields lists the fields, with --json (this server has no hdaq.fields(text,bigint))");
 		($rc, $out, $err) = hdaq('fields', 'VehicleData');
 		ok($rc == 1 && $err =~ /has no hdaq\.fields\(\)/, 'without hdaq.fields, fields says so');
 	}
