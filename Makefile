@@ -121,10 +121,12 @@ endif
 # ---- 3. the hdaq command ----------------------------------------------------------
 
 CLI_OBJS = $(patsubst %.c,build/core/%.o,$(sort $(wildcard src/cli/*.c)))
-build/core/src/cli/%.o: CORE_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+# hdaq plot draws with cairo (SVG and PNG surfaces)
+build/core/src/cli/%.o: CORE_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir) $(shell $(PKG_CONFIG) --cflags cairo)
 
 src/cli/hdaq: $(CLI_OBJS) $(CORE_A)
-	$(CC) -o $@ $^ -Wl,--as-needed -L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(EXTERNAL_LIBS)
+	$(CC) -o $@ $^ -Wl,--as-needed -L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto \
+		$(shell $(PKG_CONFIG) --libs cairo) $(EXTERNAL_LIBS)
 
 install: install-cli
 .PHONY: install-cli
