@@ -33,8 +33,9 @@ typedef struct RowSink
 	Datum	   *metrics;		/* NULL: no metric column */
 } RowSink;
 
+/* A message without the leaf gives a row with a NULL value. */
 static void
-put_row(void *arg, int64 time_ns, int spec, double value)
+put_row(void *arg, int64 time_ns, int spec, double value, bool found)
 {
 	RowSink    *rs = arg;
 	Datum		values[3];
@@ -44,7 +45,8 @@ put_row(void *arg, int64 time_ns, int spec, double value)
 	values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz(time_ns));
 	if (rs->metrics)
 		values[v++] = rs->metrics[spec];
-	values[v++] = Float8GetDatum(value);
+	values[v] = Float8GetDatum(value);
+	nulls[v] = !found;
 	tuplestore_putvalues(rs->rsinfo->setResult, rs->rsinfo->setDesc, values, nulls);
 }
 

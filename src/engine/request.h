@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * request.h
+ *	  Engine: what a selecting function's request may name.  Every
+ *	  function that selects stored messages (messages, messages_json,
+ *	  signal, signals, downsample, export_mcap, export_mat) checks its
+ *	  request here before reading anything, so that naming something that
+ *	  does not exist is an error, never an empty result.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_REQUEST_H
+#define HDAQ_REQUEST_H
+
+#include "hdaq.h"
+
+/*
+ * Error out (SQLSTATE 42704, with DETAIL and HINT) if the request names a
+ * file that is not stored, or a topic that its file (or, without a file,
+ * every stored file) lacks.  The caller is connected to SPI.
+ */
+extern void request_check(const ScanRequest *req);
+
+#endif							/* HDAQ_REQUEST_H */
