@@ -155,6 +155,12 @@ check_topic(const char *topic, const ScanRequest *req)
 void
 request_check(const ScanRequest *req)
 {
+	if (req->topics != NULL && req->ntopics == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("topics holds no topic"),
+				 errdetail("An empty array (or one of NULLs) selects nothing."),
+				 errhint("Give NULL for every topic.")));
 	if (req->has_file_id)
 		check_file(req->file_id);
 	for (int t = 0; t < req->ntopics; t++)

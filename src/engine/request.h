@@ -17,7 +17,8 @@
 /*
  * Error out (SQLSTATE 42704, with DETAIL and HINT) if the request names a
  * file that is not stored, or a topic that its file (or, without a file,
- * every stored file) lacks.  The caller is connected to SPI.
+ * every stored file) lacks; 22023 if its topics are an empty array.  The
+ * caller is connected to SPI.
  */
 extern void request_check(const ScanRequest *req);
 

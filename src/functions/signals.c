@@ -139,7 +139,11 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	specs = specs_from_paths_arg(fcinfo, &nspecs);
 	if (nspecs == 0)
-		return (Datum) 0;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paths holds no path"),
+				 errdetail("An empty array (or one of NULLs) selects nothing."),
+				 errhint("Give paths as 'Topic/field.path', e.g. ARRAY['VehicleData/current_rpms.FL'].")));
 
 	scan_request_from_args(fcinfo, -1, 1, &req);
 	req.topics = palloc(sizeof(char *) * nspecs);

@@ -40,6 +40,10 @@ SELECT * FROM pg_temp.err(format($$SELECT hdaq.export_mat(%s, ARRAY['VehicleData
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.messages(ARRAY['VehicleDatx'])$$);
 SELECT * FROM pg_temp.err(format($$SELECT hdaq.export_mat(%s, ARRAY['VehicleDatx'])$$, :gen));
 
+-- an empty list selects nothing: an error, not an empty result
+SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.messages(ARRAY[]::text[])$$);
+SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signals(ARRAY[]::text[])$$);
+
 -- reversed time bounds
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'current_rpms.FL', '2024-01-02', '2024-01-01')$$);
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL'], '2024-01-02', '2024-01-01')$$);
