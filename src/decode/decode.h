@@ -253,8 +253,9 @@ typedef struct HdField
 typedef bool (*HdFieldFn) (void *ctx, const HdField *field);
 
 /*
- * Call fn for each leaf of the decoder's schema, in schema order.  A
- * message type nested in itself is followed to HD_FIELDS_MAX_DEPTH levels.
+ * Call fn for each leaf of the decoder's schema, in schema order, to
+ * HD_FIELDS_MAX_DEPTH levels.  A message type nested in itself is listed
+ * at its first level of recursion only (child.x, not child.child.x).
  * Returns HD_OK, or an error code with err filled (HD_ERR_NOMEM).
  */
 #define HD_FIELDS_MAX_DEPTH 16

@@ -25,7 +25,28 @@ typedef struct FieldsWalk
 	char		path[FIELDS_MAX_PATH];
 	const char **enum_names;	/* FIELDS_MAX_ENUM entries */
 	bool		stopped;
+	/* the message types on the path being walked, outermost first */
+	const void *types[HD_FIELDS_MAX_DEPTH + 2];
+	int			ntypes;
 } FieldsWalk;
+
+/*
+ * A message type nested in itself (a tree, a linked list) is followed
+ * once: its leaves are listed at its first level of recursion and not
+ * again, so that the list stays finite and short.
+ */
+static bool
+recursed_enough(const FieldsWalk *w, const void *type)
+{
+	int			seen = 0;
+
+	if (type == NULL)
+		return false;
+	for (int i = 0; i < w->ntypes; i++)
+		if (w->types[i] == type)
+			seen++;
+	return seen >= 2;
+}
 
 static const char *
 kind_type(HdNodeKind kind)
@@ -87,6 +108,10 @@ walk(FieldsWalk *w, const HdNode *node, size_t len, bool repeated, int depth)
 	switch (node->kind)
 	{
 		case HD_NODE_OBJECT:
+			if (recursed_enough(w, node->type) ||
+				w->ntypes >= HD_FIELDS_MAX_DEPTH + 2)
+				break;
+			w->types[w->ntypes++] = node->type;
 			for (int i = 0; i < ops->nfields(node) && !w->stopped; i++)
 			{
 				const char *name = ops->field(node, i, &child);
@@ -96,6 +121,7 @@ walk(FieldsWalk *w, const HdNode *node, size_t len, bool repeated, int depth)
 						 depth + 1);
 				w->path[len] = '\0';
 			}
+			w->ntypes--;
 			break;
 		case HD_NODE_ARRAY:
 		case HD_NODE_MAP:
@@ -137,6 +163,7 @@ hd_fields(const HdDecoder *decoder, HdFieldFn fn, void *ctx, HdError *err)
 	w->ctx = ctx;
 	w->path[0] = '\0';
 	w->stopped = false;
+	w->ntypes = 0;
 	decoder->schema_ops->root(decoder, &root);
 	walk(w, &root, 0, false, 0);
 	free(w->enum_names);
