@@ -153,6 +153,25 @@ check_topic(const char *topic, const ScanRequest *req)
 }
 
 void
+request_notice_empty(const ScanRequest *req, const char *what)
+{
+	bool		bounded = req->start_ns != PG_INT64_MIN ||
+		req->end_ns != PG_INT64_MAX;
+
+	ereport(NOTICE,
+			(errmsg("%s holds no message", what),
+			 bounded ?
+			 errdetail("No message of file %lld%s lies in the time range given.",
+					   (long long) req->file_id,
+					   req->topics ? " of the topics given" : "") :
+			 errdetail("File %lld has no message%s.", (long long) req->file_id,
+					   req->topics ? " of the topics given" : ""),
+			 bounded ?
+			 errhint("SELECT start_time, end_time FROM hdaq.files WHERE file_id = %lld gives the file's time range.",
+					 (long long) req->file_id) : 0));
+}
+
+void
 request_check(const ScanRequest *req)
 {
 	if (req->topics != NULL && req->ntopics == 0)

@@ -22,4 +22,10 @@
  */
 extern void request_check(const ScanRequest *req);
 
+/*
+ * A NOTICE that an export of a checked request (its one file) holds no
+ * message: its time range selects none.  what names the export.
+ */
+extern void request_notice_empty(const ScanRequest *req, const char *what);
+
 #endif							/* HDAQ_REQUEST_H */
