@@ -212,7 +212,8 @@ $$;
 -- ---------------------------------------------------------------------------
 -- What can I plot?  The leaves of a topic's schema, each path usable by
 -- hdaq.signal as written ([0] for array elements, ["key"] as a map key's
--- placeholder).  max_length is NULL: not computed from the data.
+-- placeholder).  max_length: the most elements the leaf's innermost array
+-- has in a message of the chosen file (NULL without a file_id).
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION fields(topic text, file_id bigint DEFAULT NULL)

@@ -262,6 +262,18 @@ typedef bool (*HdFieldFn) (void *ctx, const HdField *field);
 extern int	hd_fields(const HdDecoder *decoder, HdFieldFn fn, void *ctx,
 					  HdError *err);
 
+/*
+ * The length of every array one message holds: fn gets each array's path
+ * in the form hd_fields writes it (enclosing arrays as [0], so the lengths
+ * of one array in several elements of another come under one path) and
+ * its number of elements; return false to stop.  Returns HD_OK or an error
+ * code, as hd_decode.
+ */
+typedef bool (*HdArrayLengthFn) (void *ctx, const char *path, int64_t length);
+extern int	hd_array_lengths(const HdDecoder *decoder, const uint8_t *msg,
+							 size_t len, HdArrayLengthFn fn, void *ctx,
+							 HdError *err);
+
 /* ----------
  * JSON text
  *

@@ -3,9 +3,11 @@
  * fields.c
  *	  The leaves of a decoder's schema (hd_fields), for hdaq.fields: every
  *	  path a signal can be read from, with its type, whether it is inside
- *	  an array, and an enum's value names.  The walk goes through the same
- *	  schema operations (HdSchemaOps) that signal paths are checked
- *	  against, so a path listed here compiles as written.
+ *	  an array, and an enum's value names; and the lengths of the arrays
+ *	  one message holds (hd_array_lengths), for the longest one seen.
+ *	  The walk of the leaves goes through the same schema operations
+ *	  (HdSchemaOps) that signal paths are checked against, so a path
+ *	  listed here compiles as written.
  *
  *-------------------------------------------------------------------------
  */
@@ -169,4 +171,244 @@ hd_fields(const HdDecoder *decoder, HdFieldFn fn, void *ctx, HdError *err)
 	free(w->enum_names);
 	free(w);
 	return HD_OK;
+}
+
+/* ----------
+ * Array lengths in one message (hd_array_lengths)
+ * ----------
+ */
+#define LENGTHS_MAX_PATH 4096
+
+typedef struct LengthFrame
+{
+	bool		is_array;
+	size_t		base;			/* path length inside this container */
+	size_t		array_path;		/* an array: the length of its own path */
+	int64_t		count;			/* an array: elements seen */
+} LengthFrame;
+
+typedef struct LengthWalk
+{
+	HdArrayLengthFn fn;
+	void	   *ctx;
+	char		path[LENGTHS_MAX_PATH];
+	size_t		len;
+	LengthFrame frames[HD_MAX_DEPTH + 2];
+	int			depth;
+	bool		overflow;		/* a path too long: lengths not reported */
+} LengthWalk;
+
+/* A value starts: an element of the enclosing array, if it is one. */
+static void
+value_starts(LengthWalk *w)
+{
+	LengthFrame *top;
+
+	if (w->depth == 0)
+		return;
+	top = &w->frames[w->depth - 1];
+	if (top->is_array)
+	{
+		top->count++;
+		w->len = top->base;
+		w->path[w->len] = '\0';
+	}
+}
+
+static int
+push_frame(LengthWalk *w, bool is_array, size_t array_path)
+{
+	LengthFrame *f;
+
+	if (w->depth >= HD_MAX_DEPTH + 2)
+		return HD_ABORT;
+	f = &w->frames[w->depth++];
+	f->is_array = is_array;
+	f->base = w->len;
+	f->array_path = array_path;
+	f->count = 0;
+	return HD_CONTINUE;
+}
+
+static int
+lw_begin_object(void *ctx)
+{
+	LengthWalk *w = ctx;
+
+	value_starts(w);
+	return push_frame(w, false, 0);
+}
+
+static int
+lw_end_object(void *ctx)
+{
+	LengthWalk *w = ctx;
+
+	if (w->depth == 0)
+		return HD_ABORT;
+	w->depth--;
+	w->len = w->frames[w->depth].base;
+	w->path[w->len] = '\0';
+	return HD_CONTINUE;
+}
+
+static int
+lw_begin_array(void *ctx, int64_t count)
+{
+	LengthWalk *w = ctx;
+	size_t		array_path;
+
+	(void) count;
+	value_starts(w);
+	array_path = w->len;
+	if (w->len + 4 > sizeof(w->path))
+		w->overflow = true;
+	else
+	{
+		memcpy(w->path + w->len, "[0]", 4);
+		w->len += 3;
+	}
+	return push_frame(w, true, array_path);
+}
+
+static int
+lw_end_array(void *ctx)
+{
+	LengthWalk *w = ctx;
+	LengthFrame *f;
+
+	if (w->depth == 0)
+		return HD_ABORT;
+	f = &w->frames[--w->depth];
+
+	w->len = f->array_path;
+	w->path[w->len] = '\0';
+	if (!w->overflow && !w->fn(w->ctx, w->path, f->count))
+		return HD_STOP;
+	return HD_CONTINUE;
+}
+
+static int
+lw_field(void *ctx, const char *name, size_t len)
+{
+	LengthWalk *w = ctx;
+	LengthFrame *top;
+	size_t		dot;
+
+	if (w->depth == 0)
+		return HD_ABORT;
+	top = &w->frames[w->depth - 1];
+	dot = top->base > 0 ? 1 : 0;
+	w->len = top->base;
+	if (w->len + dot + len + 1 > sizeof(w->path))
+	{
+		w->overflow = true;
+		w->path[w->len] = '\0';
+		return HD_CONTINUE;
+	}
+	if (dot)
+		w->path[w->len++] = '.';
+	memcpy(w->path + w->len, name, len);
+	w->len += len;
+	w->path[w->len] = '\0';
+	return HD_CONTINUE;
+}
+
+static int
+lw_scalar(void *ctx)
+{
+	value_starts(ctx);
+	return HD_CONTINUE;
+}
+
+static int
+lw_int64(void *ctx, int64_t v)
+{
+	(void) v;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_uint64(void *ctx, uint64_t v)
+{
+	(void) v;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_float64(void *ctx, double v, bool is_float32)
+{
+	(void) v;
+	(void) is_float32;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_string(void *ctx, const char *v, size_t len)
+{
+	(void) v;
+	(void) len;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_bytes(void *ctx, const uint8_t *v, size_t len)
+{
+	(void) v;
+	(void) len;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_boolean(void *ctx, bool v)
+{
+	(void) v;
+	return lw_scalar(ctx);
+}
+
+static int
+lw_enumeration(void *ctx, int32_t number, const char *name)
+{
+	(void) number;
+	(void) name;
+	return lw_scalar(ctx);
+}
+
+static const HdVisitor length_visitor = {
+	.begin_object = lw_begin_object,
+	.end_object = lw_end_object,
+	.begin_array = lw_begin_array,
+	.end_array = lw_end_array,
+	.field = lw_field,
+	.int64 = lw_int64,
+	.uint64 = lw_uint64,
+	.float64 = lw_float64,
+	.string = lw_string,
+	.bytes = lw_bytes,
+	.boolean = lw_boolean,
+	.null = lw_scalar,
+	.enumeration = lw_enumeration,
+};
+
+int
+hd_array_lengths(const HdDecoder *decoder, const uint8_t *msg, size_t len,
+				 HdArrayLengthFn fn, void *ctx, HdError *err)
+{
+	LengthWalk *w;
+	int			rc;
+
+	if (decoder == NULL || fn == NULL)
+		return hd_error(err, HD_ERR_ARGUMENT, 0, "decoder or callback is NULL");
+	w = malloc(sizeof(LengthWalk));
+	if (w == NULL)
+		return hd_error(err, HD_ERR_NOMEM, 0, "out of memory");
+	w->fn = fn;
+	w->ctx = ctx;
+	w->path[0] = '\0';
+	w->len = 0;
+	w->depth = 0;
+	w->overflow = false;
+	rc = hd_decode(decoder, msg, len, &length_visitor, w, err);
+	free(w);
+	return rc;
 }

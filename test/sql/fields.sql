@@ -11,8 +11,13 @@ SELECT count(*) AS leaves, count(*) FILTER (WHERE numeric) AS numeric,
 	   count(DISTINCT path) AS distinct_paths
   FROM hdaq.fields('VehicleData', :gen);
 SELECT * FROM hdaq.fields('VehicleData') LIMIT 8;
--- arrays as [0], enums with their names, max_length not computed (NULL)
+-- arrays as [0] with the most elements any message has, enums with their names
 SELECT * FROM hdaq.fields('ACUAllData', :gen) WHERE repeated OR enum_names IS NOT NULL;
+SELECT f.max_length = (SELECT max(jsonb_array_length(message->'cell_voltages'))
+						 FROM hdaq.messages_json(ARRAY['ACUAllData'], file_id => :gen)) AS max_length_matches
+  FROM hdaq.fields('ACUAllData', :gen) f WHERE f.path = 'cell_voltages[0]';
+-- max_length reads the messages, so only for one file: NULL without file_id
+SELECT path, max_length FROM hdaq.fields('ACUAllData') WHERE repeated LIMIT 1;
 
 -- every numeric path reads as written: one row per message
 SELECT f.path, count(s.*) = (SELECT message_count FROM hdaq.channel WHERE file_id = :gen AND topic = 'VehicleData') AS one_per_message

@@ -852,6 +852,34 @@ collect_field(void *ctx, const HdField *f)
 	return true;
 }
 
+/* Remembers the length reported for "ri" */
+static bool
+note_ri_length(void *ctx, const char *path, int64_t length)
+{
+	if (strcmp(path, "ri") == 0)
+		*(int64_t *) ctx = length;
+	return true;
+}
+
+static void
+test_array_lengths_protobuf(void)
+{
+	Buf			set,
+				m;
+	HdError		err;
+	HdDecoder  *d;
+	int64_t		ri = -1;
+	int			rc;
+
+	build_test_schema(&set);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	build_full_message(&m);
+	rc = hd_array_lengths(d, m.d, m.n, note_ri_length, &ri, &err);
+	check(rc == HD_OK && ri >= 4, "array lengths: ri has its %lld elements (ri[3] is read)",
+		  (long long) ri);
+	hd_decoder_free(d);
+}
+
 static void
 test_fields_protobuf(void)
 {
@@ -2552,6 +2580,7 @@ main(int argc, char **argv)
 	test_protobuf_real();
 	test_paths_protobuf();
 	test_fields_protobuf();
+	test_array_lengths_protobuf();
 	test_json();
 	test_cdr();
 	test_ros_schema_errors();
