@@ -157,7 +157,7 @@ for my $q (
 	my ($status, $out) = sql_status($db, $ro . $q . '; COMMIT');
 	is($status, 0, "read-only: $q") or diag($out);
 }
-my ($status, $out) = sql_status($db, $ro . q{SELECT hdaq.ingest(hdaq.export_mcap(1, ARRAY['LapTime']), 'x'); COMMIT});
+my ($status, $out) = sql_status($db, $ro . q{SELECT hdaq.ingest(hdaq.export_mcap((SELECT file_id FROM hdaq.file WHERE name = 'gen'), ARRAY['LapTime']), 'x'); COMMIT});
 isnt($status, 0, 'read-only: ingest is refused');
 like($out, qr/read-only transaction/, 'read-only: and says why');
 
