@@ -81,7 +81,7 @@ typedef enum HdErrorCode
 	HD_ERR_ARGUMENT				/* invalid argument (NULL decoder, ...) */
 } HdErrorCode;
 
-#define HD_ERROR_MESSAGE_SIZE 320
+#define HD_ERROR_MESSAGE_SIZE 2048
 
 typedef struct HdError
 {
@@ -226,6 +226,53 @@ extern int	hd_extract_numbers(const HdDecoder *decoder,
 							   const HdPath *const *paths, int npaths,
 							   const uint8_t *msg, size_t len,
 							   double *out, bool *found, HdError *err);
+
+/* ----------
+ * Fields: the leaves of a decoder's schema
+ *
+ * One leaf per value a message can hold at the end of a path, as
+ * hdaq.fields lists them: path as a signal path takes it, with [0] for the
+ * elements of an array (the first; any index reads that element) and
+ * ["key"] for the values of a map (the key is a placeholder: a map's keys
+ * are in its messages, not its schema).  A schema that does not list its
+ * fields (JSON without a schema) has no leaves.
+ * ----------
+ */
+typedef struct HdField
+{
+	const char *path;
+	const char *type;			/* as the schema writes it ("float", "enum"),
+								 * or "number", "string", "any" */
+	bool		numeric;		/* a signal can read it (numbers, bools, enums) */
+	bool		repeated;		/* inside an array or map at some level */
+	int			nenum;			/* names of an enum's values, by number */
+	const char *const *enum_names;
+} HdField;
+
+/* Called for each leaf; return false to stop. */
+typedef bool (*HdFieldFn) (void *ctx, const HdField *field);
+
+/*
+ * Call fn for each leaf of the decoder's schema, in schema order, to
+ * HD_FIELDS_MAX_DEPTH levels.  A message type nested in itself is listed
+ * at its first level of recursion only (child.x, not child.child.x).
+ * Returns HD_OK, or an error code with err filled (HD_ERR_NOMEM).
+ */
+#define HD_FIELDS_MAX_DEPTH 16
+extern int	hd_fields(const HdDecoder *decoder, HdFieldFn fn, void *ctx,
+					  HdError *err);
+
+/*
+ * The length of every array one message holds: fn gets each array's path
+ * in the form hd_fields writes it (enclosing arrays as [0], so the lengths
+ * of one array in several elements of another come under one path) and
+ * its number of elements; return false to stop.  Returns HD_OK or an error
+ * code, as hd_decode.
+ */
+typedef bool (*HdArrayLengthFn) (void *ctx, const char *path, int64_t length);
+extern int	hd_array_lengths(const HdDecoder *decoder, const uint8_t *msg,
+							 size_t len, HdArrayLengthFn fn, void *ctx,
+							 HdError *err);
 
 /* ----------
  * JSON text

@@ -121,6 +121,15 @@ typedef struct HdSchemaOps
 	void		(*element) (const HdNode *node, HdNode *child);
 
 	/*
+	 * Optional (NULL: the type is named by the node's kind): the type name
+	 * of a leaf node as the schema writes it ("float", "uint32", "enum"),
+	 * and the name of value i of an enum leaf (NULL past the last, or for
+	 * a leaf that is not an enum).  hd_fields uses them.
+	 */
+	const char *(*leaf_type) (const HdNode *node);
+	const char *(*enum_name) (const HdNode *node, int i);
+
+	/*
 	 * Optional (NULL for a format without one): a checked path compiled to
 	 * read its number straight from a message, giving what the generic
 	 * walk of path_extract.c gives.  compile_path returns NULL for a path

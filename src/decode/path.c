@@ -22,7 +22,6 @@
 
 #define MAX_PATH_TEXT 4096
 #define MAX_HINTS 3
-#define MAX_LISTED 8
 #define MAX_DISTANCE_LEN 64
 
 /* ----------
@@ -205,7 +204,10 @@ append_name(char *buf, size_t size, const char *name, bool first)
 		snprintf(buf + n, size - n, "%s\"%s\"", first ? "" : ", ", name);
 }
 
-/* "; its fields are a, b, c, ..." */
+/*
+ * "; its fields are a, b, c": every field, as many as the buffer holds
+ * (then "and N more", which only a message of hundreds of fields needs).
+ */
 static void
 list_fields(const HdDecoder *d, const HdNode *node, char *buf, size_t size)
 {
@@ -219,10 +221,20 @@ list_fields(const HdDecoder *d, const HdNode *node, char *buf, size_t size)
 		return;
 	}
 	snprintf(buf, size, "; its fields are ");
-	for (i = 0; i < n && i < MAX_LISTED; i++)
-		append_name(buf, size, d->schema_ops->field(node, i, &child), i == 0);
-	if (n > MAX_LISTED)
-		strncat(buf, ", ...", size - strlen(buf) - 1);
+	for (i = 0; i < n; i++)
+	{
+		const char *f = d->schema_ops->field(node, i, &child);
+
+		if (strlen(buf) + strlen(f) + 4 + 24 >= size)
+			break;
+		append_name(buf, size, f, i == 0);
+	}
+	if (i < n)
+	{
+		size_t		len = strlen(buf);
+
+		snprintf(buf + len, size - len, " and %d more", n - i);
+	}
 }
 
 /* "; did you mean ..." with the nearest field names, else the field list */

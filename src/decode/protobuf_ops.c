@@ -85,11 +85,48 @@ pb_element(const HdNode *node, HdNode *child)
 		set_value_node(child, f);
 }
 
+/* The .proto name of a leaf's type */
+static const char *
+pb_leaf_type(const HdNode *node)
+{
+	static const char *const names[] = {
+		[PB_TYPE_DOUBLE] = "double",[PB_TYPE_FLOAT] = "float",
+		[PB_TYPE_INT64] = "int64",[PB_TYPE_UINT64] = "uint64",
+		[PB_TYPE_INT32] = "int32",[PB_TYPE_FIXED64] = "fixed64",
+		[PB_TYPE_FIXED32] = "fixed32",[PB_TYPE_BOOL] = "bool",
+		[PB_TYPE_STRING] = "string",[PB_TYPE_GROUP] = "group",
+		[PB_TYPE_MESSAGE] = "message",[PB_TYPE_BYTES] = "bytes",
+		[PB_TYPE_UINT32] = "uint32",[PB_TYPE_ENUM] = "enum",
+		[PB_TYPE_SFIXED32] = "sfixed32",[PB_TYPE_SFIXED64] = "sfixed64",
+		[PB_TYPE_SINT32] = "sint32",[PB_TYPE_SINT64] = "sint64",
+	};
+	const PbField *f = node->field;
+
+	if (f == NULL || f->type >= sizeof(names) / sizeof(names[0]) ||
+		names[f->type] == NULL)
+		return NULL;
+	return names[f->type];
+}
+
+/* The name of value i of an enum leaf, in the order of their numbers */
+static const char *
+pb_enum_value_name(const HdNode *node, int i)
+{
+	const PbField *f = node->field;
+
+	if (f == NULL || f->type != PB_TYPE_ENUM || f->enumeration == NULL ||
+		i < 0 || i >= f->enumeration->nvalues)
+		return NULL;
+	return f->enumeration->values[i].name;
+}
+
 const HdSchemaOps hd_protobuf_schema_ops = {
 	.root = pb_root,
 	.nfields = pb_nfields,
 	.field = pb_field,
 	.element = pb_element,
+	.leaf_type = pb_leaf_type,
+	.enum_name = pb_enum_value_name,
 	.compile_path = pb_path_compile,
 	.extract_paths = pb_paths_extract,
 	.free_path = pb_path_free,

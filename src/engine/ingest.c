@@ -14,7 +14,8 @@
  * behind.
  *
  * A file already stored (same sha256) is not stored again: the existing
- * file_id comes back with a NOTICE.  Ingests of the same content serialise
+ * file_id comes back with a NOTICE, and the tags given are merged into the
+ * stored file's tags.  Ingests of the same content serialise
  * on an advisory lock keyed by the digest, so two sessions storing one file
  * at once end with one copy.
  *
@@ -525,21 +526,37 @@ ingest_begin(const char *name, const char *what, const uint8 *sha256,
 	return ing;
 }
 
+/* Whether tags hold at least one key. */
+static bool
+has_tags(Jsonb *tags)
+{
+	return tags != NULL && JB_ROOT_COUNT(tags) > 0;
+}
+
 /*
- * The file_id of a file already stored with this digest (with a NOTICE),
- * or 0.  Takes the digest's lock, held until the end of the transaction.
+ * The file_id of a file already stored with this digest, or 0.  The tags
+ * given are merged into the stored file's, and a NOTICE names it by its
+ * stored name and says what became of the tags.  Takes the digest's lock,
+ * held until the end of the transaction.
  */
 static int64
-already_stored(const uint8 *digest, const char *what)
+already_stored(const uint8 *digest, const char *what, Jsonb *tags)
 {
 	int64		existing;
+	StoredFile	stored = {0};
 
 	store_lock_sha256(digest);
 	existing = store_find_file(digest);
-	if (existing != 0)
-		ereport(NOTICE,
-				(errmsg("%s is already stored as file %lld", what,
-						(long long) existing)));
+	if (existing == 0)
+		return 0;
+	store_stored_file(existing, has_tags(tags) ? tags : NULL, &stored);
+	ereport(NOTICE,
+			(errmsg("%s is already stored as file %lld, named \"%s\"; it is not stored again",
+					what, (long long) existing,
+					stored.name ? stored.name : ""),
+			 has_tags(tags) ?
+			 errdetail("The tags given were merged into the stored file's tags, which are now %s.",
+					   stored.tags) : 0));
 	return existing;
 }
 
@@ -621,7 +638,7 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	if (data != NULL)
 	{
 		sha256_of(data, len, digest);
-		if ((file_id = already_stored(digest, what)) != 0)
+		if ((file_id = already_stored(digest, what, tags)) != 0)
 		{
 			SPI_finish();
 			return file_id;
@@ -634,7 +651,7 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	{
 		drain_source(src);
 		sha_finish(src->sha, digest);
-		if ((file_id = already_stored(digest, what)) != 0)
+		if ((file_id = already_stored(digest, what, tags)) != 0)
 		{
 			store_delete_file(ing->file_id);
 			SPI_finish();

@@ -20,6 +20,7 @@
 #include "engine/decoded_scan.h"
 #include "engine/mat_info.h"
 #include "engine/mat_output.h"
+#include "engine/request.h"
 #include "engine/scan.h"
 #include "store/store.h"
 
@@ -214,7 +215,10 @@ mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
 	if (info.has_origin)
 		export_topics(file, req, &info, topics);
 	else
+	{
 		info.ntopics = 0;
+		request_notice_empty(req, "the MAT export");
+	}
 	drop_empty_topics(&info);
 	mat_write_info(file, &info);
 }

@@ -13,6 +13,7 @@
  */
 #include "engine/mcap_export.h"
 
+#include "engine/request.h"
 #include "engine/scan.h"
 #include "store/store.h"
 
@@ -229,21 +230,27 @@ write_attachments(McapWriter *w, const ScanRequest *req)
 	}
 }
 
-/* The selected messages, in log-time order, under their original channel ids. */
-static void
+/*
+ * The selected messages, in log-time order, under their original channel
+ * ids; returns how many.
+ */
+static int64
 write_messages(McapWriter *w, const ScanRequest *req)
 {
 	MessageScan *scan = scan_begin(req);
 	const ScanChannel *ch;
 	McapMessage msg;
 	McapError	err;
+	int64		n = 0;
 
 	while (scan_next(scan, &ch, &msg))
 	{
 		CHECK_FOR_INTERRUPTS();
 		msg.channel_id = (uint16) ch->channel_id;
 		check(mcap_writer_add_message(w, &msg, &err), &err);
+		n++;
 	}
+	return n;
 }
 
 /* An empty value of 64 kB to start from, in context. */
@@ -275,7 +282,8 @@ mcap_export_selection(const ScanRequest *req, MemoryContext result_context)
 	write_channels(w, req);
 	write_metadata(w, req->file_id);
 	write_attachments(w, req);
-	write_messages(w, req);
+	if (write_messages(w, req) == 0)
+		request_notice_empty(req, "the MCAP export");
 	check(mcap_writer_finish(w, &err), &err);
 
 	SET_VARSIZE(sink->data, VARHDRSZ + sink->len);

@@ -19,6 +19,7 @@
 #include "store/store.h"
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -77,6 +78,50 @@ free_decompressor(void *dec)
 
 /* ---- arguments and result columns ----------------------------------------------------------- */
 
+static void
+report_reversed_times(TimestampTz start, TimestampTz end)
+{
+	/* timestamptz_to_str returns a static buffer */
+	char	   *start_text = pstrdup(timestamptz_to_str(start));
+	char	   *end_text = pstrdup(timestamptz_to_str(end));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("start_time is later than end_time"),
+			 errdetail("start_time is %s and end_time is %s: no time lies between them.",
+					   start_text, end_text),
+			 errhint("Swap them, or give NULL for a range without that end.")));
+}
+
+/*
+ * start_time and end_time at positions start_arg and end_arg (absent or
+ * NULL: unbounded).  log_time is the nanosecond time truncated to the
+ * microsecond, so an end_time covers its whole microsecond: [t, t] holds
+ * every message whose log_time is t.
+ */
+void
+scan_request_times(FunctionCallInfo fcinfo, int start_arg, int end_arg,
+				   ScanRequest *req)
+{
+	bool		has_start = PG_NARGS() > start_arg && !PG_ARGISNULL(start_arg);
+	bool		has_end = PG_NARGS() > end_arg && !PG_ARGISNULL(end_arg);
+	TimestampTz start = has_start ? PG_GETARG_TIMESTAMPTZ(start_arg) : 0;
+	TimestampTz end = has_end ? PG_GETARG_TIMESTAMPTZ(end_arg) : 0;
+
+	req->start_ns = PG_INT64_MIN;
+	req->end_ns = PG_INT64_MAX;
+	if (has_start && has_end && start > end)
+		report_reversed_times(start, end);
+	if (has_start)
+		req->start_ns = hdaq_timestamptz_to_ns(start);
+	if (has_end)
+	{
+		req->end_ns = hdaq_timestamptz_to_ns(end);
+		if (pg_add_s64_overflow(req->end_ns, 999, &req->end_ns))
+			req->end_ns = PG_INT64_MAX;
+	}
+}
+
 void
 scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg, int first,
 					   ScanRequest *req)
@@ -98,10 +143,7 @@ scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg, int first,
 			if (!nulls[i])
 				req->topics[req->ntopics++] = TextDatumGetCString(elems[i]);
 	}
-	if (PG_NARGS() > first && !PG_ARGISNULL(first))
-		req->start_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first));
-	if (PG_NARGS() > first + 1 && !PG_ARGISNULL(first + 1))
-		req->end_ns = hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(first + 1));
+	scan_request_times(fcinfo, first, first + 1, req);
 	if (PG_NARGS() > first + 2 && !PG_ARGISNULL(first + 2))
 	{
 		req->has_file_id = true;

@@ -32,6 +32,14 @@ extern void scan_request_from_args(FunctionCallInfo fcinfo, int topics_arg,
 								   int first, ScanRequest *req);
 
 /*
+ * Fill req's time range from start_time and end_time at positions
+ * start_arg and end_arg: an error if start_time is later than end_time;
+ * end_time covers its whole microsecond (up to 999 ns after it).
+ */
+extern void scan_request_times(FunctionCallInfo fcinfo, int start_arg,
+							   int end_arg, ScanRequest *req);
+
+/*
  * Begin a scan.  The caller is connected to SPI; the scan lives in
  * CurrentMemoryContext.
  */

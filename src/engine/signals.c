@@ -6,18 +6,20 @@
  *	  leaves asked for through the decoded scan (no jsonb is built) and
  *	  hands each value to a sink.
  *
- * Paths are compiled against every selected channel's schema before any
- * segment is read; an unknown topic or field is an error with a hint.
+ * The request is checked first (engine/request.c: an unknown file or
+ * topic is an error), then paths are compiled against every selected
+ * channel's schema before any segment is read; an unknown field is an
+ * error with the nearest names.
  *
  *-------------------------------------------------------------------------
  */
 #include "engine/signals.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/request.h"
 #include "store/store.h"
 
 #include "utils/builtins.h"
-#include "utils/varlena.h"
 
 /* The paths of one channel, compiled against its decoder. */
 typedef struct ChannelPaths
@@ -33,55 +35,6 @@ free_path(void *path)
 	hd_path_free(path);
 }
 
-/* The topics nearest a name that does not exist, for a hint. */
-static char *
-nearest_topics(const char *topic)
-{
-	StringInfoData hint;
-	int			ntopics;
-	char	  **topics = store_all_topics(&ntopics);
-	int			shown = 0;
-
-	initStringInfo(&hint);
-	for (int pass = 0; pass <= 3 && shown < 5; pass++)
-	{
-		for (int i = 0; i < ntopics && shown < 5; i++)
-		{
-			const char *t = topics[i];
-			int			d = varstr_levenshtein(topic, strlen(topic), t, strlen(t),
-											   1, 1, 1, false);
-
-			if (d == pass || (pass == 3 && d > 3 && strstr(t, topic) != NULL))
-				appendStringInfo(&hint, "%s\"%s\"", shown++ ? ", " : "", t);
-		}
-	}
-	return shown ? hint.data : NULL;
-}
-
-static bool
-scan_has_topic(MessageScan *scan, const char *topic)
-{
-	for (int i = 0; i < scan_channel_count(scan); i++)
-		if (strcmp(scan_channel(scan, i)->topic, topic) == 0)
-			return true;
-	return false;
-}
-
-/* Error out if no file has the topic at all (a typo, not an empty range). */
-static void
-check_topic_exists(const char *topic)
-{
-	char	   *hint;
-
-	if (store_topic_exists(topic))
-		return;
-	hint = nearest_topics(topic);
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("no stored file has the topic \"%s\"", topic),
-			 hint ? errhint("Topics with similar names: %s.", hint) : 0));
-}
-
 /* A spec's path compiled for a channel's decoder; an error if it is not valid. */
 static HdPath *
 compile_path(const HdDecoder *decoder, const SignalSpec *spec,
@@ -95,7 +48,9 @@ compile_path(const HdDecoder *decoder, const SignalSpec *spec,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid path \"%s\" for topic \"%s\"",
 						spec->path, ch->topic),
-				 errdetail("%s", err.message)));
+				 errdetail("%s", err.message),
+				 errhint("SELECT path FROM hdaq.fields('%s', %lld) lists the topic's paths.",
+						 ch->topic, (long long) ch->file_id)));
 	hdaq_free_with_context(path, free_path);
 	return path;
 }
@@ -153,16 +108,15 @@ void
 scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 			 bool skip_errors, SignalSink sink, void *arg)
 {
-	MessageScan *scan = scan_begin(req);
+	MessageScan *scan;
 	DecodedScan *ds;
 	ChannelPaths *cp;
 	DecodedMessage m;
 	double	   *out = palloc(sizeof(double) * nspecs);
 	bool	   *found = palloc(sizeof(bool) * nspecs);
 
-	for (int s = 0; s < nspecs; s++)
-		if (!scan_has_topic(scan, specs[s].topic))
-			check_topic_exists(specs[s].topic);
+	request_check(req);
+	scan = scan_begin(req);
 	ds = decoded_scan_begin(scan, skip_errors);
 	cp = compile_paths(ds, scan, specs, nspecs, skip_errors);
 
@@ -181,8 +135,7 @@ scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 			continue;
 		}
 		for (int p = 0; p < c->npaths; p++)
-			if (found[p])
-				sink(arg, (int64) m.msg.log_time, c->spec[p], out[p]);
+			sink(arg, (int64) m.msg.log_time, c->spec[p], out[p], found[p]);
 	}
 	decoded_scan_end(ds);
 }

@@ -21,8 +21,14 @@ typedef struct SignalSpec
 	char	   *path;
 } SignalSpec;
 
-/* Receives each value found: log time, which spec, value. */
-typedef void (*SignalSink) (void *arg, int64 time_ns, int spec, double value);
+/*
+ * Receives each spec's value of each message of its topic: log time,
+ * which spec, value; found is false when the message does not hold the
+ * leaf (an index past the end of its array, an absent sub-message, a
+ * missing map key or JSON member).
+ */
+typedef void (*SignalSink) (void *arg, int64 time_ns, int spec, double value,
+							bool found);
 
 /*
  * Read the specs' leaves from every message the request selects, in

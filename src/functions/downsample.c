@@ -19,6 +19,7 @@
 #include "hdaq.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/scan.h"
 #include "engine/signals.h"
 
 #include "common/int.h"
@@ -90,13 +91,23 @@ flush_bucket(M4State *s)
 	s->open = false;
 }
 
-/* A sample, in time order (the scan merges by log time). */
+/*
+ * A sample, in time order (the scan merges by log time); messages without
+ * the leaf give none.
+ */
 static void
-add_sample(void *arg, int64 time_ns, int spec, double value)
+add_sample(void *arg, int64 time_ns, int spec, double value, bool found)
 {
 	M4State   *s = arg;
-	M4Sample	p = {time_ns, value, s->samples++};
-	int64		bucket = floor_div(time_ns, s->bucket_ns);
+	M4Sample	p;
+	int64		bucket;
+
+	if (!found)
+		return;
+	p.time_ns = time_ns;
+	p.value = value;
+	p.ordinal = s->samples++;
+	bucket = floor_div(time_ns, s->bucket_ns);
 
 	if (!s->open || bucket != s->bucket)
 	{
@@ -156,10 +167,7 @@ hdaq_downsample(PG_FUNCTION_ARGS)
 	memset(&req, 0, sizeof(req));
 	req.topics = &spec.topic;
 	req.ntopics = 1;
-	req.start_ns = PG_ARGISNULL(2) ? PG_INT64_MIN :
-		hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(2));
-	req.end_ns = PG_ARGISNULL(3) ? PG_INT64_MAX :
-		hdaq_timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(3));
+	scan_request_times(fcinfo, 2, 3, &req);
 	req.has_file_id = PG_NARGS() > 5 && !PG_ARGISNULL(5);
 	if (req.has_file_id)
 		req.file_id = PG_GETARG_INT64(5);

@@ -13,6 +13,7 @@
 
 #include "engine/mat_export.h"
 #include "engine/mat_output.h"
+#include "engine/request.h"
 #include "engine/scan.h"
 
 #include "executor/spi.h"
@@ -57,6 +58,9 @@ hdaq_export_mat(PG_FUNCTION_ARGS)
 	req.has_file_id = true;
 	req.file_id = PG_GETARG_INT64(0);
 
+	SPI_connect();
+	request_check(&req);
+	SPI_finish();
 	out = mat_output_create(format);
 	SPI_connect();
 	mat_export_selection(out->file, &req, format, layout);

@@ -10,6 +10,7 @@
 #include "hdaq.h"
 
 #include "engine/mcap_export.h"
+#include "engine/request.h"
 #include "engine/scan.h"
 
 #include "executor/spi.h"
@@ -33,6 +34,7 @@ hdaq_export_mcap(PG_FUNCTION_ARGS)
 	req.file_id = PG_GETARG_INT64(0);
 
 	SPI_connect();
+	request_check(&req);
 	result = mcap_export_selection(&req, caller);
 	SPI_finish();
 	PG_RETURN_BYTEA_P(result);

@@ -11,6 +11,7 @@
  */
 #include "hdaq.h"
 
+#include "engine/request.h"
 #include "engine/scan.h"
 
 #include "executor/spi.h"
@@ -81,6 +82,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 0, 1, &req);
 	SPI_connect();
+	request_check(&req);
 	scan = scan_begin(&req);
 	topics = palloc(sizeof(Datum) * Max(scan_channel_count(scan), 1));
 	for (int i = 0; i < scan_channel_count(scan); i++)

@@ -10,6 +10,7 @@
 #include "hdaq.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/request.h"
 
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -47,6 +48,7 @@ hdaq_messages_json(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 0, 1, &req);
 	SPI_connect();
+	request_check(&req);
 	ds = decoded_scan_begin(scan_begin(&req), skip_errors_from_args(fcinfo, 4));
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq messages_json row",
 									ALLOCSET_DEFAULT_SIZES);

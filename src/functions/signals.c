@@ -33,8 +33,9 @@ typedef struct RowSink
 	Datum	   *metrics;		/* NULL: no metric column */
 } RowSink;
 
+/* A message without the leaf gives a row with a NULL value. */
 static void
-put_row(void *arg, int64 time_ns, int spec, double value)
+put_row(void *arg, int64 time_ns, int spec, double value, bool found)
 {
 	RowSink    *rs = arg;
 	Datum		values[3];
@@ -44,7 +45,8 @@ put_row(void *arg, int64 time_ns, int spec, double value)
 	values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz(time_ns));
 	if (rs->metrics)
 		values[v++] = rs->metrics[spec];
-	values[v++] = Float8GetDatum(value);
+	values[v] = Float8GetDatum(value);
+	nulls[v] = !found;
 	tuplestore_putvalues(rs->rsinfo->setResult, rs->rsinfo->setDesc, values, nulls);
 }
 
@@ -137,7 +139,11 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	specs = specs_from_paths_arg(fcinfo, &nspecs);
 	if (nspecs == 0)
-		return (Datum) 0;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("paths holds no path"),
+				 errdetail("An empty array (or one of NULLs) selects nothing."),
+				 errhint("Give paths as 'Topic/field.path', e.g. ARRAY['VehicleData/current_rpms.FL'].")));
 
 	scan_request_from_args(fcinfo, -1, 1, &req);
 	req.topics = palloc(sizeof(char *) * nspecs);

@@ -32,6 +32,8 @@ typedef enum StoreStatement
 	STMT_INSERT_FILE,
 	STMT_COMPLETE_FILE,
 	STMT_DELETE_FILE,
+	STMT_STORED_NAME,
+	STMT_MERGE_TAGS,
 	STMT_INSERT_SCHEMA,
 	STMT_FIND_SCHEMA,
 	STMT_INSERT_CHANNEL,
@@ -50,6 +52,12 @@ typedef enum StoreStatement
 	STMT_SCHEMA,
 	STMT_TOPIC_EXISTS,
 	STMT_ALL_TOPICS,
+	/* checking a request */
+	STMT_FILE_EXISTS,
+	STMT_FILE_ID_RANGE,
+	STMT_FILE_HAS_TOPIC,
+	STMT_FILE_TOPICS,
+	STMT_TOPIC_FILES,
 	/* a file's records, for exports */
 	STMT_FILE_INFO,
 	STMT_FILE_TAGS,
@@ -104,6 +112,15 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_DELETE_FILE] = {
 		"DELETE FROM hdaq.file WHERE file_id = $1",
 		1, {INT8OID}
+	},
+	[STMT_STORED_NAME] = {
+		"SELECT name, tags::text FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}
+	},
+	[STMT_MERGE_TAGS] = {
+		"UPDATE hdaq.file SET tags = tags || $2 WHERE file_id = $1"
+		" RETURNING name, tags::text",
+		2, {INT8OID, JSONBOID}
 	},
 	[STMT_INSERT_SCHEMA] = {
 		"INSERT INTO hdaq.schema (name, encoding, sha256, data)"
@@ -180,6 +197,26 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_ALL_TOPICS] = {
 		"SELECT DISTINCT topic FROM hdaq.channel",
 		0, {InvalidOid}, true
+	},
+	[STMT_FILE_EXISTS] = {
+		"SELECT 1 FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}, true
+	},
+	[STMT_FILE_ID_RANGE] = {
+		"SELECT count(*), min(file_id), max(file_id) FROM hdaq.file",
+		0, {InvalidOid}, true
+	},
+	[STMT_FILE_HAS_TOPIC] = {
+		"SELECT 1 FROM hdaq.channel WHERE topic = $1 AND file_id = $2 LIMIT 1",
+		2, {TEXTOID, INT8OID}, true
+	},
+	[STMT_FILE_TOPICS] = {
+		"SELECT DISTINCT topic FROM hdaq.channel WHERE file_id = $1 ORDER BY 1",
+		1, {INT8OID}, true
+	},
+	[STMT_TOPIC_FILES] = {
+		"SELECT DISTINCT file_id FROM hdaq.channel WHERE topic = $1 ORDER BY 1",
+		1, {TEXTOID}, true
 	},
 	[STMT_FILE_INFO] = {
 		"SELECT name, encode(sha256, 'hex'),"
@@ -556,6 +593,24 @@ store_delete_file(int64 file_id)
 	store_run_int8(STMT_DELETE_FILE, values, NULL, NULL);
 }
 
+static void
+read_stored_file(uint64 i, void *row)
+{
+	StoredFile *f = row;
+
+	f->name = col_text(i, 1);
+	f->tags = col_text_or_empty(i, 2);
+}
+
+bool
+store_stored_file(int64 file_id, Jsonb *merge_tags, StoredFile *out)
+{
+	Datum		values[2] = {Int64GetDatum(file_id), PointerGetDatum(merge_tags)};
+
+	return store_read_one(merge_tags ? STMT_MERGE_TAGS : STMT_STORED_NAME,
+						  values, read_stored_file, out);
+}
+
 /* The schema's key, inserting it if no identical schema is stored yet. */
 int64
 store_upsert_schema(const McapSchema *schema)
@@ -791,6 +846,62 @@ store_all_topics(int *count)
 						   read_topic, count);
 }
 
+/* ---- checking a request ------------------------------------------------------ */
+
+bool
+store_file_exists(int64 file_id)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+	bool		exists = store_run(STMT_FILE_EXISTS, values, NULL, 1) > 0;
+
+	store_done();
+	return exists;
+}
+
+void
+store_file_id_range(int64 *count, int64 *lowest, int64 *highest)
+{
+	bool		isnull;
+
+	store_run(STMT_FILE_ID_RANGE, NULL, NULL, 0);
+	*count = col_int8(0, 1, NULL);
+	*lowest = col_int8(0, 2, &isnull);
+	*highest = col_int8(0, 3, &isnull);
+	store_done();
+}
+
+bool
+store_file_has_topic(int64 file_id, const char *topic)
+{
+	Datum		values[2] = {CStringGetTextDatum(topic), Int64GetDatum(file_id)};
+	bool		has = store_run(STMT_FILE_HAS_TOPIC, values, NULL, 1) > 0;
+
+	store_done();
+	return has;
+}
+
+char	  **
+store_file_topics(int64 file_id, int *count)
+{
+	return store_read_file_rows(STMT_FILE_TOPICS, file_id, sizeof(char *),
+								read_topic, count);
+}
+
+static void
+read_file_id(uint64 i, void *row)
+{
+	*(int64 *) row = col_int8(i, 1, NULL);
+}
+
+int64 *
+store_topic_files(const char *topic, int *count)
+{
+	Datum		values[1] = {CStringGetTextDatum(topic)};
+
+	return store_read_rows(STMT_TOPIC_FILES, values, NULL, sizeof(int64),
+						   read_file_id, count);
+}
+
 /* ---- a file's records ----------------------------------------------------------- */
 
 /* Read a file's one row into *row; an error if there is no such file. */
@@ -802,7 +913,7 @@ store_read_file_row(StoreStatement which, int64 file_id, RowReader read_row,
 
 	if (!store_read_one(which, values, read_row, row))
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("file %lld does not exist", (long long) file_id)));
 }
 

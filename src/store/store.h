@@ -65,6 +65,21 @@ extern int64 store_insert_file(const char *name, const uint8 *sha256,
 extern void store_complete_file(int64 file_id, const FileSummary *summary);
 extern void store_delete_file(int64 file_id);
 
+/* A stored file's name (NULL if it has none) and tags as JSON text. */
+typedef struct StoredFile
+{
+	char	   *name;
+	char	   *tags;
+} StoredFile;
+
+/*
+ * A stored file's name and tags, after merging merge_tags into its tags
+ * (a key given replaces the stored value) unless merge_tags is NULL; false
+ * when there is no such file.
+ */
+extern bool store_stored_file(int64 file_id, Jsonb *merge_tags,
+							  StoredFile *out);
+
 extern int64 store_upsert_schema(const McapSchema *schema);
 extern int64 store_insert_channel(int64 file_id, const McapChannel *channel,
 								  int64 schema_key, bool has_schema_key);
@@ -143,6 +158,23 @@ extern bool store_topic_exists(const char *topic);
 
 /* Every distinct topic of every stored file. */
 extern char **store_all_topics(int *count);
+
+/* ---- checking a request ---- */
+
+/* Whether a file with this file_id is stored. */
+extern bool store_file_exists(int64 file_id);
+
+/* How many files are stored and their lowest and highest file_id. */
+extern void store_file_id_range(int64 *count, int64 *lowest, int64 *highest);
+
+/* Whether a file has a channel with this topic. */
+extern bool store_file_has_topic(int64 file_id, const char *topic);
+
+/* The distinct topics of a file, sorted. */
+extern char **store_file_topics(int64 file_id, int *count);
+
+/* The files that have a channel with this topic, by file_id. */
+extern int64 *store_topic_files(const char *topic, int *count);
 
 /* ---- a file's records (exports) ---- */
 

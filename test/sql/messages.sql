@@ -33,7 +33,7 @@ SELECT count(*) = (SELECT count(*) FROM hdaq.messages(file_id => :test1)
 					 end_time => hdaq.ns_to_timestamptz(:hi) + interval '0.000001 s' - interval '0.000001 s',
 					 file_id => :test1);
 
--- topics select channels; an unknown topic selects nothing
+-- topics select channels; a topic no file has is an error
 SELECT topic, count(*) FROM hdaq.messages(ARRAY['/a_topic_that_is_not_there'], file_id => :test1) GROUP BY 1;
 SELECT count(DISTINCT topic) AS topics, count(*) = (SELECT sum(message_count) FROM hdaq.channel
 													 WHERE file_id = :aero AND topic IN (SELECT topic FROM hdaq.channel WHERE file_id = :aero ORDER BY topic LIMIT 2)) AS counts_match
@@ -49,6 +49,7 @@ SELECT count(*) > 0 AS ok FROM hdaq.messages(file_id => :test1, topics => NULL);
 -- the same over a value, without ingest
 SELECT topic, log_time_ns, sequence, encode(data, 'hex') AS data
   FROM hdaq.messages(pg_read_binary_file(:'conf' || 'TenMessages/TenMessages-ch-chx-mx-pad-rch-rsh-st-sum.mcap')::hdaq.mcap);
+-- an end_time covers its whole microsecond: [0, 0] holds the log times 0 to 999 ns
 SELECT log_time_ns FROM hdaq.messages(pg_read_binary_file(:'conf' || 'TenMessages/TenMessages-ch-chx-mx-pad-rch-rsh-st-sum.mcap')::hdaq.mcap,
 									  start_time => hdaq.ns_to_timestamptz(0), end_time => hdaq.ns_to_timestamptz(0));
 

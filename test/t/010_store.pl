@@ -90,7 +90,7 @@ for my $q (@same_queries)
 	ok(length($before) > 0, "$q->[0]: something to compare");
 	is($after, $before, "$q->[0]: the same after restore");
 }
-my $next_id = sql($restored, q{SELECT hdaq.ingest(hdaq.export_mcap(1, ARRAY['VehicleData']), 'after restore')});
+my $next_id = sql($restored, q{SELECT hdaq.ingest(hdaq.export_mcap((SELECT file_id FROM hdaq.file WHERE name = 'gen'), ARRAY['VehicleData']), 'after restore')});
 ok($next_id > scalar(keys %files), "a new ingest after restore gets a new file_id ($next_id)");
 
 # ---- the official reader on exports ----------------------------------------------
@@ -157,7 +157,7 @@ for my $q (
 	my ($status, $out) = sql_status($db, $ro . $q . '; COMMIT');
 	is($status, 0, "read-only: $q") or diag($out);
 }
-my ($status, $out) = sql_status($db, $ro . q{SELECT hdaq.ingest(hdaq.export_mcap(1, ARRAY['LapTime']), 'x'); COMMIT});
+my ($status, $out) = sql_status($db, $ro . q{SELECT hdaq.ingest(hdaq.export_mcap((SELECT file_id FROM hdaq.file WHERE name = 'gen'), ARRAY['LapTime']), 'x'); COMMIT});
 isnt($status, 0, 'read-only: ingest is refused');
 like($out, qr/read-only transaction/, 'read-only: and says why');
 

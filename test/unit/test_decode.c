@@ -836,6 +836,98 @@ test_paths_protobuf(void)
 	hd_decoder_free(other);
 }
 
+/* Appends "path type numeric repeated enums;" for each leaf */
+static bool
+collect_field(void *ctx, const HdField *f)
+{
+	char	   *buf = ctx;
+	size_t		n = strlen(buf);
+
+	n += snprintf(buf + n, 8192 - n, "%s %s %d %d", f->path, f->type,
+				  f->numeric, f->repeated);
+	for (int i = 0; i < f->nenum && n < 8192; i++)
+		n += snprintf(buf + n, 8192 - n, "%s%s", i ? "," : " ", f->enum_names[i]);
+	if (n < 8192)
+		snprintf(buf + n, 8192 - n, ";");
+	return true;
+}
+
+/* Remembers the length reported for "ri" */
+static bool
+note_ri_length(void *ctx, const char *path, int64_t length)
+{
+	if (strcmp(path, "ri") == 0)
+		*(int64_t *) ctx = length;
+	return true;
+}
+
+static void
+test_array_lengths_protobuf(void)
+{
+	Buf			set,
+				m;
+	HdError		err;
+	HdDecoder  *d;
+	int64_t		ri = -1;
+	int			rc;
+
+	build_test_schema(&set);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	build_full_message(&m);
+	rc = hd_array_lengths(d, m.d, m.n, note_ri_length, &ri, &err);
+	check(rc == HD_OK && ri >= 4, "array lengths: ri has its %lld elements (ri[3] is read)",
+		  (long long) ri);
+	hd_decoder_free(d);
+}
+
+static void
+test_fields_protobuf(void)
+{
+	Buf			set;
+	HdError		err;
+	HdDecoder  *d;
+	char	   *buf = calloc(1, 8192);
+	int			rc;
+
+	build_test_schema(&set);
+	d = compile("protobuf", "protobuf", "t.M", set.d, set.n, &err);
+	rc = hd_fields(d, collect_field, buf, &err);
+	check(rc == HD_OK, "fields: walk succeeds");
+	check(strstr(buf, ";i64 int64 1 0;") != NULL || strncmp(buf, "i32 int32 1 0;", 14) == 0,
+		  "fields: scalars with their .proto type");
+	check(strstr(buf, "ri[0] int32 1 1;") != NULL, "fields: a repeated scalar as [0]");
+	check(strstr(buf, "m[\"key\"] ") != NULL, "fields: a map's values with a placeholder key");
+	check(strstr(buf, ";s string 0 0;") != NULL, "fields: a string is not numeric");
+	check(strstr(buf, ";child.i32 int32 1 0;") != NULL, "fields: a nested message's leaves");
+	check(strstr(buf, "child.child.") == NULL && strstr(buf, "kids[0].kids[0].") == NULL,
+		  "fields: a recursive message is followed once");
+	check(strstr(buf, ";kids[0].i32 int32 1 1;") != NULL, "fields: leaves inside an array are repeated");
+	check(strstr(buf, " enum 1 0 ") != NULL, "fields: an enum with its value names");
+	{
+		char	   *copy = strdup(buf);
+		char	   *save = NULL;
+
+		for (char *e = strtok_r(copy, ";", &save); e; e = strtok_r(NULL, ";", &save))
+		{
+			char		path[256];
+			char		type[64];
+			int			numeric;
+			int			repeated;
+			HdPath	   *hp;
+
+			if (sscanf(e, "%255s %63s %d %d", path, type, &numeric, &repeated) != 4 ||
+				!numeric)
+				continue;
+			hp = hd_path_compile(d, path, &err);
+			check(hp != NULL, "fields: %s compiles as a signal path", path);
+			hd_path_free(hp);
+		}
+		free(copy);
+	}
+	free(buf);
+	hd_decoder_free(d);
+}
+
 static void
 test_real_paths(const HdDecoder *d)
 {
@@ -2487,6 +2579,8 @@ main(int argc, char **argv)
 	test_protobuf();
 	test_protobuf_real();
 	test_paths_protobuf();
+	test_fields_protobuf();
+	test_array_lengths_protobuf();
 	test_json();
 	test_cdr();
 	test_ros_schema_errors();

@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * request.h
+ *	  Engine: what a selecting function's request may name.  Every
+ *	  function that selects stored messages (messages, messages_json,
+ *	  signal, signals, downsample, export_mcap, export_mat) checks its
+ *	  request here before reading anything, so that naming something that
+ *	  does not exist is an error, never an empty result.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_REQUEST_H
+#define HDAQ_REQUEST_H
+
+#include "hdaq.h"
+
+/*
+ * Error out (SQLSTATE 42704, with DETAIL and HINT) if the request names a
+ * file that is not stored, or a topic that its file (or, without a file,
+ * every stored file) lacks; 22023 if its topics are an empty array.  The
+ * caller is connected to SPI.
+ */
+extern void request_check(const ScanRequest *req);
+
+/*
+ * A NOTICE that an export of a checked request (its one file) holds no
+ * message: its time range selects none.  what names the export.
+ */
+extern void request_notice_empty(const ScanRequest *req, const char *what);
+
+#endif							/* HDAQ_REQUEST_H */
