@@ -1142,6 +1142,69 @@ test_oversized_record_skipped(void)
 	mcap_buffer_free(&file);
 }
 
+/*
+ * One honest chunk of the largest size allowed, full of small messages,
+ * compressed to a few kB: the iterator holds it and its messages' entries
+ * (less than the chunk) and returns every message, whatever the file's
+ * size.  0.1.0 gave "chunks overlapping in time need more than ..." for it.
+ */
+static void
+test_iter_one_full_chunk(void)
+{
+	McapBuffer	file;
+	McapBuffer	records;
+	McapBuffer	comp;
+	McapBuffer	body;
+	McapReaderOptions opts;
+	McapMessageIter *it;
+	McapMessage msg;
+	McapError	err;
+	uint64_t	n = 0;
+	uint64_t	last = 0;
+	bool		ordered = true;
+	int			rc = -1;
+
+	mcap_buffer_init(&file);
+	mcap_buffer_init(&records);
+	mcap_buffer_init(&comp);
+	mcap_buffer_init(&body);
+	for (uint32_t i = 0; i < 20000; i++)
+		put_message(&records, 1, 0, 1000 + i);
+	compress_records("zstd", &records, &comp, false);
+	mcap_buffer_append_u64(&body, 1000);
+	mcap_buffer_append_u64(&body, 1000 + 19999);
+	mcap_buffer_append_u64(&body, records.len);
+	mcap_buffer_append_u32(&body, 0);
+	mcap_buffer_append_string(&body, str("zstd"));
+	mcap_buffer_append_u64(&body, comp.len);
+	mcap_buffer_append(&body, comp.data, comp.len);
+	mcap_buffer_append(&file, MCAP_MAGIC, MCAP_MAGIC_SIZE);
+	put_header(&file);
+	put_channel(&file, 1, "/t");
+	put_record(&file, MCAP_OP_CHUNK, &body);
+
+	mcap_reader_options_init(&opts);
+	opts.max_chunk_bytes = records.len;
+	CHECK(file.len * 8 < records.len);
+	it = mcap_messages_open(file.data, file.len, NULL, NULL, 0, 0, UINT64_MAX,
+							&opts, &err);
+	CHECK(it != NULL);
+	while (it != NULL && (rc = mcap_messages_next(it, &msg, &err)) == 1)
+	{
+		if (msg.log_time < last)
+			ordered = false;
+		last = msg.log_time;
+		n++;
+	}
+	CHECK(rc == 0 && n == 20000 && ordered);
+	CHECK(n > 0 && msg.data.len > 0 && msg.data.data[0] == '{');
+	mcap_messages_close(it);
+	mcap_buffer_free(&file);
+	mcap_buffer_free(&records);
+	mcap_buffer_free(&comp);
+	mcap_buffer_free(&body);
+}
+
 static void
 test_zero_length_and_unknown_records(void)
 {
@@ -2215,6 +2278,7 @@ static const TestCase tests[] = {
 	{"indexed order and filters", test_indexed_order_and_filters},
 	{"indexed order on conformance data", test_indexed_conformance_order},
 	{"a chunk listed twice in the index is read once", test_duplicate_chunk_indexes},
+	{"one full chunk of small messages is iterated", test_iter_one_full_chunk},
 	{"scan keeps channels found in compressed chunks", test_scan_keeps_channels_from_chunks},
 	{"only Schema, Channel, Message taken from a chunk", test_foreign_records_in_chunk},
 	{"info JSON", test_info_json},
