@@ -121,10 +121,12 @@ endif
 # ---- 3. the hdaq command ----------------------------------------------------------
 
 CLI_OBJS = $(patsubst %.c,build/core/%.o,$(sort $(wildcard src/cli/*.c)))
-build/core/src/cli/%.o: CORE_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+# hdaq plot draws with cairo (SVG and PNG surfaces)
+build/core/src/cli/%.o: CORE_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir) $(shell $(PKG_CONFIG) --cflags cairo)
 
 src/cli/hdaq: $(CLI_OBJS) $(CORE_A)
-	$(CC) -o $@ $^ -Wl,--as-needed -L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto $(EXTERNAL_LIBS)
+	$(CC) -o $@ $^ -Wl,--as-needed -L$(shell $(PG_CONFIG) --libdir) -lpq -lcrypto \
+		$(shell $(PKG_CONFIG) --libs cairo) $(EXTERNAL_LIBS)
 
 install: install-cli
 .PHONY: install-cli
@@ -153,9 +155,12 @@ $(ASAN_PROGRAMS): build/asan/%: build/asan/%.o $(ASAN_A)
 $(FUZZ_TARGETS): %: build/fuzz/%.o $(FUZZ_A)
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
 
-.PHONY: test-programs fuzz
+.PHONY: test-programs fuzz fuzz-smoke
 test-programs: $(TEST_PROGRAMS) $(ASAN_PROGRAMS)
 fuzz: $(FUZZ_TARGETS)
+# every target over its seed corpus, then fuzzing 3 s each (make test runs it)
+fuzz-smoke:
+	test/fuzz/replay.sh --seconds 3
 
 # ---- 5. tests ------------------------------------------------------------------------
 

@@ -309,6 +309,7 @@ class Bench:
         size = os.path.getsize(self.session)
         hdaq_s, lo_s, hwm, anon, shmem, lo_hwm = [], [], [], [], [], []
         for rep in range(self.args.ingest_reps):
+            self.sql.query("SET hdaq.allow_drop = on")
             self.sql.query("DROP EXTENSION IF EXISTS hdaq CASCADE")
             self.sql.query("CREATE EXTENSION hdaq")
             self.sql.query("CHECKPOINT")

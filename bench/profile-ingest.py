@@ -55,6 +55,7 @@ def main():
         ("1 MB segments", "RESET hdaq.compression_level; SET hdaq.segment_size = '1MB'"),
     ]
     for i, (name, setting) in enumerate(variants):
+        sql.query("SET hdaq.allow_drop = on")
         sql.query("DROP EXTENSION IF EXISTS hdaq CASCADE")
         sql.query("CREATE EXTENSION hdaq")
         for s in setting.split(";"):

@@ -9,6 +9,12 @@
  * server builds the bytes; they are fetched in binary and written through
  * a temporary file that is renamed into place.
  *
+ * Before anything is written the selection is checked (select.c): the
+ * file exists, each topic is one of its topics ("LapTime, VNData": spaces
+ * around the commas do not count), the times parse and are in order, and
+ * the range holds messages.  Both outputs are built before either is
+ * written, so a failure leaves no file.
+ *
  *-------------------------------------------------------------------------
  */
 #include "cli.h"
@@ -22,6 +28,8 @@ typedef struct ExportOptions
 	const char *dsn;
 	const char *file_id;
 	char	   *topics;			/* text[] literal, or NULL */
+	char	  **topic_list;		/* the topics, trimmed */
+	int			ntopics;
 	const char *start;
 	const char *end;
 	const char *mcap_path;
@@ -40,24 +48,14 @@ usage(void)
 		   "  --dsn DSN            connection string or URI (default: PG* variables)\n"
 		   "  --file-id N          the stored file (see hdaq ls)\n"
 		   "  --topics A,B         only these topics (default: all)\n"
-		   "  --start T            only messages logged at or after T (timestamptz)\n"
-		   "  --end T              only messages logged at or before T (timestamptz)\n"
+		   "  --start T            only messages logged at or after T (timestamptz,\n"
+		   "                       e.g. 2026-03-17T14:00:05Z)\n"
+		   "  --end T              only messages logged at or before T (inclusive)\n"
 		   "  --mcap OUT.mcap      write an MCAP file\n"
 		   "  --mat OUT.mat        write a MATLAB file\n"
 		   "  --format F           MAT format: v7 (default), v5 or v7.3\n"
 		   "  --layout L           MAT layout: leaf (default) or topic\n"
 		   "  -h, --help           show this help, then exit\n");
-}
-
-static bool
-is_digits(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 /* The selection arguments both exports share: $1..$4. */
@@ -74,18 +72,18 @@ selection_values(const ExportOptions *o, const char **values)
 	"file_id => $1::bigint, topics => $2::text[], " \
 	"start_time => $3::timestamptz, end_time => $4::timestamptz"
 
-static bool
+static PGresult *
 export_mcap(PGconn *conn, const ExportOptions *o)
 {
 	const char *values[4];
 
 	selection_values(o, values);
-	return cli_export_value(conn, "SELECT hdaq.export_mcap(" SELECTION_ARGS ")",
-							4, values, o->mcap_path);
+	return cli_fetch_value(conn, "SELECT hdaq.export_mcap(" SELECTION_ARGS ")",
+						   4, values, o->mcap_path);
 }
 
 /* Only the options given are passed, so the server's defaults apply. */
-static bool
+static PGresult *
 export_mat(PGconn *conn, const ExportOptions *o)
 {
 	const char *values[6];
@@ -107,7 +105,7 @@ export_mat(PGconn *conn, const ExportOptions *o)
 				 ", layout => $%d::text", n);
 	}
 	strcat(sql, ")");
-	return cli_export_value(conn, sql, n, values, o->mat_path);
+	return cli_fetch_value(conn, sql, n, values, o->mat_path);
 }
 
 /* Check the options; returns an exit status, or -1 when they are fine. */
@@ -116,8 +114,10 @@ check_options(const ExportOptions *o)
 {
 	if (o->file_id == NULL)
 		return cli_usage_error("export", "--file-id is required");
-	if (!is_digits(o->file_id))
+	if (!cli_is_digits(o->file_id))
 		return cli_usage_error("export", "invalid file id \"%s\"", o->file_id);
+	if (o->topic_list != NULL && o->ntopics == 0)
+		return cli_usage_error("export", "--topics names no topic");
 	if (o->mcap_path == NULL && o->mat_path == NULL)
 		return cli_usage_error("export", "give --mcap OUT.mcap or --mat OUT.mat");
 	if (o->format != NULL && o->mat_path == NULL)
@@ -152,7 +152,10 @@ cmd_export(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	ExportOptions o;
+	CliSelection sel;
 	PGconn	   *conn;
+	PGresult   *mcap = NULL;
+	PGresult   *mat = NULL;
 	bool		ok = true;
 	int			status;
 	int			c;
@@ -170,8 +173,10 @@ cmd_export(int argc, char **argv)
 				o.file_id = optarg;
 				break;
 			case 't':
-				free(o.topics);
-				o.topics = cli_text_array(optarg);
+				cli_free_list(o.topic_list, o.ntopics);
+				o.topic_list = cli_split_list(optarg, &o.ntopics);
+				if (o.topic_list == NULL)
+					o.topic_list = cli_malloc(sizeof(char *));
 				break;
 			case 's':
 				o.start = optarg;
@@ -203,13 +208,31 @@ cmd_export(int argc, char **argv)
 	if ((status = check_options(&o)) >= 0)
 		return status;
 
+	if (o.ntopics > 0)
+		o.topics = cli_text_array(o.topic_list, o.ntopics);
+
 	if ((conn = cli_connect(o.dsn)) == NULL)
 		return EXIT_FAILED;
-	if (o.mcap_path != NULL)
-		ok = export_mcap(conn, &o);
+	memset(&sel, 0, sizeof(sel));
+	sel.file_id = o.file_id;
+	sel.topics = o.topic_list;
+	sel.ntopics = o.ntopics;
+	sel.start = o.start;
+	sel.end = o.end;
+	ok = cli_check_selection(conn, &sel);
+	/* build both before writing either */
+	if (ok && o.mcap_path != NULL)
+		ok = (mcap = export_mcap(conn, &o)) != NULL;
 	if (ok && o.mat_path != NULL)
-		ok = export_mat(conn, &o);
+		ok = (mat = export_mat(conn, &o)) != NULL;
+	if (ok && mcap != NULL)
+		ok = cli_write_value(mcap, o.mcap_path);
+	if (ok && mat != NULL)
+		ok = cli_write_value(mat, o.mat_path);
+	PQclear(mcap);
+	PQclear(mat);
 	PQfinish(conn);
 	free(o.topics);
+	cli_free_list(o.topic_list, o.ntopics);
 	return ok ? EXIT_OK : EXIT_FAILED;
 }

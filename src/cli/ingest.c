@@ -8,7 +8,9 @@
  *
  *	1. a file that does not start with the MCAP magic fails at once; its
  *	   sha256 is computed locally, and a file the server already holds
- *	   (same digest) is skipped without sending a byte;
+ *	   (same digest) is skipped without sending a byte, or, with --tag
+ *	   tags it does not have yet, tagged: the server merges the tags into
+ *	   the stored file's (hdaq.tag) and the command says so;
  *	2. otherwise, in one transaction, the file is streamed into a new large
  *	   object a megabyte at a time (never held in memory whole),
  *	   hdaq.ingest_lo() stores it, the large object is unlinked, and the
@@ -21,7 +23,9 @@
  * lost), and the exit status says whether any failed.
  *
  * Server notices (such as the one for a damaged file that was recovered)
- * are shown under the file they belong to.
+ * are shown under the file they belong to.  On a terminal a progress line
+ * (progress.c) shows the bytes and files of the files being uploaded, the
+ * time left, and "finishing" while the server stores an uploaded file.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +38,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include "libpq/libpq-fs.h"
@@ -46,6 +51,7 @@ typedef enum Outcome
 {
 	OUTCOME_INGESTED,
 	OUTCOME_SKIPPED,
+	OUTCOME_TAGGED,				/* already stored; the tags were merged */
 	OUTCOME_FAILED
 } Outcome;
 
@@ -56,6 +62,9 @@ typedef struct FileResult
 	long long	file_id;
 	long long	messages;
 	uint64_t	bytes_sent;
+	bool		uploading;		/* the upload began */
+	char		stored_name[256];	/* of a file already stored */
+	char		tags[1024];		/* after merging */
 	char		error[1024];
 } FileResult;
 
@@ -71,6 +80,7 @@ typedef struct IngestRun
 	size_t		notice_count;
 	size_t		ingested;
 	size_t		skipped;
+	size_t		tagged;
 	size_t		failed;
 	uint64_t	bytes_ingested;
 } IngestRun;
@@ -86,40 +96,9 @@ usage(void)
 		   "run again.\n\n"
 		   "Options:\n"
 		   "  --dsn DSN              connection string or URI (default: PG* variables)\n"
-		   "  -t, --tag KEY=VALUE    tag the files (repeatable); stored in hdaq.file.tags\n"
+		   "  -t, --tag KEY=VALUE    tag the files (repeatable); stored in hdaq.file.tags,\n"
+		   "                         and merged into the tags of a file already stored\n"
 		   "  -h, --help             show this help, then exit\n");
-}
-
-/* ----------------------------------------------------------------
- * Tags
- * ----------------------------------------------------------------
- */
-
-/* Add "key=value" to the JSON object being built in *json. */
-static bool
-add_tag(char **json, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	char	   *key;
-	char	   *qkey;
-	char	   *qvalue;
-	size_t		len;
-
-	if (eq == NULL || eq == arg)
-		return false;
-	key = cli_malloc((size_t) (eq - arg) + 1);
-	memcpy(key, arg, (size_t) (eq - arg));
-	key[eq - arg] = '\0';
-	qkey = cli_json_string(key);
-	qvalue = cli_json_string(eq + 1);
-	len = strlen(*json);
-	*json = cli_realloc(*json, len + strlen(qkey) + strlen(qvalue) + 4);
-	/* replace the closing brace */
-	sprintf(*json + len - 1, "%s%s:%s}", len > 2 ? "," : "", qkey, qvalue);
-	free(key);
-	free(qkey);
-	free(qvalue);
-	return true;
 }
 
 /* ----------------------------------------------------------------
@@ -247,20 +226,25 @@ run_command(PGconn *conn, const char *sql, FileResult *result)
 	return ok;
 }
 
-/* The file_id of a stored file with this digest, or 0; -1 on error. */
+/*
+ * The file_id of a stored file with this digest, or 0; -1 on error.  For
+ * a stored file, its name, and whether it has the run's tags already.
+ */
 static long long
-find_stored(PGconn *conn, const uint8_t digest[SHA256_DIGEST_LENGTH],
-			FileResult *result)
+find_stored(IngestRun *run, const uint8_t digest[SHA256_DIGEST_LENGTH],
+			FileResult *result, bool *has_tags)
 {
-	const char *values[1] = {(const char *) digest};
-	const int	lengths[1] = {SHA256_DIGEST_LENGTH};
-	const int	formats[1] = {1};
-	const Oid	types[1] = {BYTEAOID};
+	const char *values[2] = {(const char *) digest, run->tags};
+	const int	lengths[2] = {SHA256_DIGEST_LENGTH, 0};
+	const int	formats[2] = {1, 0};
+	const Oid	types[2] = {BYTEAOID, 0};
 	PGresult   *res;
 	long long	file_id = 0;
 
-	res = PQexecParams(conn, "SELECT file_id FROM hdaq.file WHERE sha256 = $1",
-					   1, types, values, lengths, formats, 0);
+	res = PQexecParams(run->conn,
+					   "SELECT file_id, coalesce(name, ''), tags @> $2::jsonb "
+					   "FROM hdaq.file WHERE sha256 = $1",
+					   2, types, values, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		snprintf(result->error, sizeof(result->error), "%s",
@@ -268,9 +252,42 @@ find_stored(PGconn *conn, const uint8_t digest[SHA256_DIGEST_LENGTH],
 		file_id = -1;
 	}
 	else if (PQntuples(res) > 0)
+	{
 		file_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(result->stored_name, sizeof(result->stored_name), "%s",
+				 PQgetvalue(res, 0, 1));
+		*has_tags = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	}
 	PQclear(res);
 	return file_id;
+}
+
+/* Merge the run's tags into a stored file's (hdaq.tag). */
+static void
+merge_tags(IngestRun *run, FileResult *result)
+{
+	char		id_text[32];
+	const char *values[2] = {id_text, run->tags};
+	PGresult   *res;
+
+	snprintf(id_text, sizeof(id_text), "%lld", result->file_id);
+	res = PQexecParams(run->conn, "SELECT hdaq.tag($1::bigint, $2::jsonb)::text",
+					   2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		result->outcome = OUTCOME_TAGGED;
+		snprintf(result->tags, sizeof(result->tags), "%s", PQgetvalue(res, 0, 0));
+	}
+	else if (cli_is_undefined_function(res))
+		snprintf(result->error, sizeof(result->error),
+				 "already stored as file %lld, and its tags could not be merged: "
+				 "this server's hdaq has no hdaq.tag() (ALTER EXTENSION hdaq UPDATE)",
+				 result->file_id);
+	else
+		snprintf(result->error, sizeof(result->error),
+				 "already stored as file %lld; merging its tags failed: %s",
+				 result->file_id, cli_result_error(res));
+	PQclear(res);
 }
 
 /* Stream the file into the large object lo, a chunk at a time. */
@@ -332,25 +349,59 @@ upload(IngestRun *run, const char *path, Oid lo, FileResult *result)
 	return ok;
 }
 
-/* SELECT hdaq.ingest_lo(lo, name, tags): the file_id, or -1. */
+/*
+ * SELECT hdaq.ingest_lo(lo, name, tags): the file_id, or -1.  The query is
+ * sent and waited for in steps, so that the progress line can say how long
+ * the server has been at it.
+ */
 static long long
 call_ingest_lo(IngestRun *run, Oid lo, const char *name, FileResult *result)
 {
 	char		oid_text[16];
 	const char *values[3] = {oid_text, name, run->tags};
+	PGconn	   *conn = run->conn;
 	PGresult   *res;
+	PGresult   *last = NULL;
 	long long	file_id = -1;
 
 	snprintf(oid_text, sizeof(oid_text), "%u", lo);
-	res = PQexecParams(run->conn,
-					   "SELECT hdaq.ingest_lo($1::oid, $2::text, $3::jsonb)",
-					   3, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		file_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	else
+	if (!PQsendQueryParams(conn, "SELECT hdaq.ingest_lo($1::oid, $2::text, $3::jsonb)",
+						   3, NULL, values, NULL, NULL, 0))
+	{
+		snprintf(result->error, sizeof(result->error), "%s", cli_conn_error(conn));
+		return -1;
+	}
+	while (PQisBusy(conn))
+	{
+		fd_set		fds;
+		struct timeval timeout = {0, 100000};
+		int			sock = PQsocket(conn);
+
+		if (sock < 0)
+			break;
+		FD_ZERO(&fds);
+		FD_SET(sock, &fds);
+		if (select(sock + 1, &fds, NULL, NULL, &timeout) < 0 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(conn))
+			break;
+		progress_draw(&run->progress, false);
+	}
+	/* the results; the last one says how it went */
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		PQclear(last);
+		last = res;
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			file_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	}
+	if (last == NULL || PQresultStatus(last) != PGRES_TUPLES_OK)
+	{
+		file_id = -1;
 		snprintf(result->error, sizeof(result->error), "%s",
-				 cli_result_error(res));
-	PQclear(res);
+				 last ? cli_result_error(last) : cli_conn_error(conn));
+	}
+	PQclear(last);
 	return file_id;
 }
 
@@ -405,8 +456,11 @@ store_file(IngestRun *run, const CliFile *file, FileResult *result)
 				 "could not create large object: %s", cli_conn_error(conn));
 		goto failed;
 	}
+	result->uploading = true;
+	progress_upload(&run->progress);
 	if (!upload(run, file->path, lo, result))
 		goto failed;
+	progress_finishing(&run->progress);
 	result->file_id = call_ingest_lo(run, lo, name, result);
 	if (result->file_id < 0)
 		goto failed;
@@ -466,6 +520,7 @@ static void
 ingest_file(IngestRun *run, const CliFile *file, FileResult *result)
 {
 	uint8_t		digest[SHA256_DIGEST_LENGTH];
+	bool		has_tags = true;
 
 	memset(result, 0, sizeof(*result));
 	result->outcome = OUTCOME_FAILED;
@@ -478,12 +533,15 @@ ingest_file(IngestRun *run, const CliFile *file, FileResult *result)
 	if (!has_mcap_magic(file->path, result) ||
 		!sha256_file(file->path, digest, result->error, sizeof(result->error)))
 		return;
-	result->file_id = find_stored(run->conn, digest, result);
+	result->file_id = find_stored(run, digest, result, &has_tags);
 	if (result->file_id < 0)
 		return;
 	if (result->file_id > 0)
 	{
-		result->outcome = OUTCOME_SKIPPED;
+		if (has_tags)
+			result->outcome = OUTCOME_SKIPPED;
+		else
+			merge_tags(run, result);
 		return;
 	}
 	store_file(run, file, result);
@@ -514,6 +572,15 @@ report_file(IngestRun *run, const CliFile *file, const FileResult *result,
 				   name, result->file_id);
 			run->skipped++;
 			break;
+		case OUTCOME_TAGGED:
+			printf("tagged %s (already stored as file %lld%s%s%s): tags merged, now %s\n",
+				   name, result->file_id,
+				   strcmp(result->stored_name, name) != 0 ? ", named \"" : "",
+				   strcmp(result->stored_name, name) != 0 ? result->stored_name : "",
+				   strcmp(result->stored_name, name) != 0 ? "\"" : "",
+				   result->tags);
+			run->tagged++;
+			break;
 		case OUTCOME_FAILED:
 			cli_error("FAILED %s: %s", file->path, result->error);
 			run->failed++;
@@ -533,8 +600,10 @@ report_summary(const IngestRun *run, double seconds)
 	cli_format_duration(seconds, took, sizeof(took));
 	cli_format_bytes(seconds > 0 ? (uint64_t) (run->bytes_ingested / seconds) : 0,
 					 rate, sizeof(rate));
-	printf("%zu ingested, %zu skipped, %zu failed; %s sent in %s (%s/s)\n",
-		   run->ingested, run->skipped, run->failed, bytes, took, rate);
+	printf("%zu ingested, %zu skipped, ", run->ingested, run->skipped);
+	if (run->tagged > 0)
+		printf("%zu tagged (already stored; tags merged), ", run->tagged);
+	printf("%zu failed; %s sent in %s (%s/s)\n", run->failed, bytes, took, rate);
 }
 
 static int
@@ -554,6 +623,13 @@ ingest_all(IngestRun *run, const CliFileList *list)
 
 		progress_file(&run->progress, cli_base_name(file->path));
 		ingest_file(run, file, &result);
+		if (!result.uploading)
+		{
+			/* skipped, tagged, or failed before a byte was sent */
+			progress_skip(&run->progress, file->size);
+			report_file(run, file, &result, cli_now() - file_started);
+			continue;
+		}
 		if (result.bytes_sent < file->size)
 			progress_add(&run->progress, file->size - result.bytes_sent);
 		report_file(run, file, &result, cli_now() - file_started);
@@ -590,7 +666,7 @@ cmd_ingest(int argc, char **argv)
 				run.dsn = optarg;
 				break;
 			case 't':
-				if (!add_tag(&run.tags, optarg))
+				if (!cli_add_tag(&run.tags, optarg))
 					return cli_usage_error("ingest",
 										   "invalid tag \"%s\": expected KEY=VALUE",
 										   optarg);

@@ -1,10 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * ls.c
- *	  hdaq ls [--dsn DSN]
+ *	  hdaq ls [--where KEY=VALUE]... [--since T] [--topic NAME]... [--json]
  *
  * Lists the stored files from the hdaq.files view: id, name, start time,
- * duration, size, message count and tags, in aligned columns.
+ * duration, size, message count and tags, in aligned columns, or as JSON.
+ *
+ * --where matches the file's properties: its tags over the key-value
+ * pairs of its MCAP Metadata records (hdaq.files.properties; a server
+ * older than that column gets the same from hdaq.metadata and the tags).
+ * Filters combine with AND.  A --topic that no stored file has is an
+ * error naming the similar topics, not an empty list.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,12 +40,107 @@ static const Column columns[NCOLUMNS] = {
 	{"TAGS", false}
 };
 
-static const char *const list_query =
-"SELECT file_id, coalesce(name, ''), "
-"coalesce(date_trunc('second', start_time)::text, ''), "
-"extract(epoch FROM duration)::float8, size_bytes, message_count, "
-"CASE WHEN tags = '{}' THEN '' ELSE tags::text END, complete "
-"FROM hdaq.files ORDER BY file_id";
+/* the filters of the command line */
+typedef struct LsOptions
+{
+	const char *dsn;
+	const char **where;			/* KEY=VALUE or KEY */
+	int			nwhere;
+	const char *since;
+	const char **topics;
+	int			ntopics;
+	bool		json;
+} LsOptions;
+
+/* properties when the server's hdaq.files has no such column */
+static const char *const properties_fallback =
+"(coalesce((SELECT jsonb_object_agg(kv.key, kv.value ORDER BY m.ord) "
+"FROM hdaq.metadata m, jsonb_each(m.metadata) kv WHERE m.file_id = f.file_id), '{}') "
+"|| f.tags)";
+
+/* Has this server's hdaq.files a properties column? */
+static int
+has_properties(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn,
+							 "SELECT count(*) FROM pg_attribute "
+							 "WHERE attrelid = to_regclass('hdaq.files') "
+							 "AND attname = 'properties' AND NOT attisdropped");
+	int			found;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_server_error(res);
+		PQclear(res);
+		return -1;
+	}
+	found = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+	PQclear(res);
+	return found;
+}
+
+/*
+ * The query, and its parameters in values (which has room for two per
+ * filter); returns the number of parameters.
+ */
+static int
+build_query(const LsOptions *o, const char *props, CliText *sql,
+			const char **values)
+{
+	int			n = 0;
+
+	if (o->json)
+		cli_text_printf(sql,
+						"SELECT coalesce(jsonb_pretty(jsonb_agg(jsonb_build_object("
+						"'file_id', f.file_id, 'name', f.name, "
+						"'start_time', f.start_time, 'end_time', f.end_time, "
+						"'duration_s', extract(epoch FROM f.duration)::float8, "
+						"'size_bytes', f.size_bytes, 'message_count', f.message_count, "
+						"'topics', coalesce(to_jsonb(f.topics), '[]'), 'tags', f.tags, "
+						"'properties', %s, 'complete', f.complete) ORDER BY f.file_id)), '[]') "
+						"FROM hdaq.files f WHERE true", props);
+	else
+		cli_text_printf(sql,
+						"SELECT f.file_id, coalesce(f.name, ''), "
+						"coalesce(date_trunc('second', f.start_time)::text, ''), "
+						"extract(epoch FROM f.duration)::float8, f.size_bytes, f.message_count, "
+						"CASE WHEN f.tags = '{}' THEN '' ELSE f.tags::text END, f.complete "
+						"FROM hdaq.files f WHERE true");
+	for (int i = 0; i < o->nwhere; i++)
+	{
+		const char *eq = strchr(o->where[i], '=');
+
+		if (eq == NULL)
+		{
+			values[n++] = o->where[i];
+			cli_text_printf(sql, " AND %s ? $%d", props, n);
+		}
+		else
+		{
+			size_t		klen = (size_t) (eq - o->where[i]);
+			char	   *key = cli_malloc(klen + 1);
+
+			memcpy(key, o->where[i], klen);
+			key[klen] = '\0';
+			values[n++] = key;
+			values[n++] = eq + 1;
+			cli_text_printf(sql, " AND %s ->> $%d = $%d", props, n - 1, n);
+		}
+	}
+	if (o->since != NULL)
+	{
+		values[n++] = o->since;
+		cli_text_printf(sql, " AND f.start_time >= $%d::timestamptz", n);
+	}
+	for (int i = 0; i < o->ntopics; i++)
+	{
+		values[n++] = o->topics[i];
+		cli_text_printf(sql, " AND $%d = ANY (f.topics)", n);
+	}
+	if (!o->json)
+		cli_text_printf(sql, " ORDER BY f.file_id");
+	return n;
+}
 
 static void
 usage(void)
@@ -47,8 +148,14 @@ usage(void)
 	printf("List the stored files.\n\n"
 		   "Usage:\n  hdaq ls [OPTION]...\n\n"
 		   "Options:\n"
-		   "  --dsn DSN      connection string or URI (default: PG* variables)\n"
-		   "  -h, --help     show this help, then exit\n");
+		   "  --dsn DSN            connection string or URI (default: PG* variables)\n"
+		   "  --where KEY=VALUE    files whose property KEY is VALUE (tags over MCAP\n"
+		   "                       metadata); --where KEY: files that have KEY\n"
+		   "  --since T            files that start at or after T (timestamptz)\n"
+		   "  --topic NAME         files that have this topic\n"
+		   "  --json               print a JSON array, one object per file\n"
+		   "  -h, --help           show this help, then exit\n"
+		   "\nRepeated, the filters combine: every one must hold.\n");
 }
 
 /* The cells of one row, formatted for people. */
@@ -126,21 +233,48 @@ cmd_ls(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"dsn", required_argument, NULL, 'd'},
+		{"where", required_argument, NULL, 'w'},
+		{"since", required_argument, NULL, 's'},
+		{"topic", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *dsn = NULL;
+	LsOptions	o;
+	CliText		sql = {0};
+	const char **values;
+	int			nvalues;
+	int			props;
 	PGconn	   *conn;
 	PGresult   *res;
 	int			c;
+	int			status = EXIT_OK;
 
+	memset(&o, 0, sizeof(o));
+	o.where = cli_malloc(sizeof(char *) * (size_t) argc);
+	o.topics = cli_malloc(sizeof(char *) * (size_t) argc);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1)
 	{
 		switch (c)
 		{
 			case 'd':
-				dsn = optarg;
+				o.dsn = optarg;
+				break;
+			case 'w':
+				if (optarg[0] == '\0' || optarg[0] == '=')
+					return cli_usage_error("ls", "invalid --where \"%s\": expected KEY=VALUE or KEY",
+										   optarg);
+				o.where[o.nwhere++] = optarg;
+				break;
+			case 's':
+				o.since = optarg;
+				break;
+			case 't':
+				o.topics[o.ntopics++] = optarg;
+				break;
+			case 'j':
+				o.json = true;
 				break;
 			case 'h':
 				usage();
@@ -152,18 +286,48 @@ cmd_ls(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("ls", "unexpected argument \"%s\"", argv[optind]);
 
-	if ((conn = cli_connect(dsn)) == NULL)
+	if ((conn = cli_connect(o.dsn)) == NULL)
 		return EXIT_FAILED;
-	res = PQexec(conn, list_query);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if ((o.since != NULL && !cli_check_time(conn, "--since", o.since)) ||
+		(props = has_properties(conn)) < 0)
 	{
-		cli_error("%s", cli_result_error(res));
-		PQclear(res);
 		PQfinish(conn);
 		return EXIT_FAILED;
 	}
-	print_table(res);
+	for (int i = 0; i < o.ntopics; i++)
+		if (!cli_check_topic_stored(conn, o.topics[i]))
+		{
+			PQfinish(conn);
+			return EXIT_FAILED;
+		}
+	values = cli_malloc(sizeof(char *) * (size_t) (2 * o.nwhere + o.ntopics + 1));
+	nvalues = build_query(&o, props ? "f.properties" : properties_fallback, &sql, values);
+	res = PQexecParams(conn, sql.data, nvalues, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_server_error(res);
+		status = EXIT_FAILED;
+	}
+	else if (o.json)
+		printf("%s\n", PQgetvalue(res, 0, 0));
+	else
+		print_table(res);
 	PQclear(res);
 	PQfinish(conn);
-	return EXIT_OK;
+	free(sql.data);
+	/* the keys of --where KEY=VALUE were allocated */
+	for (int i = 0, v = 0; i < o.nwhere; i++)
+	{
+		if (strchr(o.where[i], '=') != NULL)
+		{
+			free((char *) values[v]);
+			v += 2;
+		}
+		else
+			v++;
+	}
+	free(values);
+	free(o.where);
+	free(o.topics);
+	return status;
 }

@@ -24,7 +24,10 @@ static const Command commands[] = {
 	{"ingest", cmd_ingest, "store MCAP files (and directories of them) in the database"},
 	{"export", cmd_export, "write a stored file, or part of it, as .mcap or .mat"},
 	{"query", cmd_query, "write the result of a query as a .mat file"},
-	{"ls", cmd_ls, "list the stored files"},
+	{"ls", cmd_ls, "list the stored files (filtered by property, time, topic)"},
+	{"fields", cmd_fields, "list the fields of a topic (the paths to plot or export)"},
+	{"tag", cmd_tag, "set or remove tags of a stored file"},
+	{"plot", cmd_plot, "plot signals of a stored file as SVG or PNG"},
 	{"info", cmd_info, "summarise a local MCAP file (no server needed)"},
 	{"sha256", cmd_sha256, NULL},
 	{NULL, NULL, NULL}

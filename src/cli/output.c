@@ -73,30 +73,37 @@ cli_write_file(const char *path, const void *data, size_t len)
 
 /*
  * Run a query that returns one bytea-like value (parameters in text
- * format), fetch it in binary, and write it to path.  Reports and returns
- * false on error.
+ * format), fetched in binary.  Reports and returns NULL on error.
  */
-bool
-cli_export_value(PGconn *conn, const char *sql, int nparams,
-				 const char *const *values, const char *path)
+PGresult *
+cli_fetch_value(PGconn *conn, const char *sql, int nparams,
+				const char *const *values, const char *path)
 {
 	PGresult   *res;
-	char		size[32];
-	bool		ok;
 
 	res = PQexecParams(conn, sql, nparams, NULL, values, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		cli_error("%s", cli_result_error(res));
+		cli_server_error(res);
 		PQclear(res);
-		return false;
+		return NULL;
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0))
 	{
 		cli_error("the server returned no data for \"%s\"", path);
 		PQclear(res);
-		return false;
+		return NULL;
 	}
+	return res;
+}
+
+/* Write the value cli_fetch_value() fetched to path, and say so. */
+bool
+cli_write_value(const PGresult *res, const char *path)
+{
+	char		size[32];
+	bool		ok;
+
 	ok = cli_write_file(path, PQgetvalue(res, 0, 0),
 						(size_t) PQgetlength(res, 0, 0));
 	if (ok)
@@ -104,6 +111,20 @@ cli_export_value(PGconn *conn, const char *sql, int nparams,
 		cli_format_bytes((uint64_t) PQgetlength(res, 0, 0), size, sizeof(size));
 		printf("wrote %s (%s)\n", path, size);
 	}
+	return ok;
+}
+
+/* cli_fetch_value(), then cli_write_value(). */
+bool
+cli_export_value(PGconn *conn, const char *sql, int nparams,
+				 const char *const *values, const char *path)
+{
+	PGresult   *res = cli_fetch_value(conn, sql, nparams, values, path);
+	bool		ok;
+
+	if (res == NULL)
+		return false;
+	ok = cli_write_value(res, path);
 	PQclear(res);
 	return ok;
 }

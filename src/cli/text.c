@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,38 +96,74 @@ cli_json_string(const char *s)
 }
 
 /*
- * A comma-separated list ("A,B") as a text[] literal ({"A","B"}), each
- * element quoted so that spaces, braces and quotes in topic names survive.
- * Caller frees.
+ * Split a comma-separated list ("A, B,C") into its elements, each trimmed
+ * of the white space around it; empty elements are dropped.  *count is set
+ * to the number of elements.  Caller frees with cli_free_list().
+ */
+char	  **
+cli_split_list(const char *list, int *count)
+{
+	char	  **items = NULL;
+	int			n = 0;
+	const char *p = list;
+
+	for (;;)
+	{
+		const char *end = strchr(p, ',');
+		const char *b = p;
+		const char *e = end ? end : p + strlen(p);
+
+		while (b < e && isspace((unsigned char) *b))
+			b++;
+		while (e > b && isspace((unsigned char) e[-1]))
+			e--;
+		if (e > b)
+		{
+			items = cli_realloc(items, (size_t) (n + 2) * sizeof(char *));
+			items[n] = cli_malloc((size_t) (e - b) + 1);
+			memcpy(items[n], b, (size_t) (e - b));
+			items[n][e - b] = '\0';
+			n++;
+			items[n] = NULL;
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	*count = n;
+	return items;
+}
+
+void
+cli_free_list(char **items, int count)
+{
+	for (int i = 0; i < count; i++)
+		free(items[i]);
+	free(items);
+}
+
+/*
+ * Elements as a text[] literal ({"A","B"}), each quoted so that spaces,
+ * braces and quotes in topic names survive.  Caller frees.
  */
 char *
-cli_text_array(const char *list)
+cli_text_array(char *const *items, int count)
 {
 	Text		t = {0};
-	bool		open_element = false;
 
 	text_putc(&t, '{');
-	for (const char *p = list;; p++)
+	for (int i = 0; i < count; i++)
 	{
-		if (*p == ',' || *p == '\0')
+		if (i > 0)
+			text_putc(&t, ',');
+		text_putc(&t, '"');
+		for (const char *p = items[i]; *p; p++)
 		{
-			if (open_element)
-				text_putc(&t, '"');
-			open_element = false;
-			if (*p == '\0')
-				break;
-			continue;
+			if (*p == '"' || *p == '\\')
+				text_putc(&t, '\\');
+			text_putc(&t, *p);
 		}
-		if (!open_element)
-		{
-			if (t.len > 1)
-				text_putc(&t, ',');
-			text_putc(&t, '"');
-			open_element = true;
-		}
-		if (*p == '"' || *p == '\\')
-			text_putc(&t, '\\');
-		text_putc(&t, *p);
+		text_putc(&t, '"');
 	}
 	text_putc(&t, '}');
 	return t.data;
@@ -139,4 +177,52 @@ cli_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Append to a growable string (CliText, zero-initialised). */
+void
+cli_text_printf(CliText *t, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (t->len + (size_t) n + 1 > t->cap)
+	{
+		t->cap = (t->len + (size_t) n + 1) * 2;
+		t->data = cli_realloc(t->data, t->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->data + t->len, (size_t) n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t) n;
+}
+
+/* Add "key=value" to the JSON object being built in *json. */
+bool
+cli_add_tag(char **json, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char	   *key;
+	char	   *qkey;
+	char	   *qvalue;
+	size_t		len;
+
+	if (eq == NULL || eq == arg)
+		return false;
+	key = cli_malloc((size_t) (eq - arg) + 1);
+	memcpy(key, arg, (size_t) (eq - arg));
+	key[eq - arg] = '\0';
+	qkey = cli_json_string(key);
+	qvalue = cli_json_string(eq + 1);
+	len = strlen(*json);
+	*json = cli_realloc(*json, len + strlen(qkey) + strlen(qvalue) + 4);
+	/* replace the closing brace */
+	sprintf(*json + len - 1, "%s%s:%s}", len > 2 ? "," : "", qkey, qvalue);
+	free(key);
+	free(qkey);
+	free(qvalue);
+	return true;
 }

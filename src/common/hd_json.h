@@ -25,12 +25,14 @@ typedef bool (*HdAppendFn) (void *sink, const char *data, size_t len);
  */
 typedef enum HdJsonStringFlags
 {
-	HD_JSON_BYTES_AS_IS = 0,	/* bytes of 0x80 and above copied unchecked */
-	HD_JSON_REPAIR_UTF8 = 1 << 0,	/* bytes that are not UTF-8 become U+FFFD */
-	HD_JSON_NUL_AS_REPLACEMENT = 1 << 1,	/* NUL becomes U+FFFD: jsonb
-											 * cannot store \u0000 */
-	HD_JSON_ESCAPE_REPLACEMENT = 1 << 2 /* U+FFFD put in is written \ufffd,
-										 * not as its UTF-8 bytes */
+	/* bytes of 0x80 and above are copied unchecked */
+	HD_JSON_BYTES_AS_IS = 0,
+	/* each byte that does not start valid UTF-8 becomes U+FFFD */
+	HD_JSON_REPAIR_UTF8 = 1 << 0,
+	/* NUL becomes U+FFFD too (jsonb cannot store \u0000) */
+	HD_JSON_NUL_AS_REPLACEMENT = 1 << 1,
+	/* a U+FFFD the writer puts in is written \ufffd, not as UTF-8 bytes */
+	HD_JSON_ESCAPE_REPLACEMENT = 1 << 2
 } HdJsonStringFlags;
 
 /*

@@ -10,8 +10,8 @@
  */
 #include "writer_int.h"
 
-void
-mcap_writer_encode_statistics(const McapWriter *w, McapBuffer *buf)
+static void
+encode_statistics(const McapWriter *w, McapBuffer *buf)
 {
 	size_t		start = mcap_record_start(buf, MCAP_OP_STATISTICS);
 	uint32_t	with_messages = 0;
@@ -72,7 +72,7 @@ write_summary(McapWriter *w, McapBuffer *offsets, uint64_t *offsets_start,
 	McapStatus	rc;
 
 	mcap_buffer_reset(&w->record);
-	mcap_writer_encode_statistics(w, &w->record);
+	encode_statistics(w, &w->record);
 	if ((rc = write_group(w, MCAP_OP_SCHEMA, &w->schemas, offsets,
 						  err)) != MCAP_OK ||
 		(rc = write_group(w, MCAP_OP_CHANNEL, &w->channels, offsets,

@@ -179,10 +179,11 @@ my %known = (
 # ---------------------------------------------------------------------------
 {
 	my ($rc, $out, $err) = cmd($hdaq, '--help');
-	ok($rc == 0 && $out =~ /ingest/ && $out =~ /export/, '--help lists the commands');
+	ok($rc == 0 && $out =~ /ingest/ && $out =~ /export/ && $out =~ /^  plot /m
+		  && $out =~ /^  fields /m && $out =~ /^  tag /m, '--help lists the commands');
 	($rc, $out) = cmd($hdaq, '--version');
 	like($out, qr/^hdaq \d+\.\d+\.\d+$/m, '--version');
-	for my $c (qw(ingest export query ls info))
+	for my $c (qw(ingest export query ls info fields tag plot))
 	{
 		($rc, $out) = cmd($hdaq, $c, '--help');
 		ok($rc == 0 && $out =~ /Usage:\n  hdaq \Q$c\E/, "$c --help");

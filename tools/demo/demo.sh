@@ -6,8 +6,11 @@
 # server of its own (data in build/demo/pgdata, the first free port from
 # 54320, listening on 127.0.0.1 and a socket in build/demo/run), creates the
 # extension and a read-only grafana role, ingests the bundled real logs and
-# a generated 10-minute session, and prints a short tour with the
-# connection settings.
+# a generated 10-minute session, writes build/demo/env (the connection as
+# export lines: PGHOST, PGPORT, PGUSER, PGDATABASE), plots a few signals
+# (build/demo/plot_rpms.svg and .png), and prints a short tour.  Every
+# command the tour prints runs as printed from the repository root after
+# ". build/demo/env".
 #
 # Run again, it reuses the running server and skips the stored files.
 # tools/demo/stop.sh (make demo-stop) stops the server.
@@ -15,18 +18,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 . tools/demo/common.sh
+. tools/demo/tour.sh
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# show a command as it could be typed, then run it
+# show a command as it can be typed (from the repository root, after
+# ". build/demo/env"), then run it
 run() {
-	local a line='$'
-	for a in "$@"; do
-		case $a in
-		*[[:space:]]*) line+=" '$a'" ;;
-		*) line+=" $a" ;;
-		esac
-	done
-	printf '%s\n' "${line/#\$ $top\//\$ }"
+	demo_command_line "$top" "$hdaq" "$@"
 	"$@"
 }
 
@@ -66,6 +64,8 @@ hdaq=$top/src/cli/hdaq
 demo_server_start
 export PGHOST=$DEMO_SOCKET_DIR PGPORT=$DEMO_PORT PGUSER=$DEMO_SUPERUSER PGDATABASE=hdaq
 unset PGPASSWORD PGSERVICE PGHOSTADDR
+# the same settings for the user's shell: . build/demo/env
+demo_write_env "$DEMO_DIR/env" "$PGHOST" "$PGPORT" "$PGUSER" "$PGDATABASE"
 
 if [ -z "$(psql -X -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'hdaq'")" ]; then
 	createdb hdaq
@@ -99,6 +99,9 @@ run "$hdaq" ingest --tag source=generated "$session"
 session_id=$(psql -X -Atc "SELECT file_id FROM hdaq.file WHERE name = '$(basename "$session")' ORDER BY file_id DESC LIMIT 1")
 
 # ---- the tour ---------------------------------------------------------------------------
+say "the commands below run as printed, from $top, after:"
+echo ". build/demo/env"
+
 say "the runs"
 run "$hdaq" ls
 
@@ -117,11 +120,18 @@ q="SELECT time, value FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NUL
 echo "$ psql -c \"$q\""
 psql -X -c "$q"
 
+say "plots of the four wheel speeds of run $session_id: the whole run, and its first 30 s"
+start=$(psql -X -Atc "SELECT date_trunc('second', start_time) FROM hdaq.file WHERE file_id = $session_id")
+end=$(psql -X -Atc "SELECT date_trunc('second', start_time) + interval '30 s' FROM hdaq.file WHERE file_id = $session_id")
+plot_signals=(VehicleData/current_rpms.FL VehicleData/current_rpms.FR VehicleData/current_rpms.RL VehicleData/current_rpms.RR)
+run "$hdaq" plot --file-id "$session_id" "${plot_signals[@]}" -o "$DEMO_DIR/plot_rpms.svg"
+run "$hdaq" plot --file-id "$session_id" --start "$start" --end "$end" "${plot_signals[@]}" \
+	-o "$DEMO_DIR/plot_rpms_30s.png" --width 1000 --height 500
+echo "Open build/demo/plot_rpms.svg (the whole run) or build/demo/plot_rpms_30s.png in a browser."
+
 say "exports of the first 30 s of run $session_id"
 exports=$DEMO_DIR/exports
 mkdir -p "$exports"
-start=$(psql -X -Atc "SELECT date_trunc('second', start_time) FROM hdaq.file WHERE file_id = $session_id")
-end=$(psql -X -Atc "SELECT date_trunc('second', start_time) + interval '30 s' FROM hdaq.file WHERE file_id = $session_id")
 run "$hdaq" export --file-id "$session_id" --start "$start" --end "$end" \
 	--mcap "$exports/run${session_id}_30s.mcap"
 if [ -n "$(psql -X -Atc "SELECT 1 FROM pg_proc WHERE proname = 'export_mat' AND pronamespace = 'hdaq'::regnamespace LIMIT 1")" ]; then
@@ -135,7 +145,12 @@ ls -l "$exports"
 # ---- how to connect ---------------------------------------------------------------------------
 say "connect"
 cat <<EOF
-psql (as the superuser, through the socket):
+psql and hdaq, from this shell or any other:
+  . $DEMO_DIR/env
+  psql
+  hdaq ls
+
+or without the env file (as the superuser, through the socket):
   psql -h $DEMO_SOCKET_DIR -p $DEMO_PORT -U $DEMO_SUPERUSER -d hdaq
   hdaq ls --dsn "host=$DEMO_SOCKET_DIR port=$DEMO_PORT user=$DEMO_SUPERUSER dbname=hdaq"
 
