@@ -19,7 +19,7 @@ hdaq_reader_define_gucs(void)
 {
 	DefineCustomIntVariable("hdaq.max_chunk_bytes",
 							"Largest decompressed MCAP chunk or record hdaq accepts.",
-							"A file that declares a larger chunk has that chunk skipped and reported.",
+							"A chunk or record that declares more is skipped and reported, never allocated.",
 							&max_chunk_kb,
 							256 * 1024, 64, 1024 * 1024,
 							PGC_USERSET, GUC_UNIT_KB,
@@ -31,6 +31,7 @@ hdaq_reader_options(McapReaderOptions *opts)
 {
 	mcap_reader_options_init(opts);
 	opts->max_chunk_bytes = (uint64_t) max_chunk_kb * 1024;
+	opts->max_record_bytes = opts->max_chunk_bytes;
 }
 
 static void

@@ -499,6 +499,30 @@ read_records(Ingest *ing, McapReader *reader, HashingSource *src)
 	MemoryContextDelete(record_cxt);
 }
 
+/*
+ * A damaged file of which no message, metadata record or attachment could
+ * be read (its only record claims more bytes than it has or than the
+ * limit, its only chunk was skipped...) has nothing worth storing: refuse
+ * it, saying why.  A whole file that simply holds nothing is stored.
+ */
+static void
+refuse_if_nothing_usable(const Ingest *ing, const McapRecovery *rec)
+{
+	char		description[512];
+
+	if (ing->message_count > 0 || ing->metadata_count > 0 ||
+		ing->attachment_count > 0)
+		return;
+	if (rec->complete && !rec->truncated && rec->chunks_skipped == 0 &&
+		rec->records_skipped == 0)
+		return;
+	mcap_recovery_describe(rec, description, sizeof(description));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("%s holds no usable MCAP content: no message, metadata or attachment could be read", ing->what),
+			 errdetail("%s", description)));
+}
+
 /* Read what the reader left of a source, so the digest covers it all. */
 static void
 drain_source(HashingSource *src)
@@ -593,6 +617,7 @@ read_stream(Ingest *ing, const uint8 *data, size_t len, HashingSource *src)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s holds no valid MCAP content", ing->what),
 				 errdetail("The stream ends before its Header record is complete.")));
+	refuse_if_nothing_usable(ing, mcap_reader_recovery(reader));
 	finish_channels(ing);
 	return mcap_reader_recovery(reader);
 }

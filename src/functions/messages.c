@@ -18,6 +18,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -27,42 +28,74 @@ PG_FUNCTION_INFO_V1(hdaq_messages_mcap);
 #define MESSAGES_COLUMNS (SCAN_MESSAGE_COLUMNS + 1)
 
 /*
- * The message bytes as a bytea in a buffer reused for every row (the
- * tuplestore copies the row), grown as large messages need.
+ * A message's bytes as a bytea datum without copying them: a read-only
+ * expanded object that PostgreSQL flattens straight into the row it forms
+ * (heap_form_minimal_tuple calls flatten_into).  So a message as large as
+ * hdaq.max_chunk_bytes is held twice while its row is made (in its chunk
+ * or segment, and in the row), not three times, and nothing of it is kept
+ * after.  One view serves every row.
  */
-typedef struct RowBuffer
+typedef struct BytesView
 {
-	MemoryContext context;		/* outlives the per-row context */
-	bytea	   *value;
-	size_t		capacity;
-} RowBuffer;
+	ExpandedObjectHeader hdr;
+	const uint8 *data;
+	size_t		len;
+} BytesView;
+
+static Size
+view_flat_size(ExpandedObjectHeader *eohptr)
+{
+	BytesView  *view = (BytesView *) eohptr;
+
+	return VARHDRSZ + view->len;
+}
+
+static void
+view_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	BytesView  *view = (BytesView *) eohptr;
+
+	Assert(allocated_size == VARHDRSZ + view->len);
+	SET_VARSIZE(result, VARHDRSZ + view->len);
+	memcpy(VARDATA(result), view->data, view->len);
+}
+
+static const ExpandedObjectMethods view_methods = {
+	view_flat_size,
+	view_flatten
+};
+
+static BytesView *
+bytes_view_create(void)
+{
+	BytesView  *view = palloc0(sizeof(BytesView));
+
+	EOH_init_header(&view->hdr, &view_methods, CurrentMemoryContext);
+	return view;
+}
 
 static Datum
-bytea_datum(RowBuffer *rb, McapBytes b)
+bytea_datum(BytesView *view, McapBytes b)
 {
-	if (rb->value == NULL || b.len > rb->capacity)
-	{
-		if (rb->value)
-			pfree(rb->value);
-		rb->capacity = Max(b.len, 64 * 1024);
-		rb->value = MemoryContextAllocHuge(rb->context,
-										   VARHDRSZ + rb->capacity);
-	}
-	SET_VARSIZE(rb->value, VARHDRSZ + b.len);
-	memcpy(VARDATA(rb->value), b.data, b.len);
-	return PointerGetDatum(rb->value);
+	if (b.len > MaxAllocHugeSize - VARHDRSZ)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("a message of %llu bytes is too large for a bytea",
+							   (unsigned long long) b.len)));
+	view->data = b.data;
+	view->len = (size_t) b.len;
+	return EOHPGetRODatum(&view->hdr);
 }
 
 /* One output row: file_id, topic, log_time, log_time_ns, publish_time_ns, sequence, data */
 static void
-put_message(ReturnSetInfo *rsinfo, RowBuffer *rb, bool has_file,
+put_message(ReturnSetInfo *rsinfo, BytesView *view, bool has_file,
 			int64 file_id, Datum topic, const McapMessage *msg)
 {
 	Datum		values[MESSAGES_COLUMNS];
 	bool		nulls[MESSAGES_COLUMNS] = {0};
 
 	scan_message_columns(values, nulls, has_file, file_id, topic, msg);
-	values[6] = bytea_datum(rb, msg->data);
+	values[6] = bytea_datum(view, msg->data);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -77,7 +110,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	Datum	   *topics;
 	const ScanChannel *ch;
 	McapMessage msg;
-	RowBuffer	rb = {.context = CurrentMemoryContext};
+	BytesView  *view = bytes_view_create();
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 0, 1, &req);
@@ -93,7 +126,7 @@ hdaq_messages(PG_FUNCTION_ARGS)
 	{
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(row_cxt);
-		put_message(rsinfo, &rb, true, ch->file_id,
+		put_message(rsinfo, view, true, ch->file_id,
 					topics[scan_channel_index(scan, ch)], &msg);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(row_cxt);
@@ -191,14 +224,29 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 	MemoryContext row_cxt;
 	MemoryContext oldcxt;
 	int			rc;
-	RowBuffer	rb = {.context = CurrentMemoryContext};
+	BytesView  *view = bytes_view_create();
+	MemoryContext value_cxt;
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 1, 2, &req);
+
+	/*
+	 * The summary and the iterator (with the chunks it holds) live in a
+	 * context of their own, deleted as soon as the rows are made: reading
+	 * the rows back does not hold them too.
+	 */
+	value_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									  "hdaq messages of a value",
+									  ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(value_cxt);
 	iter = open_value_messages((const uint8 *) VARDATA_ANY(value),
 							   VARSIZE_ANY_EXHDR(value), &req, &summary);
+	MemoryContextSwitchTo(oldcxt);
 	if (iter == NULL)
+	{
+		MemoryContextDelete(value_cxt);
 		return (Datum) 0;
+	}
 
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq messages row",
 									ALLOCSET_DEFAULT_SIZES);
@@ -210,7 +258,7 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 		if (msg.log_time > PG_INT64_MAX || c == NULL)
 			continue;
 		oldcxt = MemoryContextSwitchTo(row_cxt);
-		put_message(rsinfo, &rb, false, 0,
+		put_message(rsinfo, view, false, 0,
 					PointerGetDatum(hdaq_text_from_bytes(c->topic.data, c->topic.len)),
 					&msg);
 		MemoryContextSwitchTo(oldcxt);
@@ -218,5 +266,6 @@ hdaq_messages_mcap(PG_FUNCTION_ARGS)
 	}
 	if (rc < 0)
 		hdaq_report_mcap_error(&err, "the MCAP value");
+	MemoryContextDelete(value_cxt);
 	return (Datum) 0;
 }

@@ -24,10 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A matching message and where it is in the file, for ordering. */
+/*
+ * A matching message and where it is, for ordering; its record is parsed
+ * again when it is handed out, so that an entry takes 24 bytes, less than
+ * the smallest Message record (31): a chunk's entries never take more
+ * memory than the chunk.
+ */
 typedef struct Entry
 {
-	McapMessage msg;
+	uint64_t	log_time;
 	uint64_t	record_offset;	/* the top-level record holding it */
 	uint64_t	inner_offset;	/* its offset inside that chunk, or 0 */
 } Entry;
@@ -39,6 +44,8 @@ typedef struct Source
 	size_t		count;
 	size_t		cap;
 	size_t		next;
+	McapBytes	records;		/* where the entries' records are */
+	bool		top;			/* top-level: at record_offset in records */
 	McapChunkBuffer buf;
 	struct Source *free_next;
 } Source;
@@ -100,8 +107,8 @@ message_wanted(const McapMessageIter *it, const McapMessage *m)
 static int
 compare_entries(const Entry *a, const Entry *b)
 {
-	if (a->msg.log_time != b->msg.log_time)
-		return a->msg.log_time < b->msg.log_time ? -1 : 1;
+	if (a->log_time != b->log_time)
+		return a->log_time < b->log_time ? -1 : 1;
 	if (a->record_offset != b->record_offset)
 		return a->record_offset < b->record_offset ? -1 : 1;
 	if (a->inner_offset != b->inner_offset)
@@ -156,29 +163,54 @@ add_problem(McapMessageIter *it, McapStatus code, uint64_t offset,
  * Sources
  * ----------------------------------------------------------------
  */
+/* Make room for want entries in all (a count known in advance). */
+static bool
+source_reserve(Source *src, size_t want)
+{
+	Entry	   *grown;
+
+	if (want <= src->cap)
+		return true;
+	if (want > SIZE_MAX / sizeof(Entry))
+		return false;
+	grown = realloc(src->entries, want * sizeof(Entry));
+	if (grown == NULL)
+		return false;
+	src->entries = grown;
+	src->cap = want;
+	return true;
+}
+
 static bool
 source_append(Source *src, const McapMessage *msg, uint64_t record_offset,
 			  uint64_t inner_offset)
 {
 	Entry	   *e;
 
-	if (src->count == src->cap)
-	{
-		size_t		cap = src->cap == 0 ? 256 : src->cap * 2;
-		Entry	   *grown;
-
-		if (cap > SIZE_MAX / sizeof(Entry))
-			return false;
-		grown = realloc(src->entries, cap * sizeof(Entry));
-		if (grown == NULL)
-			return false;
-		src->entries = grown;
-		src->cap = cap;
-	}
+	if (src->count == src->cap &&
+		!source_reserve(src, src->cap == 0 ? 256 : src->cap * 2))
+		return false;
 	e = &src->entries[src->count++];
-	e->msg = *msg;
+	e->log_time = msg->log_time;
 	e->record_offset = record_offset;
 	e->inner_offset = inner_offset;
+	return true;
+}
+
+/* The message of an entry, parsed again from its record. */
+static bool
+entry_message(const Source *src, const Entry *e, McapMessage *msg)
+{
+	uint8_t		opcode;
+	McapBytes	body;
+	McapRecord	rec;
+	uint64_t	at = src->top ? e->record_offset : e->inner_offset;
+
+	if (mcap_split_record(src->records.data, src->records.len, at, &opcode,
+						  &body) != 1 || opcode != MCAP_OP_MESSAGE ||
+		mcap_parse_record(opcode, body.data, body.len, &rec, NULL) != MCAP_OK)
+		return false;
+	*msg = rec.u.message;
 	return true;
 }
 
@@ -291,13 +323,17 @@ heap_push(McapMessageIter *it, Source *src)
 	return true;
 }
 
-/* Take the first entry of the heap's first source. */
+/*
+ * Take the first entry of the heap's first source, and the source (its
+ * bytes stay as they are until the next chunk is loaded).
+ */
 static const Entry *
-heap_pop_entry(McapMessageIter *it)
+heap_pop_entry(McapMessageIter *it, const Source **from)
 {
 	Source	   *src = it->heap[0];
 	const Entry *e = &src->entries[src->next++];
 
+	*from = src;
 	if (src->next == src->count)
 	{
 		it->heap[0] = it->heap[--it->heap_len];
@@ -392,15 +428,19 @@ find_chunk_record(McapMessageIter *it, const ChunkRef *ref, McapRecord *rec)
 	return true;
 }
 
-/* Collect the matching messages of a chunk's records into src. */
-static bool
-collect_chunk_messages(McapMessageIter *it, Source *src, McapBytes records,
-					   uint64_t chunk_offset)
+/*
+ * Walk the matching messages of a chunk's records: count them (src NULL),
+ * or append them to src.  Returns the count, or -1 when memory runs out.
+ */
+static int64_t
+walk_chunk_messages(McapMessageIter *it, Source *src, McapBytes records,
+					uint64_t chunk_offset)
 {
 	uint64_t	pos = 0;
 	uint8_t		opcode;
 	McapBytes	body;
 	McapRecord	rec;
+	int64_t		count = 0;
 	int			res;
 
 	while ((res = mcap_split_record(records.data, records.len, pos, &opcode,
@@ -410,23 +450,41 @@ collect_chunk_messages(McapMessageIter *it, Source *src, McapBytes records,
 
 		pos += MCAP_RECORD_PREFIX_SIZE + body.len;
 		if (opcode != MCAP_OP_MESSAGE ||
-			mcap_parse_record(opcode, body.data, body.len, &rec, NULL) != MCAP_OK)
+			mcap_parse_record(opcode, body.data, body.len, &rec, NULL) != MCAP_OK ||
+			!message_wanted(it, &rec.u.message))
 			continue;
-		if (message_wanted(it, &rec.u.message) &&
-			!source_append(src, &rec.u.message, chunk_offset, at))
-			return false;
+		if (src != NULL && !source_append(src, &rec.u.message, chunk_offset, at))
+			return -1;
+		count++;
 	}
-	if (res < 0)
+	if (res < 0 && src != NULL)
 		add_problem(it, MCAP_ERR_CORRUPT, chunk_offset, NULL,
 					"a record inside the chunk goes past its end");
-	return true;
+	return count;
 }
 
-/* Bytes held by chunk sources (live and free), and the top-level one. */
+/*
+ * Collect the matching messages of a chunk's records into src, with room
+ * for exactly as many entries as there are.
+ */
+static bool
+collect_chunk_messages(McapMessageIter *it, Source *src, McapBytes records,
+					   uint64_t chunk_offset)
+{
+	int64_t		count = walk_chunk_messages(it, NULL, records, chunk_offset);
+
+	src->records = records;
+	src->top = false;
+	if (count > 0 && !source_reserve(src, (size_t) count))
+		return false;
+	return walk_chunk_messages(it, src, records, chunk_offset) >= 0;
+}
+
+/* Bytes held by chunk sources, live and free. */
 static uint64_t
 memory_in_use(const McapMessageIter *it)
 {
-	uint64_t	total = (uint64_t) it->top.cap * sizeof(Entry);
+	uint64_t	total = 0;
 
 	for (size_t i = 0; i < it->source_count; i++)
 		total += it->source_list[i]->buf.cap +
@@ -436,8 +494,9 @@ memory_in_use(const McapMessageIter *it)
 
 /*
  * Chunks whose time ranges overlap must be held at once to merge them.  A
- * hostile index can make every chunk overlap every other, so their total
- * is capped at a small multiple of the input plus one chunk.
+ * hostile index can make every chunk overlap every other, so what they
+ * hold together is capped at twice max_chunk_bytes: one chunk of the
+ * largest size with its entries always fits.
  */
 static bool
 within_memory_budget(McapMessageIter *it, uint64_t offset, McapError *err)
@@ -605,7 +664,10 @@ mcap_messages_open(const uint8_t *data, size_t len,
 	it->start = start;
 	it->end = end;
 	set_options(it, opts);
-	it->memory_budget = (uint64_t) len * 8 + it->opts.max_chunk_bytes;
+	it->memory_budget = 2 * it->opts.max_chunk_bytes;
+	it->top.records.data = data;
+	it->top.records.len = len;
+	it->top.top = true;
 	it->dec = mcap_decompressor_new();
 	if (it->dec == NULL || !set_channel_filter(it, channel_ids, channel_count) ||
 		(indexed && !add_indexed_chunks(it, summary)))
@@ -637,6 +699,9 @@ mcap_messages_open(const uint8_t *data, size_t len,
 int
 mcap_messages_next(McapMessageIter *iter, McapMessage *msg, McapError *err)
 {
+	const Entry *e;
+	const Source *from;
+
 	/*
 	 * Load every chunk that may hold a message earlier than (or tied with)
 	 * the next one we have, then hand out the earliest.
@@ -644,14 +709,20 @@ mcap_messages_next(McapMessageIter *iter, McapMessage *msg, McapError *err)
 	while (iter->next_chunk < iter->chunk_count &&
 		   (iter->heap_len == 0 ||
 			iter->chunks[iter->next_chunk].start_time <=
-			iter->heap[0]->entries[iter->heap[0]->next].msg.log_time))
+			iter->heap[0]->entries[iter->heap[0]->next].log_time))
 	{
 		if (!load_chunk(iter, &iter->chunks[iter->next_chunk++], err))
 			return -1;
 	}
 	if (iter->heap_len == 0)
 		return 0;
-	*msg = heap_pop_entry(iter)->msg;
+	e = heap_pop_entry(iter, &from);
+	if (!entry_message(from, e, msg))
+	{
+		mcap_error_set(err, MCAP_ERR_CORRUPT, e->record_offset,
+					   "a message moved while it was iterated");
+		return -1;
+	}
 	return 1;
 }
 

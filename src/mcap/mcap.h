@@ -452,9 +452,11 @@ extern McapMessageIter *mcap_messages_open(const uint8_t *data, size_t len,
 
 /*
  * 1 with *msg (valid until the next call), 0 at the end, -1 on error.
- * Chunks that overlap in time are held in memory together; if that would
- * take more than 8 times the input plus max_chunk_bytes (only a hostile
- * index can do that), the iteration fails with MCAP_ERR_TOO_LARGE.
+ * Chunks that overlap in time are held in memory together, each with 24
+ * bytes per matching message (less than its records); if that would take
+ * more than twice max_chunk_bytes, the iteration fails with
+ * MCAP_ERR_TOO_LARGE.  One chunk of the largest size always fits.
+ * Top-level messages take 24 bytes each too (less than their records).
  */
 extern int	mcap_messages_next(McapMessageIter *iter, McapMessage *msg,
 							   McapError *err);

@@ -15,9 +15,11 @@
  * not parse is skipped; a chunk that fails to decompress or fails its CRC is
  * skipped; a stream cut short ends after its last complete record, and when
  * it was cut inside a chunk, the complete records of the chunk's
- * decompressible prefix are returned too.  A record length that runs past
- * the end of the stream or past the cap cannot be resynchronised from, so
- * reading stops there.  Everything is noted in the McapRecovery.
+ * decompressible prefix are returned too.  A record that declares more
+ * bytes than its cap (max_record_bytes; for a Chunk, max_chunk_bytes and
+ * the margin compression may add) is read through without being kept and
+ * skipped, like a bad chunk; when the stream ends inside it, the stream is
+ * truncated there.  Everything is noted in the McapRecovery.
  *
  * Opening a reader is reader_open.c's; the byte access over memory and
  * over a source, reader_input.c's.
@@ -28,6 +30,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* An over-limit record is read through in pieces of this size. */
+#define SKIP_PIECE_BYTES	((uint64_t) 1024 * 1024)
 
 void
 mcap_reader_report_chunks(McapReader *reader)
@@ -413,20 +418,74 @@ end_inside_record(McapReader *r, uint64_t start, uint8_t opcode,
 	return STEP_END;
 }
 
-/* A record declares more bytes than the cap: stop, since we cannot skip it. */
-static StepResult
-end_at_oversized_record(McapReader *r, uint64_t start, uint8_t opcode,
-						uint64_t body_len, McapError *err)
+/*
+ * The largest body a top-level record of this opcode may have.  A Chunk
+ * holds compressed records of at most max_chunk_bytes, and compression may
+ * make them slightly larger than that (zstd and lz4 add at most about 1/256
+ * plus a frame), so its cap has that margin; every other record is capped
+ * at max_record_bytes.
+ */
+static uint64_t
+record_limit(const McapReader *r, uint8_t opcode)
 {
+	if (opcode == MCAP_OP_CHUNK)
+		return r->opts.max_chunk_bytes + r->opts.max_chunk_bytes / 128 + 65536;
+	return r->opts.max_record_bytes;
+}
+
+/*
+ * A record declares more bytes than its cap: skip it without keeping its
+ * bytes (a source is read through in pieces, each added to the running
+ * CRC), and count it like a bad chunk.  When the stream ends inside it,
+ * the stream is truncated there.
+ */
+static StepResult
+skip_oversized_record(McapReader *r, uint64_t start, uint8_t opcode,
+					  uint64_t body_len, McapError *err)
+{
+	uint64_t	total_len;
+	uint64_t	done = 0;
 	McapError	e;
 
 	mcap_error_set(&e, MCAP_ERR_TOO_LARGE, start,
-				   "%s record declares %llu bytes, more than the limit of %llu",
+				   "%s record declares %llu bytes, more than the limit of %llu: skipped",
 				   mcap_opcode_name(opcode), (unsigned long long) body_len,
-				   (unsigned long long) r->opts.max_record_bytes);
+				   (unsigned long long) record_limit(r, opcode));
 	add_problem(r, &e);
-	mcap_reader_finish(r, err);
-	return STEP_END;
+	/* a length that overflows the offsets runs past any stream */
+	if (body_len > UINT64_MAX - MCAP_RECORD_PREFIX_SIZE - start)
+		total_len = UINT64_MAX - start;
+	else
+		total_len = MCAP_RECORD_PREFIX_SIZE + body_len;
+	while (done < total_len)
+	{
+		uint64_t	piece = total_len - done;
+		const uint8_t *p;
+		uint64_t	avail;
+		int			res;
+
+		if (piece > SKIP_PIECE_BYTES)
+			piece = SKIP_PIECE_BYTES;
+		res = mcap_reader_fetch(r, start + done, piece, &p, &avail, err);
+		if (res < 0)
+			return STEP_ERROR;
+		if (res == 0)
+		{
+			r->recovery.truncated = true;
+			mcap_reader_finish(r, err);
+			return STEP_END;
+		}
+		crc_consume(r, opcode, p, piece);
+		done += piece;
+	}
+	r->pos = start + total_len;
+	r->recovery.valid_end = r->pos;
+	r->skipped_bytes += total_len;
+	if (opcode == MCAP_OP_CHUNK)
+		r->recovery.chunks_skipped++;
+	else
+		r->recovery.records_skipped++;
+	return STEP_AGAIN;
 }
 
 /* A known record whose body does not parse: skip it and go on. */
@@ -502,9 +561,9 @@ next_top_record(McapReader *r, McapRecord *rec, McapError *err)
 		return end_at_record_start(r, start, avail, err);
 	opcode = p[0];
 	body_len = mcap_load_u64(p + 1);
-	if (body_len > r->opts.max_record_bytes ||
+	if (body_len > record_limit(r, opcode) ||
 		body_len > UINT64_MAX - MCAP_RECORD_PREFIX_SIZE - start)
-		return end_at_oversized_record(r, start, opcode, body_len, err);
+		return skip_oversized_record(r, start, opcode, body_len, err);
 	total_len = MCAP_RECORD_PREFIX_SIZE + body_len;
 	res = mcap_reader_fetch(r, start, total_len, &p, &avail, err);
 	if (res < 0)

@@ -3,7 +3,8 @@
  * reader_input.c
  *	  The streaming reader's byte access, the same over a buffer in memory
  *	  (zero copy) and over a byte source (one buffer holding the bytes from
- *	  the current record on, grown by doubling only when full).
+ *	  the current record on, grown only when full, to what the record
+ *	  being read needs).
  *
  *-------------------------------------------------------------------------
  */
@@ -38,31 +39,41 @@ compact(McapReader *r, uint64_t off)
 	r->buf_offset = off;
 }
 
-/* Double the buffer (it is full); false if memory runs out. */
+/*
+ * Grow the buffer (it is full) to hold want bytes, rounded up to a read:
+ * no more than the record being read needs, so a record of the cap's size
+ * costs the cap once, not the next power of two.  false if memory runs out.
+ */
 static bool
-grow_buffer(McapReader *r)
+grow_buffer(McapReader *r, uint64_t want)
 {
-	size_t		cap = r->buf_cap == 0 ? SOURCE_READ_SIZE : r->buf_cap * 2;
+	uint64_t	cap;
 	uint8_t    *grown;
 
-	if (r->buf_cap > SIZE_MAX / 2)
+	if (want > SIZE_MAX - SOURCE_READ_SIZE)
 		return false;
-	grown = realloc(r->buf, cap);
+	cap = (want + SOURCE_READ_SIZE - 1) / SOURCE_READ_SIZE * SOURCE_READ_SIZE;
+	if (cap <= r->buf_cap)
+		cap = r->buf_cap + SOURCE_READ_SIZE;
+	grown = realloc(r->buf, (size_t) cap);
 	if (grown == NULL)
 		return false;
 	r->buf = grown;
-	r->buf_cap = cap;
+	r->buf_cap = (size_t) cap;
 	return true;
 }
 
-/* Read once from the source into the buffer's free space. */
+/*
+ * Read once from the source into the buffer's free space; want is how many
+ * bytes the buffer should hold when it has to grow.
+ */
 static bool
-read_source(McapReader *r, McapError *err)
+read_source(McapReader *r, uint64_t want, McapError *err)
 {
 	int64_t		got;
 	size_t		room;
 
-	if (r->buf_len == r->buf_cap && !grow_buffer(r))
+	if (r->buf_len == r->buf_cap && !grow_buffer(r, want))
 	{
 		mcap_error_set(err, MCAP_ERR_NOMEM, r->buf_offset + r->buf_len,
 					   "cannot grow the read buffer past %zu bytes",
@@ -105,7 +116,7 @@ mcap_reader_fetch(McapReader *r, uint64_t off, uint64_t n, const uint8_t **p,
 		compact(r, off);
 		while (r->buf_len < n && !r->eof)
 		{
-			if (!read_source(r, err))
+			if (!read_source(r, n, err))
 				return -1;
 		}
 	}
@@ -121,7 +132,7 @@ mcap_reader_drain_source(McapReader *r, McapError *err)
 	while (!r->eof)
 	{
 		compact(r, r->buf_offset + r->buf_len);
-		if (!read_source(r, err))
+		if (!read_source(r, SOURCE_READ_SIZE, err))
 			return false;
 	}
 	return true;

@@ -1031,7 +1031,10 @@ test_huge_declared_lengths(void)
 	CHECK(strcmp(mcap_status_name(MCAP_ERR_CRC), "crc mismatch") == 0);
 }
 
-/* A stream whose second record claims 1 TB: capped, reported, not allocated. */
+/*
+ * A stream whose second record claims 1 TB: over the cap, reported, not
+ * allocated; the stream ends inside it, so it is truncated there.
+ */
 static void
 test_huge_record_in_stream(void)
 {
@@ -1049,7 +1052,7 @@ test_huge_record_in_stream(void)
 	mem = read_memory(file.data, file.len);
 	CHECK(mem.opened && mem.last == 0 && mem.records == 1);
 	CHECK(has_problem(&mem.recovery, MCAP_ERR_TOO_LARGE));
-	CHECK(!mem.recovery.complete);
+	CHECK(!mem.recovery.complete && mem.recovery.truncated);
 	CHECK(mem.recovery.valid_end == 8 + 9 + 32);
 	CHECK(mem.recovery.bytes_dropped == file.len - mem.recovery.valid_end);
 	src = read_with(file.data, file.len, NULL, 1);
@@ -1063,6 +1066,143 @@ test_huge_record_in_stream(void)
 	src = read_with(file.data, file.len, NULL, 0);
 	CHECK(mem.recovery.truncated && same_result(&mem, &src));
 	mcap_buffer_free(&file);
+}
+
+/* A top-level Message record of body_len bytes on channel 1. */
+static void
+put_message_of(McapBuffer *out, uint64_t log_time, size_t body_len)
+{
+	McapBuffer	b;
+
+	mcap_buffer_init(&b);
+	mcap_buffer_append_u16(&b, 1);
+	mcap_buffer_append_u32(&b, 7);
+	mcap_buffer_append_u64(&b, log_time);
+	mcap_buffer_append_u64(&b, log_time);
+	while (b.len < body_len)
+		mcap_buffer_append_u8(&b, (uint8_t) b.len);
+	put_record(out, MCAP_OP_MESSAGE, &b);
+	mcap_buffer_free(&b);
+}
+
+/*
+ * A record larger than max_record_bytes (hdaq.max_chunk_bytes in the
+ * server) is skipped like a bad chunk, and reading goes on after it: the
+ * same over memory and over a source read in any pieces.  The 45-byte file
+ * whose only record after the header claims 2^62 bytes is truncated there,
+ * with the record reported as too large.
+ */
+static void
+test_oversized_record_skipped(void)
+{
+	McapBuffer	file;
+	McapReaderOptions opts;
+	ReadResult	mem;
+	ReadResult	src;
+
+	mcap_buffer_init(&file);
+	mcap_buffer_append(&file, MCAP_MAGIC, MCAP_MAGIC_SIZE);
+	put_header(&file);
+	put_message_of(&file, 10, 5000);
+	put_message_of(&file, 20, 100);
+	mcap_reader_options_init(&opts);
+	opts.max_record_bytes = 1000;
+	mem = read_with(file.data, file.len, &opts, -1);
+	CHECK(mem.opened && mem.last == 0 && mem.records == 2 && mem.messages == 1);
+	CHECK(mem.recovery.records_skipped == 1 && !mem.recovery.truncated);
+	CHECK(has_problem(&mem.recovery, MCAP_ERR_TOO_LARGE));
+	CHECK(mem.recovery.valid_end == file.len);
+	CHECK(mem.recovery.bytes_dropped == 9 + 5000);
+	for (int mode = 0; mode <= 1; mode++)
+	{
+		src = read_with(file.data, file.len, &opts, mode);
+		CHECK(same_result(&mem, &src));
+	}
+	/* under the default cap, both messages are read */
+	mem = read_memory(file.data, file.len);
+	CHECK(mem.messages == 2 && mem.recovery.records_skipped == 0);
+
+	/* magic, header, and one record claiming 2^62 bytes: 45 bytes */
+	mcap_buffer_reset(&file);
+	mcap_buffer_append(&file, MCAP_MAGIC, MCAP_MAGIC_SIZE);
+	mcap_buffer_append_u8(&file, MCAP_OP_HEADER);
+	mcap_buffer_append_u64(&file, 8);
+	mcap_buffer_append_u32(&file, 0);
+	mcap_buffer_append_u32(&file, 0);
+	mcap_buffer_append_u8(&file, MCAP_OP_MESSAGE);
+	mcap_buffer_append_u64(&file, (uint64_t) 1 << 62);
+	while (file.len < 45)
+		mcap_buffer_append_u8(&file, 0);
+	mem = read_memory(file.data, file.len);
+	CHECK(mem.records == 1 && mem.messages == 0 && mem.recovery.truncated);
+	CHECK(has_problem(&mem.recovery, MCAP_ERR_TOO_LARGE));
+	CHECK(mem.recovery.valid_end == 25 && mem.recovery.bytes_dropped == 20);
+	src = read_with(file.data, file.len, NULL, 1);
+	CHECK(same_result(&mem, &src));
+	mcap_buffer_free(&file);
+}
+
+/*
+ * One honest chunk of the largest size allowed, full of small messages,
+ * compressed to a few kB: the iterator holds it and its messages' entries
+ * (less than the chunk) and returns every message, whatever the file's
+ * size.  0.1.0 gave "chunks overlapping in time need more than ..." for it.
+ */
+static void
+test_iter_one_full_chunk(void)
+{
+	McapBuffer	file;
+	McapBuffer	records;
+	McapBuffer	comp;
+	McapBuffer	body;
+	McapReaderOptions opts;
+	McapMessageIter *it;
+	McapMessage msg;
+	McapError	err;
+	uint64_t	n = 0;
+	uint64_t	last = 0;
+	bool		ordered = true;
+	int			rc = -1;
+
+	mcap_buffer_init(&file);
+	mcap_buffer_init(&records);
+	mcap_buffer_init(&comp);
+	mcap_buffer_init(&body);
+	for (uint32_t i = 0; i < 20000; i++)
+		put_message(&records, 1, 0, 1000 + i);
+	compress_records("zstd", &records, &comp, false);
+	mcap_buffer_append_u64(&body, 1000);
+	mcap_buffer_append_u64(&body, 1000 + 19999);
+	mcap_buffer_append_u64(&body, records.len);
+	mcap_buffer_append_u32(&body, 0);
+	mcap_buffer_append_string(&body, str("zstd"));
+	mcap_buffer_append_u64(&body, comp.len);
+	mcap_buffer_append(&body, comp.data, comp.len);
+	mcap_buffer_append(&file, MCAP_MAGIC, MCAP_MAGIC_SIZE);
+	put_header(&file);
+	put_channel(&file, 1, "/t");
+	put_record(&file, MCAP_OP_CHUNK, &body);
+
+	mcap_reader_options_init(&opts);
+	opts.max_chunk_bytes = records.len;
+	CHECK(file.len * 8 < records.len);
+	it = mcap_messages_open(file.data, file.len, NULL, NULL, 0, 0, UINT64_MAX,
+							&opts, &err);
+	CHECK(it != NULL);
+	while (it != NULL && (rc = mcap_messages_next(it, &msg, &err)) == 1)
+	{
+		if (msg.log_time < last)
+			ordered = false;
+		last = msg.log_time;
+		n++;
+	}
+	CHECK(rc == 0 && n == 20000 && ordered);
+	CHECK(n > 0 && msg.data.len > 0 && msg.data.data[0] == '{');
+	mcap_messages_close(it);
+	mcap_buffer_free(&file);
+	mcap_buffer_free(&records);
+	mcap_buffer_free(&comp);
+	mcap_buffer_free(&body);
 }
 
 static void
@@ -2119,7 +2259,8 @@ static const TestCase tests[] = {
 	{"parse Message, Chunk, MessageIndex, ChunkIndex, Statistics", test_parse_message_chunk_indexes},
 	{"parse Attachment(Index), Metadata(Index), SummaryOffset, DataEnd", test_parse_attachment_metadata_offsets},
 	{"huge declared lengths in fields", test_huge_declared_lengths},
-	{"a record claiming 1 TB stops the stream", test_huge_record_in_stream},
+	{"a record claiming 1 TB: skipped, the stream truncated in it", test_huge_record_in_stream},
+	{"a record over the cap is skipped, reading goes on", test_oversized_record_skipped},
 	{"zero-length, private and unknown records", test_zero_length_and_unknown_records},
 	{"truncation at every offset (built files)", test_truncation_every_offset_built},
 	{"truncation at every offset (conformance file)", test_truncation_every_offset_conformance},
@@ -2137,6 +2278,7 @@ static const TestCase tests[] = {
 	{"indexed order and filters", test_indexed_order_and_filters},
 	{"indexed order on conformance data", test_indexed_conformance_order},
 	{"a chunk listed twice in the index is read once", test_duplicate_chunk_indexes},
+	{"one full chunk of small messages is iterated", test_iter_one_full_chunk},
 	{"scan keeps channels found in compressed chunks", test_scan_keeps_channels_from_chunks},
 	{"only Schema, Channel, Message taken from a chunk", test_foreign_records_in_chunk},
 	{"info JSON", test_info_json},
