@@ -84,6 +84,12 @@ mb_topic_messages(const MbTopic *t)
 	return t->messages;
 }
 
+uint64_t
+mb_topic_tree_bytes(const MbTopic *t)
+{
+	return sizeof(MbTopic) + t->tree_bytes;
+}
+
 /* Note a failure; message may be t->error.message already. */
 bool
 mb_topic_fail(MbTopic *t, const char *message)
@@ -132,6 +138,7 @@ child(MbTopic *t, Node *n, const char *name, size_t len)
 	memcpy(c->raw, name, len);
 	c->raw[len] = '\0';
 	c->rawlen = len;
+	t->tree_bytes += sizeof(Node) + sizeof(Node *) + len + 1;
 	n->children[n->nchildren++] = c;
 	n->cursor = n->nchildren;
 	return c;
@@ -175,7 +182,7 @@ make_struct(MbTopic *t, Node *n)
 }
 
 static bool
-add_enum(Node *n, int32_t number, const char *name)
+add_enum(MbTopic *t, Node *n, int32_t number, const char *name)
 {
 	for (int i = 0; i < n->nenums; i++)
 		if (n->enum_values[i] == number)
@@ -199,6 +206,7 @@ add_enum(Node *n, int32_t number, const char *name)
 	if (n->enum_names[n->nenums] == NULL)
 		return false;
 	n->enum_values[n->nenums++] = number;
+	t->tree_bytes += sizeof(int32_t) + sizeof(char *) + strlen(name) + 1;
 	return true;
 }
 
@@ -315,7 +323,7 @@ learn_value(MbTopic *t, Node *n, const Value *v)
 		n->width = n->occ;
 	if (v->kind == NK_STRING)
 		n->chars += v->len;
-	if (n->is_enum && v->text != NULL && !add_enum(n, (int32_t) v->number, v->text))
+	if (n->is_enum && v->text != NULL && !add_enum(t, n, (int32_t) v->number, v->text))
 		return HD_ABORT;
 	return HD_CONTINUE;
 }

@@ -71,6 +71,7 @@ struct MbTopic
 	Node		root;
 	uint64_t	messages;		/* pass 1 */
 	uint64_t	filled;			/* pass 2 */
+	uint64_t	tree_bytes;		/* memory of the field tree (pass 1) */
 	uint64_t	serial;
 	int			pass;
 	MbFile	   *file;

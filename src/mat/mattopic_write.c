@@ -64,6 +64,55 @@ mb_topic_bytes(const MbTopic *t)
 	return node_bytes(t, &t->root) + mb_column_bytes(MB_DOUBLE, t->messages, 1);
 }
 
+/* What libmatio allocates per variable it holds (a cell element, a field). */
+#define MATVAR_BYTES 256
+
+static uint64_t
+node_memory(const MbTopic *t, const Node *n, bool streams, uint64_t batch_rows)
+{
+	uint64_t	bytes = MATVAR_BYTES;
+	uint64_t	rows;
+	uint64_t	held;
+
+	if (!is_leaf(n))
+	{
+		for (int i = 0; i < n->nchildren; i++)
+			bytes += node_memory(t, n->children[i], streams, batch_rows);
+		return bytes;
+	}
+	rows = leaf_rows(t, n);
+	held = streams && rows > batch_rows ? batch_rows : rows;
+	switch (leaf_class(t, n))
+	{
+		case MB_DOUBLE:
+			bytes += held * n->width * sizeof(double);
+			break;
+		case MB_LOGICAL:
+			bytes += held * n->width;
+			break;
+		case MB_CELL:
+			bytes += held * n->width * (sizeof(uint16_t *) + sizeof(size_t));
+			/* the text, as UTF-16; a whole cell also as libmatio's variables */
+			bytes += rows > 0 ? (2 * n->chars * held + rows - 1) / rows : 0;
+			if (!streams)
+				bytes += held * n->width * MATVAR_BYTES;
+			break;
+	}
+	if (t->layout == MB_LAYOUT_LEAF && n->rows < t->messages)
+		bytes += held * sizeof(double);
+	bytes += (uint64_t) n->nenums * MATVAR_BYTES;
+	return bytes;
+}
+
+uint64_t
+mb_topic_memory(const MbTopic *t, bool streams, size_t batch_rows)
+{
+	uint64_t	held = streams && t->messages > batch_rows ? batch_rows : t->messages;
+
+	return mb_topic_tree_bytes(t) + held * sizeof(double) +
+		node_memory(t, &t->root, streams, batch_rows > 0 ? batch_rows : 1);
+}
+
 static size_t
 rows_held(MbTopic *t, uint64_t rows, size_t batch_rows)
 {
