@@ -432,8 +432,7 @@ CANCEL_CASES = [
     ("query_to_mat v7.3", "SELECT length(hdaq.query_to_mat($q$SELECT * FROM hdaq.signal('VehicleData', "
      "'current_rpms.FL', file_id => %d) CROSS JOIN generate_series(1, 200)$q$, 'v7.3'))"),
     ("messages_json", "SELECT count(*) FROM hdaq.messages_json(file_id => %d)"),
-    ("signal", "SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => %d)"
-     " CROSS JOIN generate_series(1, 500)"),
+    ("signal", "SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => %d)"),
     ("export_mcap", "SELECT length(hdaq.export_mcap(%d)::bytea)"),
 ]
 
@@ -444,12 +443,16 @@ def test_cancel(fid):
     for name, sql in CANCEL_CASES:
         # export_mat v7 also later, when it compresses a large topic
         for delay in ((2.0, 5.0, 8.0) if name == "export_mat v7" else (2.0,)):
-            s = session.Session(DB)
-            err, seconds, out = session.cancel_after(s, sql % fid, delay, DB)
-            s.close()
-            print("       %s, cancelled after %.0f s: stopped %.2f s after pg_cancel_backend"
+            while True:
+                s = session.Session(DB)
+                err, seconds, out = session.cancel_after(s, sql % fid, delay, DB)
+                s.close()
+                if err or delay < 0.05:
+                    break
+                delay /= 4		# it finished first: cancel sooner
+            print("       %s, cancelled after %.2f s: stopped %.2f s after pg_cancel_backend"
                   % (name, delay, seconds))
-            check("cancel %s after %.0f s: stops with 57014" % (name, delay), "57014" in err,
+            check("cancel %s mid-run: stops with 57014" % name, "57014" in err,
                   (err or "finished before the cancel: " + out)[:200])
 
 
