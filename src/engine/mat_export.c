@@ -19,7 +19,9 @@
  *
  * hdaq.max_export_memory caps what one export holds: the rows kept for
  * hdaq_info, plus the current topic's field tree while pass 1 learns it,
- * plus the columns pass 2 will fill (known before they are allocated).
+ * plus the columns pass 2 will fill (known before they are allocated),
+ * plus, for v7.3, an estimate of what libmatio and HDF5 keep of every
+ * topic written until the file is finished.
  * More is an error (54000) naming the setting.
  *
  *-------------------------------------------------------------------------
@@ -61,6 +63,13 @@ topic_info_bytes(const char *topic, const char *schema)
 	return sizeof(MatTopicInfo) + 3 * (strlen(topic) + 1) + MB_NAME_MAX + 1 +
 		3 * (strlen(schema) + 1) + 3 * 256;
 }
+
+/*
+ * v7.3: what libmatio and HDF5 keep of each field of a written topic until
+ * the file is finished (an estimate from measurement: 65,535 topics of
+ * three fields each took about 83 kB per topic, 16 kB per HDF5 object).
+ */
+#define V73_FIELD_BYTES (32 * 1024)
 
 /* An error when an export would hold more than hdaq.max_export_memory. */
 static void
@@ -169,9 +178,10 @@ topic_pass(MbTopic *t, const ScanRequest *req, int pass, int64 origin_ns,
 
 /*
  * Export one topic as variable 'name'; its message count into *messages.
- * held: what the export holds besides the topic.
+ * held: what the export holds besides the topic.  Returns what the written
+ * topic leaves held until the file is finished.
  */
-static void
+static uint64
 export_topic(MbFile *file, const ScanRequest *all, char *topic,
 			 const char *name, MbLayout layout, int64 origin_ns,
 			 uint64 held, double *messages)
@@ -188,7 +198,7 @@ export_topic(MbFile *file, const ScanRequest *all, char *topic,
 	topic_pass(t, &req, 1, origin_ns, held);
 	*messages = (double) mb_topic_messages(t);
 	if (mb_topic_messages(t) == 0)
-		return;
+		return 0;
 	if (!mb_streams(file) && mb_topic_bytes(t) > MAT5_VARIABLE_LIMIT)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -204,6 +214,7 @@ export_topic(MbFile *file, const ScanRequest *all, char *topic,
 	topic_pass(t, &req, 2, origin_ns, held);
 	if (!mb_topic_write(t, &err))
 		mat_report(&err, psprintf("cannot write topic \"%s\"", topic));
+	return mb_streams(file) ? V73_FIELD_BYTES * (mb_topic_fields(t) + 1) : 0;
 }
 
 /*
@@ -291,8 +302,8 @@ export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
 		check_export_memory(held + names->bytes,
 							psprintf("The list of %d exported topics", i + 1));
 		oldcxt = MemoryContextSwitchTo(topic_cxt);
-		export_topic(file, req, ti->topic, ti->variable, info->layout,
-					 info->origin_ns, held + names->bytes, &ti->messages);
+		held += export_topic(file, req, ti->topic, ti->variable, info->layout,
+							 info->origin_ns, held + names->bytes, &ti->messages);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(topic_cxt);
 	}

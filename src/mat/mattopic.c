@@ -75,6 +75,7 @@ mb_topic_free(MbTopic *t)
 		return;
 	free_node(&t->root);
 	mb_column_free(&t->time);
+	free(t->owners);
 	free(t);
 }
 
@@ -82,6 +83,12 @@ uint64_t
 mb_topic_messages(const MbTopic *t)
 {
 	return t->messages;
+}
+
+uint64_t
+mb_topic_fields(const MbTopic *t)
+{
+	return t->nodes;
 }
 
 uint64_t
@@ -139,6 +146,7 @@ child(MbTopic *t, Node *n, const char *name, size_t len)
 	c->raw[len] = '\0';
 	c->rawlen = len;
 	t->tree_bytes += sizeof(Node) + sizeof(Node *) + len + 1;
+	t->nodes++;
 	n->children[n->nchildren++] = c;
 	n->cursor = n->nchildren;
 	return c;
@@ -168,6 +176,8 @@ make_struct(MbTopic *t, Node *n)
 	v->rows = n->rows;
 	v->width = n->width;
 	v->chars = n->chars;
+	v->presence[0] = n->presence[0];
+	v->presence[1] = n->presence[1];
 	v->enum_values = n->enum_values;
 	v->enum_names = n->enum_names;
 	v->nenums = n->nenums;
@@ -318,6 +328,9 @@ learn_value(MbTopic *t, Node *n, const Value *v)
 		n->serial = t->serial;
 		n->occ = 0;
 		n->rows++;
+		/* two independent hashes of the serials of the messages holding it */
+		n->presence[0] = (n->presence[0] ^ t->serial) * 0x100000001B3ULL;
+		n->presence[1] = n->presence[1] * 0x9E3779B97F4A7C15ULL + 2 * t->serial + 1;
 	}
 	if (++n->occ > n->width)
 		n->width = n->occ;
@@ -349,7 +362,7 @@ begin_row(MbTopic *t, Node *n)
 	n->local = mb_column_reach(&n->data, t->file, row, &t->error);
 	if (n->local < 0)
 		return mb_topic_fail(t, t->error.message);
-	if (n->own_time)
+	if (n->time_of == n)
 	{
 		int64_t		local = mb_column_reach(&n->time, t->file, row, &t->error);
 

@@ -52,6 +52,9 @@ extern int	mb_topic_learn(MbTopic *t, const HdDecoder *decoder,
 /* Messages seen by pass 1. */
 extern uint64_t mb_topic_messages(const MbTopic *t);
 
+/* Fields (structs and leaves) in the topic's tree. */
+extern uint64_t mb_topic_fields(const MbTopic *t);
+
 /* Memory the topic's field tree holds (grows during pass 1). */
 extern uint64_t mb_topic_tree_bytes(const MbTopic *t);
 

@@ -400,6 +400,15 @@ def test_many_topics():
             got = loaded[v][0, 0]["v"][0, 0]["Data"]
             ok = ok and got.shape == (1, 1) and got[0, 0] == cid
         check("%d topics: values" % n, ok)
+    # v7.3 keeps something of every topic until the file is finished: the
+    # cap counts it, so 65,535 topics either fit or stop with 54000
+    s = session.Session(DB)
+    _, _, err, seconds, peak = scale.export_many(s, 65535, "v7.3", work)
+    s.close()
+    print("       export_mat v7.3 of 65535 topics: %.1f s, peak backend RssAnon %.1f MB, %s"
+          % (seconds, peak / 1024.0, err.splitlines()[0] if err else "finished"))
+    check("export_mat v7.3 of 65535 topics finishes or stops at the cap (54000)",
+          not err or ("54000" in err and "hdaq.max_export_memory" in err), err)
     # the cap: what one export may hold
     s = session.Session(DB)
     s.query("SET hdaq.max_export_memory = '1MB'")
@@ -407,6 +416,41 @@ def test_many_topics():
     s.close()
     check("hdaq.max_export_memory caps an export (54000, naming the setting)",
           "54000" in err and "hdaq.max_export_memory" in err, err)
+
+
+# ---- leaf layout: identical Timestamps stored once (v7.3) ------------------------------
+
+def test_shared_timestamps():
+    """v7.3, leaf layout: leaves held by the same messages link to one
+    Timestamp dataset (an HDF5 hard link); every reader still sees each
+    leaf's own Timestamp with the right times, in every format."""
+    import h5py
+    path = os.path.join(work, "optional.mcap")
+    msgs = gen_topics.write_optional(path)
+    s = session.Session(DB)
+    fid = session.ingest_file(s, path, "optional leaves")
+    s.close()
+    origin = msgs[0][0]
+    want = {"a": [i for i in range(len(msgs))], "o.x": [i for i in range(len(msgs)) if i % 2 == 0],
+            "o.y": [i for i in range(len(msgs)) if i % 2 == 0], "p.z": [i for i in range(len(msgs)) if i % 3 == 0]}
+    for fmt in FORMATS:
+        mat = fetch("hdaq.export_mat(%d, format => %s)" % (fid, quote(fmt)), "optional_%s.mat" % fmt)
+        loaded = matread.load(mat, fmt)
+        problems = []
+        for leaf, rows in want.items():
+            got = np.asarray(loaded.get("opt.%s.Timestamp" % leaf, [])).ravel()
+            exp = [(msgs[i][0] - origin) / 1e9 for i in rows]
+            if len(got) != len(exp) or not all(same(a, b) for a, b in zip(got, exp)):
+                problems.append(leaf)
+        check("%s: each leaf's Timestamp holds the times of its messages" % fmt, not problems, str(problems))
+        if fmt != "v7.3":
+            continue
+        with h5py.File(mat, "r") as f:
+            # the address of the dataset each leaf's Timestamp links to
+            ids = {leaf: h5py.h5o.get_info(f["opt/%s/Timestamp" % leaf.replace(".", "/")].id).addr
+                   for leaf in want}
+        check("v7.3: leaves held by the same messages share one Timestamp dataset",
+              ids["o.x"] == ids["o.y"] and ids["o.x"] != ids["p.z"] and ids["a"] != ids["o.x"])
 
 
 # ---- cancel: every long function stops within about a second ---------------------------
@@ -458,7 +502,7 @@ def test_cancel(fid):
 
 def main():
     only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
-    for test in (test_many_topics, test_session, test_hytech, test_query):
+    for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query):
         if only and test.__name__ not in only:
             continue
         try:

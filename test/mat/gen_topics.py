@@ -59,5 +59,30 @@ def write(path, ntopics, per_topic=1):
     return names
 
 
+def write_optional(path, n=200):
+    """A JSON topic "opt" whose leaves are held by some messages only:
+    o.x and o.y by every other message (the same ones), p.z by every third,
+    a by all.  Returns the messages as (log time, dict)."""
+    out = [MAGIC, record(0x01, string("") + string("hdaq gen_topics.py")),
+           record(0x04, struct.pack("<HH", 1, 0) + string("opt") + string("json") + struct.pack("<I", 0))]
+    t0 = 1_700_000_000_000_000_000
+    msgs = []
+    for i in range(n):
+        m = {"a": i}
+        if i % 2 == 0:
+            m["o"] = {"x": i * 0.5, "y": -i}
+        if i % 3 == 0:
+            m["p"] = {"z": i + 0.25}
+        t = t0 + i * 10_000_000 + (i * 7919) % 1000		# irregular nanoseconds
+        msgs.append((t, m))
+        out.append(record(0x05, struct.pack("<HIQQ", 1, i, t, t) + json.dumps(m).encode()))
+    out.append(record(0x0F, struct.pack("<I", 0)))
+    out.append(record(0x02, struct.pack("<QQI", 0, 0, 0)))
+    out.append(MAGIC)
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+    return msgs
+
+
 if __name__ == "__main__":
     write(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1)
