@@ -34,6 +34,7 @@
 #include "engine/scan.h"
 #include "store/store.h"
 
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "common/hashfn.h"
@@ -112,18 +113,39 @@ topic_match(const void *a, const void *b, Size keysize)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* The distinct topics of the selection's channels, in channel order. */
-static char **
+/* A topic of the selection and its channels, found once for the export. */
+typedef struct SelectedTopic
+{
+	char	   *topic;
+	ScanChannel *channels;
+	int			nchannels;
+} SelectedTopic;
+
+typedef struct TopicEntry
+{
+	char	   *topic;			/* the key */
+	int			index;			/* into the SelectedTopic array */
+} TopicEntry;
+
+/*
+ * The distinct topics of the selection's channels, in channel order, each
+ * with its channels: one lookup in the store for the whole export, so that
+ * the export does not depend on how the planner finds one topic's channels
+ * (with statistics from before a large file, that read every channel of
+ * the file, once per topic).
+ */
+static SelectedTopic *
 selection_topics(const ScanRequest *req, int *ntopics)
 {
 	int			n;
 	StoredChannel *channels = store_find_channels(req, &n);
-	char	  **topics = palloc(sizeof(char *) * Max(n, 1));
+	SelectedTopic *topics = palloc0(sizeof(SelectedTopic) * Max(n, 1));
+	int		   *of = palloc(sizeof(int) * Max(n, 1));
 	HASHCTL		ctl = {0};
 	HTAB	   *seen;
 
 	ctl.keysize = sizeof(char *);
-	ctl.entrysize = sizeof(char *);
+	ctl.entrysize = sizeof(TopicEntry);
 	ctl.hash = topic_hash;
 	ctl.match = topic_match;
 	ctl.hcxt = CurrentMemoryContext;
@@ -133,21 +155,87 @@ selection_topics(const ScanRequest *req, int *ntopics)
 	for (int i = 0; i < n; i++)
 	{
 		bool		found;
+		TopicEntry *e = hash_search(seen, &channels[i].topic, HASH_ENTER, &found);
 
-		hash_search(seen, &channels[i].topic, HASH_ENTER, &found);
 		if (!found)
-			topics[(*ntopics)++] = channels[i].topic;
+		{
+			e->index = (*ntopics)++;
+			topics[e->index].topic = channels[i].topic;
+		}
+		of[i] = e->index;
+		topics[e->index].nchannels++;
 	}
 	hash_destroy(seen);
+	for (int k = 0; k < *ntopics; k++)
+	{
+		topics[k].channels = palloc(sizeof(ScanChannel) * topics[k].nchannels);
+		topics[k].nchannels = 0;
+	}
+	for (int i = 0; i < n; i++)
+		topics[of[i]].channels[topics[of[i]].nchannels++] = channels[i];
+	pfree(of);
 	return topics;
+}
+
+/* A schema's name, read once per export. */
+typedef struct SchemaName
+{
+	int64		schema_key;
+	char	   *name;
+} SchemaName;
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The names of a topic's schemas: distinct, sorted, joined by ", " (''
+ * for a channel without one).  Read by key (once per export for each
+ * schema) rather than by topic, for the reason selection_topics says.
+ */
+static char *
+topic_schema_names(const SelectedTopic *st, HTAB *schemas)
+{
+	char	  **names = palloc(sizeof(char *) * Max(st->nchannels, 1));
+	StringInfoData out;
+
+	for (int i = 0; i < st->nchannels; i++)
+	{
+		const ScanChannel *ch = &st->channels[i];
+		SchemaName *e;
+		bool		found;
+
+		names[i] = "";
+		if (!ch->has_schema)
+			continue;
+		e = hash_search(schemas, &ch->schema_key, HASH_ENTER, &found);
+		if (!found)
+		{
+			StoredSchema schema;
+
+			e->name = store_read_schema(ch->schema_key, &schema) ? schema.name : "";
+		}
+		names[i] = e->name;
+	}
+	qsort(names, st->nchannels, sizeof(char *), compare_names);
+	initStringInfo(&out);
+	for (int i = 0; i < st->nchannels; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			appendStringInfo(&out, "%s%s", out.len > 0 || i > 0 ? ", " : "", names[i]);
+	pfree(names);
+	return out.data;
 }
 
 /* One pass over a topic's messages: learn (pass 1) or fill (pass 2). */
 static void
-topic_pass(MbTopic *t, const ScanRequest *req, int pass, int64 origin_ns,
-		   uint64 held)
+topic_pass(MbTopic *t, const ScanRequest *req, const SelectedTopic *st,
+		   int pass, int64 origin_ns, uint64 held)
 {
-	DecodedScan *ds = decoded_scan_begin(scan_begin(req), false);
+	DecodedScan *ds = decoded_scan_begin(scan_begin_channels(req, st->channels,
+															 st->nchannels),
+										 false);
 	DecodedMessage m;
 
 	while (decoded_scan_next(ds, &m))
@@ -182,20 +270,18 @@ topic_pass(MbTopic *t, const ScanRequest *req, int pass, int64 origin_ns,
  * topic leaves held until the file is finished.
  */
 static uint64
-export_topic(MbFile *file, const ScanRequest *all, char *topic,
+export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 			 const char *name, MbLayout layout, int64 origin_ns,
 			 uint64 held, double *messages)
 {
-	ScanRequest req = *all;
+	const char *topic = st->topic;
 	MbTopic    *t = mb_topic_new(name, layout);
 	MbError		err;
 
 	if (t == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	hdaq_free_with_context(t, free_topic);
-	req.topics = &topic;
-	req.ntopics = 1;
-	topic_pass(t, &req, 1, origin_ns, held);
+	topic_pass(t, req, st, 1, origin_ns, held);
 	*messages = (double) mb_topic_messages(t);
 	if (mb_topic_messages(t) == 0)
 		return 0;
@@ -211,7 +297,7 @@ export_topic(MbFile *file, const ScanRequest *all, char *topic,
 								 (double) mb_topic_messages(t)));
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
-	topic_pass(t, &req, 2, origin_ns, held);
+	topic_pass(t, req, st, 2, origin_ns, held);
 	if (!mb_topic_write(t, &err))
 		mat_report(&err, psprintf("cannot write topic \"%s\"", topic));
 	return mb_streams(file) ? V73_FIELD_BYTES * (mb_topic_fields(t) + 1) : 0;
@@ -223,7 +309,8 @@ export_topic(MbFile *file, const ScanRequest *all, char *topic,
  * when the selection has no message.
  */
 static bool
-first_log_time(const ScanRequest *all, char **topics, int ntopics, int64 *ns)
+first_log_time(const ScanRequest *req, const SelectedTopic *topics, int ntopics,
+			   int64 *ns)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "hdaq export_mat origin",
@@ -233,14 +320,12 @@ first_log_time(const ScanRequest *all, char **topics, int ntopics, int64 *ns)
 
 	for (int i = 0; i < ntopics; i++)
 	{
-		ScanRequest req = *all;
 		const ScanChannel *ch;
 		McapMessage msg;
 
 		CHECK_FOR_INTERRUPTS();
-		req.topics = &topics[i];
-		req.ntopics = 1;
-		if (scan_next(scan_begin(&req), &ch, &msg) &&
+		if (scan_next(scan_begin_channels(req, topics[i].channels,
+										  topics[i].nchannels), &ch, &msg) &&
 			(!found || (int64) msg.log_time < *ns))
 		{
 			*ns = (int64) msg.log_time;
@@ -278,14 +363,21 @@ reserved_names(void)
 /* Export each topic in its own memory context, noting what it became. */
 static void
 export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
-			  char **topics)
+			  const SelectedTopic *topics)
 {
 	MbNameSet  *names = reserved_names();
+	HASHCTL		ctl = {0};
+	HTAB	   *schemas;
 	MemoryContext topic_cxt;
 	MemoryContext oldcxt;
 
 	uint64		held = 0;
 
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(SchemaName);
+	ctl.hcxt = CurrentMemoryContext;
+	schemas = hash_create("hdaq export_mat schemas", 64, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	topic_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq export_mat topic",
 									  ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < info->ntopics; i++)
@@ -293,16 +385,17 @@ export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
 		MatTopicInfo *ti = &info->topics[i];
 
 		CHECK_FOR_INTERRUPTS();
-		ti->topic = topics[i];
+		ti->topic = topics[i].topic;
 		ti->variable = palloc(MB_NAME_MAX + 1);
 		if (!mb_unique_name(names, ti->topic, strlen(ti->topic), ti->variable))
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		ti->schema = store_topic_schema_names(info->file_id, ti->topic);
-		held += topic_info_bytes(ti->topic, ti->schema);
+		ti->schema = topic_schema_names(&topics[i], schemas);
+		held += topic_info_bytes(ti->topic, ti->schema) +
+			sizeof(ScanChannel) * topics[i].nchannels;
 		check_export_memory(held + names->bytes,
 							psprintf("The list of %d exported topics", i + 1));
 		oldcxt = MemoryContextSwitchTo(topic_cxt);
-		held += export_topic(file, req, ti->topic, ti->variable, info->layout,
+		held += export_topic(file, req, &topics[i], ti->variable, info->layout,
 							 info->origin_ns, held + names->bytes, &ti->messages);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(topic_cxt);
@@ -326,7 +419,7 @@ mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
 					 MbLayout layout)
 {
 	MatExportInfo info = {0};
-	char	  **topics;
+	SelectedTopic *topics;
 
 	info.file_id = req->file_id;
 	info.format = format;

@@ -210,7 +210,7 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_TOPIC_SCHEMA_NAMES] = {
 		"SELECT string_agg(DISTINCT coalesce(s.name, ''), ', ')"
 		" FROM hdaq.channel c LEFT JOIN hdaq.schema s USING (schema_key)"
-		" WHERE c.file_id + 0 = $1 AND c.topic = $2",	/* the topic's index */
+		" WHERE c.file_id = $1 AND c.topic = $2",
 		2, {INT8OID, TEXTOID}, true
 	},
 	[STMT_FILE_HEADER] = {
