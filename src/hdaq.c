@@ -11,6 +11,7 @@
  *	    hdaq.ingest_buffer_size	engine/ingest.c
  *	    hdaq.decoder_cache_size	engine/decoder_cache.c
  *	    hdaq.allow_drop		functions/guard_drop.c
+ *	    hdaq.max_export_memory	engine/mat_export.c
  *
  * hdaq.h says how the rest of src/ is laid out.
  *
@@ -20,6 +21,7 @@
 
 #include "engine/decoders.h"
 #include "engine/ingest.h"
+#include "engine/mat_export.h"
 #include "engine/segment.h"
 
 #include "fmgr.h"
@@ -37,5 +39,6 @@ _PG_init(void)
 	ingest_define_gucs();
 	decoder_cache_define_gucs();
 	guard_drop_define_gucs();
+	mat_export_define_gucs();
 	MarkGUCPrefixReserved("hdaq");
 }

@@ -8,10 +8,21 @@
  *
  * Each topic is read twice through the decoded scan: the first pass learns
  * its field tree and sizes, the second fills the columns.  Topics are done
- * one at a time, so memory holds one topic: the whole variable for v5 and
- * v7 (MAT 5 writes a variable at once), a batch of MAT_BATCH_ROWS rows per
- * column for v7.3.  The time origin is the first exported message's log
- * time.
+ * one at a time, in a memory context reset after each, so memory holds one
+ * topic: the whole variable for v5 and v7 (MAT 5 writes a variable at
+ * once), a batch of MAT_BATCH_ROWS rows per column for v7.3.  What is kept
+ * across topics is one row of hdaq_info.topics each.  The time origin is
+ * the first exported message's log time: the earliest of each topic's
+ * first message, read by a scan of that topic alone, so that no more than
+ * one topic's segments are open at a time.  Every step is linear in the
+ * number of topics (hash sets for the distinct topics and MATLAB names).
+ *
+ * hdaq.max_export_memory caps what one export holds: the rows kept for
+ * hdaq_info, plus the current topic's field tree while pass 1 learns it,
+ * plus the columns pass 2 will fill (known before they are allocated),
+ * plus, for v7.3, an estimate of what libmatio and HDF5 keep of every
+ * topic written until the file is finished.
+ * More is an error (54000) naming the setting.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +35,57 @@
 #include "engine/scan.h"
 #include "store/store.h"
 
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
+
+/* hdaq.max_export_memory, in kB */
+static int	max_export_memory_kb = 1024 * 1024;
+
+void
+mat_export_define_gucs(void)
+{
+	DefineCustomIntVariable("hdaq.max_export_memory",
+							"Most memory one hdaq.export_mat may hold.",
+							"What the export keeps for every topic, plus the topic being written: its field tree and its columns (whole for v5 and v7, batches for v7.3).",
+							&max_export_memory_kb,
+							1024 * 1024, 1024, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
+
+/* Memory a row of hdaq_info.topics takes, its text included. */
+static uint64
+topic_info_bytes(const char *topic, const char *schema)
+{
+	/* the row, the variable's name, and the three cells as libmatio holds them */
+	return sizeof(MatTopicInfo) + 3 * (strlen(topic) + 1) + MB_NAME_MAX + 1 +
+		3 * (strlen(schema) + 1) + 3 * 256;
+}
+
+/*
+ * v7.3: what libmatio and HDF5 keep of each field of a written topic until
+ * the file is finished (an estimate from measurement: 65,535 topics of
+ * three fields each took about 83 kB per topic, 16 kB per HDF5 object).
+ */
+#define V73_FIELD_BYTES (32 * 1024)
+
+/* An error when an export would hold more than hdaq.max_export_memory. */
+static void
+check_export_memory(uint64 held, const char *what)
+{
+	if (held <= (uint64) max_export_memory_kb * 1024)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("the MAT export needs more memory than hdaq.max_export_memory (%s) allows",
+					mat_size_text((uint64) max_export_memory_kb * 1024)),
+			 errdetail("%s needs %s.", what, mat_size_text(held)),
+			 errhint("Export fewer topics or a shorter time range, use format => 'v7.3' (which holds batches of rows, not whole topics), or raise hdaq.max_export_memory.")));
+}
 
 static void
 free_topic(void *t)
@@ -38,32 +99,144 @@ free_names(void *names)
 	mb_nameset_free(names);
 }
 
-/* The distinct topics of a scan's channels, in channel order. */
-static char **
-scan_topics(MessageScan *scan, int *ntopics)
+/* A hash table of topic names (char *), for the distinct topics. */
+static uint32
+topic_hash(const void *key, Size keysize)
 {
-	int			n = scan_channel_count(scan);
-	char	  **topics = palloc(sizeof(char *) * Max(n, 1));
+	const char *topic = *(char *const *) key;
 
+	return string_hash(topic, strlen(topic) + 1);
+}
+
+static int
+topic_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A topic of the selection and its channels, found once for the export. */
+typedef struct SelectedTopic
+{
+	char	   *topic;
+	ScanChannel *channels;
+	int			nchannels;
+} SelectedTopic;
+
+typedef struct TopicEntry
+{
+	char	   *topic;			/* the key */
+	int			index;			/* into the SelectedTopic array */
+} TopicEntry;
+
+/*
+ * The distinct topics of the selection's channels, in channel order, each
+ * with its channels: one lookup in the store for the whole export, so that
+ * the export does not depend on how the planner finds one topic's channels
+ * (with statistics from before a large file, that read every channel of
+ * the file, once per topic).
+ */
+static SelectedTopic *
+selection_topics(const ScanRequest *req, int *ntopics)
+{
+	int			n;
+	StoredChannel *channels = store_find_channels(req, &n);
+	SelectedTopic *topics = palloc0(sizeof(SelectedTopic) * Max(n, 1));
+	int		   *of = palloc(sizeof(int) * Max(n, 1));
+	HASHCTL		ctl = {0};
+	HTAB	   *seen;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(TopicEntry);
+	ctl.hash = topic_hash;
+	ctl.match = topic_match;
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("hdaq export_mat topics", Max(n, 16), &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	*ntopics = 0;
 	for (int i = 0; i < n; i++)
 	{
-		const char *topic = scan_channel(scan, i)->topic;
-		bool		seen = false;
+		bool		found;
+		TopicEntry *e = hash_search(seen, &channels[i].topic, HASH_ENTER, &found);
 
-		for (int j = 0; j < *ntopics && !seen; j++)
-			seen = strcmp(topics[j], topic) == 0;
-		if (!seen)
-			topics[(*ntopics)++] = pstrdup(topic);
+		if (!found)
+		{
+			e->index = (*ntopics)++;
+			topics[e->index].topic = channels[i].topic;
+		}
+		of[i] = e->index;
+		topics[e->index].nchannels++;
 	}
+	hash_destroy(seen);
+	for (int k = 0; k < *ntopics; k++)
+	{
+		topics[k].channels = palloc(sizeof(ScanChannel) * topics[k].nchannels);
+		topics[k].nchannels = 0;
+	}
+	for (int i = 0; i < n; i++)
+		topics[of[i]].channels[topics[of[i]].nchannels++] = channels[i];
+	pfree(of);
 	return topics;
+}
+
+/* A schema's name, read once per export. */
+typedef struct SchemaName
+{
+	int64		schema_key;
+	char	   *name;
+} SchemaName;
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The names of a topic's schemas: distinct, sorted, joined by ", " (''
+ * for a channel without one).  Read by key (once per export for each
+ * schema) rather than by topic, for the reason selection_topics says.
+ */
+static char *
+topic_schema_names(const SelectedTopic *st, HTAB *schemas)
+{
+	char	  **names = palloc(sizeof(char *) * Max(st->nchannels, 1));
+	StringInfoData out;
+
+	for (int i = 0; i < st->nchannels; i++)
+	{
+		const ScanChannel *ch = &st->channels[i];
+		SchemaName *e;
+		bool		found;
+
+		names[i] = "";
+		if (!ch->has_schema)
+			continue;
+		e = hash_search(schemas, &ch->schema_key, HASH_ENTER, &found);
+		if (!found)
+		{
+			StoredSchema schema;
+
+			e->name = store_read_schema(ch->schema_key, &schema) ? schema.name : "";
+		}
+		names[i] = e->name;
+	}
+	qsort(names, st->nchannels, sizeof(char *), compare_names);
+	initStringInfo(&out);
+	for (int i = 0; i < st->nchannels; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			appendStringInfo(&out, "%s%s", out.len > 0 || i > 0 ? ", " : "", names[i]);
+	pfree(names);
+	return out.data;
 }
 
 /* One pass over a topic's messages: learn (pass 1) or fill (pass 2). */
 static void
-topic_pass(MbTopic *t, const ScanRequest *req, int pass, int64 origin_ns)
+topic_pass(MbTopic *t, const ScanRequest *req, const SelectedTopic *st,
+		   int pass, int64 origin_ns, uint64 held)
 {
-	DecodedScan *ds = decoded_scan_begin(scan_begin(req), false);
+	DecodedScan *ds = decoded_scan_begin(scan_begin_channels(req, st->channels,
+															 st->nchannels),
+										 false);
 	DecodedMessage m;
 
 	while (decoded_scan_next(ds, &m))
@@ -85,29 +258,34 @@ topic_pass(MbTopic *t, const ScanRequest *req, int pass, int64 origin_ns)
 							m.channel->topic, err.message)));
 		if (rc != HD_OK)
 			decoded_scan_failed(ds, &m, err.message);
+		if (pass == 1)
+			check_export_memory(held + mb_topic_tree_bytes(t),
+								psprintf("The field tree of topic \"%s\"", m.channel->topic));
 	}
 	decoded_scan_end(ds);
 }
 
-/* Export one topic as variable 'name'; its message count into *messages. */
-static void
-export_topic(MbFile *file, const ScanRequest *all, char *topic,
+/*
+ * Export one topic as variable 'name'; its message count into *messages.
+ * held: what the export holds besides the topic.  Returns what the written
+ * topic leaves held until the file is finished.
+ */
+static uint64
+export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 			 const char *name, MbLayout layout, int64 origin_ns,
-			 double *messages)
+			 uint64 held, double *messages)
 {
-	ScanRequest req = *all;
+	const char *topic = st->topic;
 	MbTopic    *t = mb_topic_new(name, layout);
 	MbError		err;
 
 	if (t == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	hdaq_free_with_context(t, free_topic);
-	req.topics = &topic;
-	req.ntopics = 1;
-	topic_pass(t, &req, 1, origin_ns);
+	topic_pass(t, req, st, 1, origin_ns, held);
 	*messages = (double) mb_topic_messages(t);
 	if (mb_topic_messages(t) == 0)
-		return;
+		return 0;
 	if (!mb_streams(file) && mb_topic_bytes(t) > MAT5_VARIABLE_LIMIT)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -115,25 +293,49 @@ export_topic(MbFile *file, const ScanRequest *all, char *topic,
 						topic, mat_size_text(mb_topic_bytes(t)),
 						mat_format_name(mb_format(file))),
 				 errhint("Use format => 'v7.3', which has no such limit, or export a shorter time range.")));
+	check_export_memory(held + mb_topic_memory(t, mb_streams(file), MAT_BATCH_ROWS),
+						psprintf("Topic \"%s\" (%.0f messages)", topic,
+								 (double) mb_topic_messages(t)));
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
-	topic_pass(t, &req, 2, origin_ns);
+	topic_pass(t, req, st, 2, origin_ns, held);
 	if (!mb_topic_write(t, &err))
 		mat_report(&err, psprintf("cannot write topic \"%s\"", topic));
+	return mb_streams(file) ? V73_FIELD_BYTES * (mb_topic_fields(t) + 1) : 0;
 }
 
-/* The first log time of the selection; false when it has no message. */
+/*
+ * The first log time of the selection (the earliest first message of its
+ * topics), each topic scanned alone in a context reset after it; false
+ * when the selection has no message.
+ */
 static bool
-first_log_time(const ScanRequest *req, int64 *ns, char ***topics, int *ntopics)
+first_log_time(const ScanRequest *req, const SelectedTopic *topics, int ntopics,
+			   int64 *ns)
 {
-	MessageScan *scan = scan_begin(req);
-	const ScanChannel *ch;
-	McapMessage msg;
-	bool		found = scan_next(scan, &ch, &msg);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "hdaq export_mat origin",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	bool		found = false;
 
-	*topics = scan_topics(scan, ntopics);
-	if (found)
-		*ns = (int64) msg.log_time;
+	for (int i = 0; i < ntopics; i++)
+	{
+		const ScanChannel *ch;
+		McapMessage msg;
+
+		CHECK_FOR_INTERRUPTS();
+		if (scan_next(scan_begin_channels(req, topics[i].channels,
+										  topics[i].nchannels), &ch, &msg) &&
+			(!found || (int64) msg.log_time < *ns))
+		{
+			*ns = (int64) msg.log_time;
+			found = true;
+		}
+		MemoryContextReset(cxt);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
 	return found;
 }
 
@@ -162,26 +364,40 @@ reserved_names(void)
 /* Export each topic in its own memory context, noting what it became. */
 static void
 export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
-			  char **topics)
+			  const SelectedTopic *topics)
 {
 	MbNameSet  *names = reserved_names();
+	HASHCTL		ctl = {0};
+	HTAB	   *schemas;
 	MemoryContext topic_cxt;
 	MemoryContext oldcxt;
 
+	uint64		held = 0;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(SchemaName);
+	ctl.hcxt = CurrentMemoryContext;
+	schemas = hash_create("hdaq export_mat schemas", 64, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	topic_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq export_mat topic",
 									  ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < info->ntopics; i++)
 	{
 		MatTopicInfo *ti = &info->topics[i];
 
-		ti->topic = topics[i];
+		CHECK_FOR_INTERRUPTS();
+		ti->topic = topics[i].topic;
 		ti->variable = palloc(MB_NAME_MAX + 1);
 		if (!mb_unique_name(names, ti->topic, strlen(ti->topic), ti->variable))
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		ti->schema = store_topic_schema_names(info->file_id, ti->topic);
+		ti->schema = topic_schema_names(&topics[i], schemas);
+		held += topic_info_bytes(ti->topic, ti->schema) +
+			sizeof(ScanChannel) * topics[i].nchannels;
+		check_export_memory(held + names->bytes,
+							psprintf("The list of %d exported topics", i + 1));
 		oldcxt = MemoryContextSwitchTo(topic_cxt);
-		export_topic(file, req, ti->topic, ti->variable, info->layout,
-					 info->origin_ns, &ti->messages);
+		held += export_topic(file, req, &topics[i], ti->variable, info->layout,
+							 info->origin_ns, held + names->bytes, &ti->messages);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(topic_cxt);
 	}
@@ -204,13 +420,14 @@ mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
 					 MbLayout layout)
 {
 	MatExportInfo info = {0};
-	char	  **topics;
+	SelectedTopic *topics;
 
 	info.file_id = req->file_id;
 	info.format = format;
 	info.layout = layout;
 	read_file_info(&info);
-	info.has_origin = first_log_time(req, &info.origin_ns, &topics, &info.ntopics);
+	topics = selection_topics(req, &info.ntopics);
+	info.has_origin = first_log_time(req, topics, info.ntopics, &info.origin_ns);
 	info.topics = palloc0(sizeof(MatTopicInfo) * Max(info.ntopics, 1));
 	if (info.has_origin)
 		export_topics(file, req, &info, topics);

@@ -21,4 +21,7 @@
 extern void mat_export_selection(MbFile *file, const ScanRequest *req,
 								 MbFormat format, MbLayout layout);
 
+/* Register hdaq.max_export_memory (at _PG_init). */
+extern void mat_export_define_gucs(void);
+
 #endif							/* HDAQ_MAT_EXPORT_H */

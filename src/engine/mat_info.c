@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * mat_info.c
- *	  Engine: the variable hdaq_info that describes an export_mat file:
- *	  its time origin (Unix seconds, exact nanoseconds and ISO 8601 text),
- *	  the file's name, id, digest, Metadata records and tags, one row per
- *	  exported topic, the format, the layout and hdaq's version.
+ *	  Engine: the variable hdaq_info that describes a MAT file: its time
+ *	  origin (Unix seconds, exact nanoseconds and ISO 8601 text) and the
+ *	  sentence saying every time in the file counts seconds from it; for
+ *	  export_mat the file's name, id, digest, Metadata records and tags,
+ *	  one row per exported topic, the format, the layout and hdaq's
+ *	  version; for query_to_mat the query and the format.
  *
  *-------------------------------------------------------------------------
  */
@@ -174,29 +176,32 @@ topics_struct(const MatExportInfo *info)
 	return mb_struct_var("topics", fields, 4);
 }
 
-void
-mat_write_info(MbFile *file, const MatExportInfo *info)
+/*
+ * The fields every hdaq_info starts with: the time origin as Unix seconds,
+ * exact nanoseconds and ISO 8601 text, and the sentence that says what the
+ * file's times are.  Returns how many were put in fields.
+ */
+static int
+time_fields(matvar_t **fields, bool has_origin, int64 origin_ns)
 {
-	matvar_t   *fields[13];
 	int			n = 0;
+
+	fields[n++] = scalar_var("time_origin", has_origin ? origin_ns / 1e9 : NAN);
+	fields[n++] = has_origin ? mb_int64_var("time_origin_ns", origin_ns)
+		: mb_double_var("time_origin_ns", NULL, 0, 0, false);
+	fields[n++] = mb_char_var("time_origin_iso",
+							  has_origin ? iso8601_ns(origin_ns) : "");
+	fields[n++] = mb_char_var("time_unit", MAT_TIME_UNIT);
+	return n;
+}
+
+/* Write the struct hdaq_info of n fields, freeing them; ereports on failure. */
+static void
+write_info_struct(MbFile *file, matvar_t **fields, int n)
+{
 	bool		ok = true;
 	MbError		err;
 
-	fields[n++] = scalar_var("time_origin",
-							 info->has_origin ? info->origin_ns / 1e9 : NAN);
-	fields[n++] = info->has_origin ? mb_int64_var("time_origin_ns", info->origin_ns)
-		: mb_double_var("time_origin_ns", NULL, 0, 0, false);
-	fields[n++] = mb_char_var("time_origin_iso",
-							  info->has_origin ? iso8601_ns(info->origin_ns) : "");
-	fields[n++] = mb_char_var("file_name", info->file.name);
-	fields[n++] = scalar_var("file_id", (double) info->file_id);
-	fields[n++] = mb_char_var("sha256", info->file.sha256_hex);
-	fields[n++] = metadata_struct(info);
-	fields[n++] = key_value_struct("tags", info->tags, info->ntags);
-	fields[n++] = topics_struct(info);
-	fields[n++] = mb_char_var("format", mat_format_name(info->format));
-	fields[n++] = mb_char_var("layout", info->layout == MB_LAYOUT_LEAF ? "leaf" : "topic");
-	fields[n++] = mb_char_var("hdaq_version", info->file.hdaq_version);
 	for (int i = 0; i < n; i++)
 		ok = ok && fields[i] != NULL;
 	if (!ok)
@@ -209,4 +214,34 @@ mat_write_info(MbFile *file, const MatExportInfo *info)
 	}
 	if (!mb_write(file, mb_struct_var("hdaq_info", fields, n), &err))
 		mat_report(&err, "cannot write hdaq_info");
+}
+
+void
+mat_write_query_info(MbFile *file, bool has_origin, int64 origin_ns,
+					 const char *query)
+{
+	matvar_t   *fields[8];
+	int			n = time_fields(fields, has_origin, origin_ns);
+
+	fields[n++] = mb_char_var("query", query);
+	fields[n++] = mb_char_var("format", mat_format_name(mb_format(file)));
+	write_info_struct(file, fields, n);
+}
+
+void
+mat_write_info(MbFile *file, const MatExportInfo *info)
+{
+	matvar_t   *fields[14];
+	int			n = time_fields(fields, info->has_origin, info->origin_ns);
+
+	fields[n++] = mb_char_var("file_name", info->file.name);
+	fields[n++] = scalar_var("file_id", (double) info->file_id);
+	fields[n++] = mb_char_var("sha256", info->file.sha256_hex);
+	fields[n++] = metadata_struct(info);
+	fields[n++] = key_value_struct("tags", info->tags, info->ntags);
+	fields[n++] = topics_struct(info);
+	fields[n++] = mb_char_var("format", mat_format_name(info->format));
+	fields[n++] = mb_char_var("layout", info->layout == MB_LAYOUT_LEAF ? "leaf" : "topic");
+	fields[n++] = mb_char_var("hdaq_version", info->file.hdaq_version);
+	write_info_struct(file, fields, n);
 }

@@ -2,7 +2,8 @@
  *
  * mat_info.h
  *	  Engine: the variable hdaq_info of an export_mat file, from what the
- *	  export learnt (mat_export.c) and the store says of the file.
+ *	  export learnt (mat_export.c) and the store says of the file, and of
+ *	  a query_to_mat file (mat_query.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -40,7 +41,17 @@ typedef struct MatExportInfo
 	MbLayout	layout;
 } MatExportInfo;
 
+/*
+ * The one convention of hdaq's MAT files, also written into each as
+ * hdaq_info.time_unit: times are seconds since hdaq_info.time_origin.
+ */
+#define MAT_TIME_UNIT "seconds since time_origin (Unix time = time_origin + t)"
+
 /* Write hdaq_info; ereports on failure. */
 extern void mat_write_info(MbFile *file, const MatExportInfo *info);
+
+/* hdaq_info of a query_to_mat file. */
+extern void mat_write_query_info(MbFile *file, bool has_origin,
+								 int64 origin_ns, const char *query);
 
 #endif							/* HDAQ_MAT_INFO_H */

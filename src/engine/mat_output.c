@@ -57,6 +57,14 @@ mat_format_name(MbFormat format)
 void
 mat_report(const MbError *err, const char *what)
 {
+	if (err->canceled)
+	{
+		/* the core stopped because an interrupt is pending: serve it */
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+	}
 	ereport(ERROR,
 			(errcode(strcmp(err->message, "out of memory") == 0 ?
 					 ERRCODE_OUT_OF_MEMORY : ERRCODE_IO_ERROR),
@@ -70,6 +78,19 @@ mat_size_text(uint64 bytes)
 	if (bytes >= (uint64) 1024 * 1024 * 1024)
 		return psprintf("%.1f GB", bytes / (1024.0 * 1024 * 1024));
 	return psprintf("%.1f MB", bytes / (1024.0 * 1024));
+}
+
+/*
+ * The MAT layer's cancel callback: whether a cancel (or termination) is
+ * pending and may be served now.  It only looks; the caller of the MAT
+ * layer calls CHECK_FOR_INTERRUPTS() once the layer has returned
+ * (mat_report), so no error ever jumps through its code.
+ */
+static bool
+interrupt_pending(void *arg)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending) &&
+		INTERRUPTS_CAN_BE_PROCESSED();
 }
 
 /* Reset callback: close and remove a file that was not finished. */
@@ -121,6 +142,7 @@ mat_output_create(MbFormat format)
 	out->file = mb_create(out->path, format, &err);
 	if (out->file == NULL)
 		mat_report(&err, "cannot create a temporary MAT file");
+	mb_set_cancel(out->file, interrupt_pending, NULL);
 	return out;
 }
 

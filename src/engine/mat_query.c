@@ -8,14 +8,18 @@
  *	    smallint, integer, bigint, real, double precision, numeric, oid
  *	                                    N x 1 double, NULL as NaN
  *	    boolean                         N x 1 logical, NULL as false
- *	    timestamptz, timestamp, date    N x 1 double, Unix seconds
+ *	    timestamptz, timestamp, date    N x 1 double, seconds since the
+ *	                                    time origin (hdaq_info.time_origin:
+ *	                                    the result's first time value)
  *	    text, varchar, char, name, json, jsonb
  *	                                    N x 1 cell of char, NULL as ''
  *	    arrays of the numeric types and of boolean
  *	                                    N x K double, K the longest array,
  *	                                    padded with NaN
  *
- * Any other type is an error naming the column and its type.  The query
+ * Any other type is an error naming the column and its type.  A variable
+ * hdaq_info (the time origin, the query, the format) comes last; a column
+ * named hdaq_info becomes hdaq_info_2.  The query
  * runs through SPI, read-only, with the caller's rights (the store opens
  * its cursor), and its rows are fetched MAT_BATCH_ROWS at a time: a v7.3 file appends every column but
  * arrays batch by batch, so they take no memory that grows with the rows;
@@ -28,6 +32,7 @@
 
 #include <math.h>
 
+#include "engine/mat_info.h"
 #include "engine/mat_output.h"
 
 #include "catalog/pg_type.h"
@@ -171,19 +176,38 @@ number_value(Datum d, Oid type)
 	return NAN;
 }
 
-/* Seconds since the Unix epoch. */
-static double
-time_value(Datum d, Oid type)
+/*
+ * The time origin of a query_to_mat file: the first time value of the
+ * result, row by row, left to right; every time column counts seconds from
+ * it, as export_mat's Timestamps count from its first message.
+ */
+typedef struct QueryTimes
 {
-	const double epoch_offset = (double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	bool		has_origin;
+	int64		origin_us;		/* microseconds since the Unix epoch */
+} QueryTimes;
+
+#define UNIX_EPOCH_OFFSET_DAYS ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE))
+
+/* Seconds since the time origin (which the first finite value sets). */
+static double
+time_value(Datum d, Oid type, QueryTimes *times)
+{
+	int64		us;
 
 	if (type == DATEOID)
 	{
 		DateADT		day = DatumGetDateADT(d);
+		int64		unix_day = (int64) day + UNIX_EPOCH_OFFSET_DAYS;
 
 		if (DATE_NOT_FINITE(day))
 			return DATE_IS_NOBEGIN(day) ? -INFINITY : INFINITY;
-		return (double) day * SECS_PER_DAY + epoch_offset;
+		/* dates reach further than microseconds in an int64 */
+		if (unix_day > PG_INT64_MAX / USECS_PER_DAY ||
+			unix_day < PG_INT64_MIN / USECS_PER_DAY)
+			return (double) unix_day * SECS_PER_DAY -
+				(times->has_origin ? times->origin_us / 1e6 : 0.0);
+		us = unix_day * USECS_PER_DAY;
 	}
 	else
 	{
@@ -191,8 +215,14 @@ time_value(Datum d, Oid type)
 
 		if (TIMESTAMP_NOT_FINITE(ts))
 			return TIMESTAMP_IS_NOBEGIN(ts) ? -INFINITY : INFINITY;
-		return (double) ts / USECS_PER_SEC + epoch_offset;
+		us = ts + UNIX_EPOCH_OFFSET_DAYS * USECS_PER_DAY;
 	}
+	if (!times->has_origin)
+	{
+		times->has_origin = true;
+		times->origin_us = us;
+	}
+	return (double) (us - times->origin_us) / USECS_PER_SEC;
 }
 
 /* Room for one more row. */
@@ -265,13 +295,14 @@ add_streamed_text(MbFile *file, QueryColumn *col, Datum d, bool isnull)
 	local = mb_column_reach(col->text, file, (size_t) col->total++, &err);
 	if (local < 0 ||
 		(text && !mb_column_set_string(col->text, (size_t) local, 0, text, strlen(text))))
-		mat_report(local < 0 ? &err : &(MbError) {"out of memory"},
+		mat_report(local < 0 ? &err : &(MbError) {"out of memory", false},
 				   psprintf("cannot write column \"%s\"", col->sql_name));
 }
 
 /* Add one value, room made by grow() (keep: where held values live). */
 static void
-add_value(QueryColumn *col, Datum d, bool isnull, MemoryContext keep)
+add_value(QueryColumn *col, Datum d, bool isnull, MemoryContext keep,
+		  QueryTimes *times)
 {
 	char	   *text;
 
@@ -282,7 +313,7 @@ add_value(QueryColumn *col, Datum d, bool isnull, MemoryContext keep)
 			col->bytes += 8;
 			break;
 		case COL_TIME:
-			col->d[col->n] = isnull ? NAN : time_value(d, col->type);
+			col->d[col->n] = isnull ? NAN : time_value(d, col->type, times);
 			col->bytes += 8;
 			break;
 		case COL_BOOL:
@@ -413,6 +444,8 @@ describe_columns(TupleDesc desc, MbFile *file, int *ncols)
 	MbNameSet	names;
 
 	mb_nameset_init(&names);
+	if (!mb_unique_name(&names, "hdaq_info", 9, (char[MB_NAME_MAX + 1]) {0}))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	*ncols = 0;
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -442,7 +475,8 @@ describe_columns(TupleDesc desc, MbFile *file, int *ncols)
 /* One fetched row: each column's value added or appended. */
 static void
 add_row(MbFile *file, QueryColumn *cols, int ncols, HeapTuple tuple,
-		TupleDesc desc, MemoryContext keep, MemoryContext row_cxt)
+		TupleDesc desc, MemoryContext keep, MemoryContext row_cxt,
+		QueryTimes *times)
 {
 	MemoryContextSwitchTo(row_cxt);
 	for (int c = 0; c < ncols; c++)
@@ -459,7 +493,7 @@ add_row(MbFile *file, QueryColumn *cols, int ncols, HeapTuple tuple,
 		MemoryContextSwitchTo(keep);
 		grow(&cols[c]);
 		MemoryContextSwitchTo(row_cxt);
-		add_value(&cols[c], d, isnull, keep);
+		add_value(&cols[c], d, isnull, keep, times);
 	}
 	MemoryContextReset(row_cxt);
 }
@@ -467,7 +501,7 @@ add_row(MbFile *file, QueryColumn *cols, int ncols, HeapTuple tuple,
 /* The rows of one fetch, then what v7.3 appends of them. */
 static void
 add_batch(MbFile *file, QueryColumn *cols, int ncols, MemoryContext keep,
-		  MemoryContext row_cxt)
+		  MemoryContext row_cxt, QueryTimes *times)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(keep);
 
@@ -475,7 +509,7 @@ add_batch(MbFile *file, QueryColumn *cols, int ncols, MemoryContext keep,
 	{
 		CHECK_FOR_INTERRUPTS();
 		add_row(file, cols, ncols, SPI_tuptable->vals[r],
-				SPI_tuptable->tupdesc, keep, row_cxt);
+				SPI_tuptable->tupdesc, keep, row_cxt, times);
 	}
 	MemoryContextSwitchTo(oldcxt);
 	SPI_freetuptable(SPI_tuptable);
@@ -489,6 +523,8 @@ mat_write_query(MbFile *file, Portal portal, MemoryContext keep)
 	MemoryContext row_cxt;
 	QueryColumn *cols;
 	int			ncols;
+	QueryTimes	times = {0};
+	const char *query = pstrdup(portal->sourceText ? portal->sourceText : "");
 
 	cols = describe_columns(portal->tupDesc, file, &ncols);
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq query_to_mat rows",
@@ -498,9 +534,10 @@ mat_write_query(MbFile *file, Portal portal, MemoryContext keep)
 		SPI_cursor_fetch(portal, true, MAT_BATCH_ROWS);
 		if (SPI_processed == 0)
 			break;
-		add_batch(file, cols, ncols, keep, row_cxt);
+		add_batch(file, cols, ncols, keep, row_cxt, &times);
 	}
 	SPI_cursor_close(portal);
 	for (int c = 0; c < ncols; c++)
 		write_column(file, &cols[c]);
+	mat_write_query_info(file, times.has_origin, times.origin_us * 1000, query);
 }

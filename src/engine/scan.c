@@ -347,8 +347,9 @@ open_due_segments(MessageScan *scan)
 
 /* ---- the scan ------------------------------------------------------------ */
 
-MessageScan *
-scan_begin(const ScanRequest *req)
+/* Begin a scan of the given channels (NULL: those the request selects). */
+static MessageScan *
+begin_scan(const ScanRequest *req, const ScanChannel *channels, int nchannels)
 {
 	MessageScan *scan = palloc0(sizeof(MessageScan));
 
@@ -356,7 +357,14 @@ scan_begin(const ScanRequest *req)
 	scan->end_ns = req->end_ns;
 	if (req->start_ns > req->end_ns)
 		return scan;			/* an empty range */
-	scan->channels = store_find_channels(req, &scan->nchannels);
+	if (channels == NULL)
+		scan->channels = store_find_channels(req, &scan->nchannels);
+	else
+	{
+		scan->channels = palloc(sizeof(ScanChannel) * Max(nchannels, 1));
+		memcpy(scan->channels, channels, sizeof(ScanChannel) * nchannels);
+		scan->nchannels = nchannels;
+	}
 	find_segments(scan);
 	scan->open = binaryheap_allocate(Max(scan->nsegments, 1), compare_readers, NULL);
 	scan->spare = palloc(sizeof(SegmentReader *) * Max(scan->nsegments, 1));
@@ -369,6 +377,19 @@ scan_begin(const ScanRequest *req)
 												"hdaq segment fetch",
 												ALLOCSET_DEFAULT_SIZES);
 	return scan;
+}
+
+MessageScan *
+scan_begin(const ScanRequest *req)
+{
+	return begin_scan(req, NULL, 0);
+}
+
+MessageScan *
+scan_begin_channels(const ScanRequest *req, const ScanChannel *channels,
+					int nchannels)
+{
+	return begin_scan(req, channels, nchannels);
 }
 
 int

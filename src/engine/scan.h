@@ -45,6 +45,15 @@ extern void scan_request_times(FunctionCallInfo fcinfo, int start_arg,
  */
 extern MessageScan *scan_begin(const ScanRequest *req);
 
+/*
+ * Begin a scan of channels the caller found already (with
+ * store_find_channels, for the same time range), in that order: an export
+ * that reads its topics one at a time looks its channels up once.
+ */
+extern MessageScan *scan_begin_channels(const ScanRequest *req,
+										const ScanChannel *channels,
+										int nchannels);
+
 extern int	scan_channel_count(const MessageScan *scan);
 extern const ScanChannel *scan_channel(const MessageScan *scan, int index);
 

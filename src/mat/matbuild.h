@@ -6,7 +6,11 @@
  *	  logical, cell arrays of char), and an output file in one of three
  *	  formats.
  *
- * v5 and v7 (MAT 5, uncompressed or zlib) write each variable whole.  v7.3
+ * v5 and v7 (MAT 5, uncompressed or zlib) write each variable whole:
+ * libmatio writes it uncompressed to a scratch file beside the output,
+ * and it is copied (v5) or zlib-compressed (v7, as the miCOMPRESSED
+ * element MATLAB writes) into the output in pieces of MB_PIECE bytes,
+ * the cancel callback asked between pieces.  v7.3
  * (HDF5) can also stream: a double or logical column is appended to a
  * temporary top-level dataset in batches (Mat_VarWriteAppend), and the
  * struct tree that holds it is put together by linking those datasets
@@ -34,7 +38,15 @@
 typedef struct MbError
 {
 	char		message[MB_ERROR_SIZE];
+	bool		canceled;		/* stopped because the cancel callback said so */
 } MbError;
+
+/*
+ * Asked between pieces of long work (compressing a variable, copying it,
+ * finishing a v7.3 file): true to stop.  The work then fails with
+ * err->canceled set; the callback itself must return (never jump out).
+ */
+typedef bool (*MbCancelFn) (void *arg);
 
 /* ---- names ----------------------------------------------------------------- */
 
@@ -47,12 +59,24 @@ typedef struct MbError
  */
 extern void mb_clean_name(const char *src, size_t len, char *out);
 
-/* The names already used in one scope (a file's variables, a struct's fields). */
+/*
+ * The names already used in one scope (a file's variables, a struct's
+ * fields): a hash set, each name with the next suffix to try when it is
+ * asked for again, so that making n names unique takes time linear in n
+ * even when they all clean to the same name.
+ */
+typedef struct MbNameEntry
+{
+	char	   *name;			/* NULL: a free slot */
+	uint32_t	next_suffix;
+} MbNameEntry;
+
 typedef struct MbNameSet
 {
-	char	  **names;
-	int			count;
-	int			cap;
+	MbNameEntry *slots;
+	size_t		count;
+	size_t		cap;			/* a power of two, or 0 */
+	size_t		bytes;			/* memory held, for accounting */
 } MbNameSet;
 
 extern void mb_nameset_init(MbNameSet *set);
@@ -91,7 +115,16 @@ extern bool mb_parse_format(const char *text, MbFormat *format);
 
 typedef struct MbFile MbFile;
 
+/* Bytes copied or compressed between two questions to the cancel callback. */
+#define MB_PIECE (1024 * 1024)
+
 extern MbFile *mb_create(const char *path, MbFormat format, MbError *err);
+
+/* Ask fn(arg) between pieces of long work from now on. */
+extern void mb_set_cancel(MbFile *f, MbCancelFn fn, void *arg);
+
+/* True (and err filled) when the cancel callback asks to stop. */
+extern bool mb_canceled(MbFile *f, MbError *err);
 extern MbFormat mb_format(const MbFile *f);
 
 /* Whether columns may be appended in batches (v7.3). */

@@ -12,6 +12,8 @@
 
 #include "matbuild.h"
 
+#include <stdio.h>
+
 #include <hdf5.h>
 
 /* A deferred v7.3 operation (matplan.c) */
@@ -35,9 +37,13 @@ typedef struct MbOp
 /* An output file (matfile.c) */
 struct MbFile
 {
-	mat_t	   *mat;
+	mat_t	   *mat;			/* v7.3 */
 	char	   *path;
 	MbFormat	format;
+	FILE	   *out;			/* v5, v7: the output */
+	char	   *scratch;		/* v5, v7: where libmatio writes a variable */
+	MbCancelFn	cancel;
+	void	   *cancel_arg;
 	int			next_temp;
 	hid_t		h5;				/* v7.3: the same file, for text columns */
 	hid_t		refs;			/* its group "#refs#" */
@@ -62,6 +68,11 @@ extern bool mb_set_int_attr(hid_t obj, const char *name, int value);
 /* matrefs.c: text columns of v7.3 files */
 extern bool mb_open_refs(MbFile *f);
 extern bool mb_cell_append(MbColumn *c, MbFile *f, size_t rows, MbError *err);
+
+/* matv5.c: the output of v5 and v7 files */
+extern bool mb_v5_open(MbFile *f, MbError *err);
+extern bool mb_v5_write(MbFile *f, matvar_t *var, MbError *err);
+extern bool mb_v5_close(MbFile *f, MbError *err);
 
 /* matvars.c: a char array over UTF-16 units (shared when share, else copied) */
 extern matvar_t *mb_utf16_var(const char *name, uint16_t *units, size_t n,

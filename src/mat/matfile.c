@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * matfile.c
- *	  A MAT output file over libmatio: creating it in one of three formats,
- *	  writing whole variables, and finishing or discarding it; and the
- *	  errors of the MAT builder, with the message libmatio logged.
+ *	  A MAT output file: creating it in one of three formats (v5 and v7
+ *	  through matv5.c, v7.3 through libmatio and HDF5), writing whole
+ *	  variables, asking the cancel callback, and finishing or discarding
+ *	  it; and the errors of the MAT builder, with the message libmatio
+ *	  logged.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,6 +39,7 @@ mb_fail(MbError *err, const char *what)
 		n = sizeof(err->message) - 1;
 	memcpy(err->message, what, n);
 	err->message[n] = '\0';
+	err->canceled = false;
 	if (matio_message[0] != '\0' && n + 2 < sizeof(err->message))
 	{
 		size_t		room = sizeof(err->message) - n - 3;
@@ -54,7 +57,25 @@ bool
 mb_no_memory(MbError *err)
 {
 	snprintf(err->message, sizeof(err->message), "out of memory");
+	err->canceled = false;
 	return false;
+}
+
+void
+mb_set_cancel(MbFile *f, MbCancelFn fn, void *arg)
+{
+	f->cancel = fn;
+	f->cancel_arg = arg;
+}
+
+bool
+mb_canceled(MbFile *f, MbError *err)
+{
+	if (f->cancel == NULL || !f->cancel(f->cancel_arg))
+		return false;
+	snprintf(err->message, sizeof(err->message), "canceled");
+	err->canceled = true;
+	return true;
 }
 
 bool
@@ -92,10 +113,17 @@ mb_create(const char *path, MbFormat format, MbError *err)
 	f->h5 = -1;
 	f->refs = -1;
 	f->strings = -1;
-	if (format == MB_FORMAT_V73)
-		H5Eset_auto2(H5E_DEFAULT, NULL, NULL);	/* errors are returned */
-	f->mat = Mat_CreateVer(path, NULL,
-						   format == MB_FORMAT_V73 ? MAT_FT_MAT73 : MAT_FT_MAT5);
+	if (format != MB_FORMAT_V73)
+	{
+		if (!mb_v5_open(f, err))
+		{
+			mb_discard(f);
+			return NULL;
+		}
+		return f;
+	}
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);	/* errors are returned */
+	f->mat = Mat_CreateVer(path, NULL, MAT_FT_MAT73);
 	if (f->mat == NULL)
 	{
 		mb_fail(err, "cannot create the MAT file");
@@ -137,6 +165,8 @@ mb_write(MbFile *f, matvar_t *var, MbError *err)
 
 	if (var == NULL)
 		return mb_no_memory(err);
+	if (f->format != MB_FORMAT_V73)
+		return mb_v5_write(f, var, err);
 	rc = Mat_VarWrite(f->mat, var, mb_compression(f));
 	Mat_VarFree(var);
 	if (rc != 0)
@@ -181,8 +211,10 @@ mb_finish(MbFile *f, MbError *err)
 
 	if (!close_h5(f))
 		ok = mb_fail(err, "cannot close the MAT file");
-	if (Mat_Close(f->mat) != 0)
+	if (f->mat != NULL && Mat_Close(f->mat) != 0)
 		ok = mb_fail(err, "cannot close the MAT file");
+	if (!mb_v5_close(f, err))
+		ok = false;
 	f->mat = NULL;
 	if (ok && f->format == MB_FORMAT_V73)
 		ok = mb_apply_plan(f, err);
@@ -193,8 +225,11 @@ mb_finish(MbFile *f, MbError *err)
 void
 mb_discard(MbFile *f)
 {
+	MbError		ignored;
+
 	close_h5(f);
 	if (f->mat != NULL)
 		Mat_Close(f->mat);
+	mb_v5_close(f, &ignored);
 	free_file(f);
 }

@@ -2,7 +2,8 @@
  *
  * matnames.c
  *	  MATLAB names: any bytes made a valid identifier, and made unique in
- *	  a scope (a file's variables, a struct's fields).
+ *	  a scope (a file's variables, a struct's fields) through a hash set,
+ *	  in time linear in the number of names.
  *
  *-------------------------------------------------------------------------
  */
@@ -56,51 +57,105 @@ mb_nameset_init(MbNameSet *set)
 void
 mb_nameset_free(MbNameSet *set)
 {
-	for (int i = 0; i < set->count; i++)
-		free(set->names[i]);
-	free(set->names);
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i].name);
+	free(set->slots);
 	memset(set, 0, sizeof(MbNameSet));
 }
 
-static bool
-nameset_has(const MbNameSet *set, const char *name)
+/* FNV-1a */
+static uint64_t
+name_hash(const char *name)
 {
-	for (int i = 0; i < set->count; i++)
-		if (strcmp(set->names[i], name) == 0)
-			return true;
-	return false;
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char) *name) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding name, or the free slot where it would go. */
+static MbNameEntry *
+nameset_slot(const MbNameSet *set, const char *name)
+{
+	size_t		mask = set->cap - 1;
+	size_t		i = (size_t) name_hash(name) & mask;
+
+	while (set->slots[i].name != NULL && strcmp(set->slots[i].name, name) != 0)
+		i = (i + 1) & mask;
+	return &set->slots[i];
+}
+
+/* Keep the set at most half full. */
+static bool
+nameset_grow(MbNameSet *set)
+{
+	size_t		cap = set->cap ? set->cap * 2 : 16;
+	MbNameSet	grown = {calloc(cap, sizeof(MbNameEntry)), set->count, cap, 0};
+
+	if (grown.slots == NULL)
+		return false;
+	for (size_t i = 0; i < set->cap; i++)
+		if (set->slots[i].name != NULL)
+			*nameset_slot(&grown, set->slots[i].name) = set->slots[i];
+	free(set->slots);
+	set->slots = grown.slots;
+	set->bytes += (cap - set->cap) * sizeof(MbNameEntry);
+	set->cap = cap;
+	return true;
+}
+
+/* Add name (not in the set yet); false when out of memory. */
+static bool
+nameset_add(MbNameSet *set, const char *name)
+{
+	MbNameEntry *e;
+
+	if (2 * (set->count + 1) > set->cap && !nameset_grow(set))
+		return false;
+	e = nameset_slot(set, name);
+	if ((e->name = strdup(name)) == NULL)
+		return false;
+	e->next_suffix = 2;
+	set->count++;
+	set->bytes += strlen(name) + 1;
+	return true;
+}
+
+/* base with "_suffix", cut so the whole stays within MB_NAME_MAX. */
+static void
+suffixed_name(const char *base, uint32_t suffix, char *out)
+{
+	char		tail[16];
+	size_t		tlen = (size_t) snprintf(tail, sizeof(tail), "_%u", suffix);
+	size_t		keep = strlen(base);
+
+	if (keep + tlen > MB_NAME_MAX)
+		keep = MB_NAME_MAX - tlen;
+	memmove(out, base, keep);
+	memcpy(out + keep, tail, tlen + 1);
 }
 
 bool
 mb_unique_name(MbNameSet *set, const char *src, size_t len, char *out)
 {
 	char		base[MB_NAME_MAX + 1];
+	MbNameEntry *e;
 
 	mb_clean_name(src, len, base);
 	strcpy(out, base);
-	for (int suffix = 2; nameset_has(set, out); suffix++)
-	{
-		char		tail[16];
-		size_t		tlen = (size_t) snprintf(tail, sizeof(tail), "_%d", suffix);
-		size_t		keep = strlen(base);
-
-		if (keep + tlen > MB_NAME_MAX)
-			keep = MB_NAME_MAX - tlen;
-		memcpy(out, base, keep);
-		memcpy(out + keep, tail, tlen + 1);
-	}
-	if (set->count == set->cap)
-	{
-		int			cap = set->cap ? set->cap * 2 : 16;
-		char	  **grown = realloc(set->names, sizeof(char *) * cap);
-
-		if (grown == NULL)
-			return false;
-		set->names = grown;
-		set->cap = cap;
-	}
-	if ((set->names[set->count] = strdup(out)) == NULL)
+	if (set->cap == 0 && !nameset_grow(set))
 		return false;
-	set->count++;
-	return true;
+	e = nameset_slot(set, base);
+	if (e->name != NULL)
+	{
+		/* taken: the next free suffix, starting where the last one stopped */
+		uint32_t	suffix = e->next_suffix;
+
+		do
+			suffixed_name(base, suffix++, out);
+		while (nameset_slot(set, out)->name != NULL);
+		nameset_slot(set, base)->next_suffix = suffix;
+	}
+	return nameset_add(set, out);
 }

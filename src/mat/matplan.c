@@ -208,7 +208,9 @@ mb_apply_plan(MbFile *f, MbError *err)
 	if (file < 0)
 		return mb_fail(err, "cannot reopen the MAT file to build its structs");
 	for (int i = 0; i < f->nops && ok; i++)
-		if (!apply_op(file, &f->ops[i]))
+		if (i % 1024 == 1023 && mb_canceled(f, err))
+			ok = false;
+		else if (!apply_op(file, &f->ops[i]))
 		{
 			snprintf(err->message, sizeof(err->message),
 					 "cannot build \"%s\" in the MAT file", f->ops[i].b ? f->ops[i].b : f->ops[i].a);

@@ -75,6 +75,7 @@ mb_topic_free(MbTopic *t)
 		return;
 	free_node(&t->root);
 	mb_column_free(&t->time);
+	free(t->owners);
 	free(t);
 }
 
@@ -82,6 +83,18 @@ uint64_t
 mb_topic_messages(const MbTopic *t)
 {
 	return t->messages;
+}
+
+uint64_t
+mb_topic_fields(const MbTopic *t)
+{
+	return t->nodes;
+}
+
+uint64_t
+mb_topic_tree_bytes(const MbTopic *t)
+{
+	return sizeof(MbTopic) + t->tree_bytes;
 }
 
 /* Note a failure; message may be t->error.message already. */
@@ -132,6 +145,8 @@ child(MbTopic *t, Node *n, const char *name, size_t len)
 	memcpy(c->raw, name, len);
 	c->raw[len] = '\0';
 	c->rawlen = len;
+	t->tree_bytes += sizeof(Node) + sizeof(Node *) + len + 1;
+	t->nodes++;
 	n->children[n->nchildren++] = c;
 	n->cursor = n->nchildren;
 	return c;
@@ -161,6 +176,8 @@ make_struct(MbTopic *t, Node *n)
 	v->rows = n->rows;
 	v->width = n->width;
 	v->chars = n->chars;
+	v->presence[0] = n->presence[0];
+	v->presence[1] = n->presence[1];
 	v->enum_values = n->enum_values;
 	v->enum_names = n->enum_names;
 	v->nenums = n->nenums;
@@ -175,7 +192,7 @@ make_struct(MbTopic *t, Node *n)
 }
 
 static bool
-add_enum(Node *n, int32_t number, const char *name)
+add_enum(MbTopic *t, Node *n, int32_t number, const char *name)
 {
 	for (int i = 0; i < n->nenums; i++)
 		if (n->enum_values[i] == number)
@@ -199,6 +216,7 @@ add_enum(Node *n, int32_t number, const char *name)
 	if (n->enum_names[n->nenums] == NULL)
 		return false;
 	n->enum_values[n->nenums++] = number;
+	t->tree_bytes += sizeof(int32_t) + sizeof(char *) + strlen(name) + 1;
 	return true;
 }
 
@@ -310,12 +328,15 @@ learn_value(MbTopic *t, Node *n, const Value *v)
 		n->serial = t->serial;
 		n->occ = 0;
 		n->rows++;
+		/* two independent hashes of the serials of the messages holding it */
+		n->presence[0] = (n->presence[0] ^ t->serial) * 0x100000001B3ULL;
+		n->presence[1] = n->presence[1] * 0x9E3779B97F4A7C15ULL + 2 * t->serial + 1;
 	}
 	if (++n->occ > n->width)
 		n->width = n->occ;
 	if (v->kind == NK_STRING)
 		n->chars += v->len;
-	if (n->is_enum && v->text != NULL && !add_enum(n, (int32_t) v->number, v->text))
+	if (n->is_enum && v->text != NULL && !add_enum(t, n, (int32_t) v->number, v->text))
 		return HD_ABORT;
 	return HD_CONTINUE;
 }
@@ -341,7 +362,7 @@ begin_row(MbTopic *t, Node *n)
 	n->local = mb_column_reach(&n->data, t->file, row, &t->error);
 	if (n->local < 0)
 		return mb_topic_fail(t, t->error.message);
-	if (n->own_time)
+	if (n->time_of == n)
 	{
 		int64_t		local = mb_column_reach(&n->time, t->file, row, &t->error);
 

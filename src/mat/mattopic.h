@@ -52,6 +52,21 @@ extern int	mb_topic_learn(MbTopic *t, const HdDecoder *decoder,
 /* Messages seen by pass 1. */
 extern uint64_t mb_topic_messages(const MbTopic *t);
 
+/* Fields (structs and leaves) in the topic's tree. */
+extern uint64_t mb_topic_fields(const MbTopic *t);
+
+/* Memory the topic's field tree holds (grows during pass 1). */
+extern uint64_t mb_topic_tree_bytes(const MbTopic *t);
+
+/*
+ * Memory the topic will hold at most while pass 2 fills it and the
+ * variable is written, its tree included (an estimate from above): whole
+ * columns for a file that does not stream, batch_rows rows of each
+ * column for one that does.
+ */
+extern uint64_t mb_topic_memory(const MbTopic *t, bool streams,
+								size_t batch_rows);
+
 /* Bytes the topic's variable takes in a MAT 5 file (an estimate from above). */
 extern uint64_t mb_topic_bytes(const MbTopic *t);
 

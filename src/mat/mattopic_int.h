@@ -38,6 +38,7 @@ typedef struct Node
 	uint64_t	rows;			/* messages holding the leaf */
 	size_t		width;			/* most values in one message */
 	uint64_t	chars;			/* bytes of text, for the size estimate */
+	uint64_t	presence[2];	/* a signature of the messages holding it */
 	int32_t    *enum_values;
 	char	  **enum_names;
 	int			nenums;
@@ -51,7 +52,9 @@ typedef struct Node
 	/* pass 2 */
 	MbColumn	data;
 	MbColumn	time;			/* leaf layout, when rows < messages */
-	bool		own_time;
+	struct Node *time_of;		/* the leaf whose time column is this one's
+								 * Timestamp (itself: it fills it); NULL:
+								 * the topic's */
 	uint64_t	filled;			/* leaf layout: rows begun */
 } Node;
 
@@ -71,10 +74,15 @@ struct MbTopic
 	Node		root;
 	uint64_t	messages;		/* pass 1 */
 	uint64_t	filled;			/* pass 2 */
+	uint64_t	tree_bytes;		/* memory of the field tree (pass 1) */
+	uint64_t	nodes;			/* fields in the tree */
 	uint64_t	serial;
 	int			pass;
 	MbFile	   *file;
 	MbColumn	time;			/* every message's time */
+	Node	  **owners;			/* leaves filling a time column, by presence */
+	size_t		capowners;
+	size_t		nowners;
 	int64_t		time_local;
 	double		now;
 	bool		failed;

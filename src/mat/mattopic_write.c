@@ -64,12 +64,111 @@ mb_topic_bytes(const MbTopic *t)
 	return node_bytes(t, &t->root) + mb_column_bytes(MB_DOUBLE, t->messages, 1);
 }
 
+/* What libmatio allocates per variable it holds (a cell element, a field). */
+#define MATVAR_BYTES 256
+
+static uint64_t
+node_memory(const MbTopic *t, const Node *n, bool streams, uint64_t batch_rows)
+{
+	uint64_t	bytes = MATVAR_BYTES;
+	uint64_t	rows;
+	uint64_t	held;
+
+	if (!is_leaf(n))
+	{
+		for (int i = 0; i < n->nchildren; i++)
+			bytes += node_memory(t, n->children[i], streams, batch_rows);
+		return bytes;
+	}
+	rows = leaf_rows(t, n);
+	held = streams && rows > batch_rows ? batch_rows : rows;
+	switch (leaf_class(t, n))
+	{
+		case MB_DOUBLE:
+			bytes += held * n->width * sizeof(double);
+			break;
+		case MB_LOGICAL:
+			bytes += held * n->width;
+			break;
+		case MB_CELL:
+			bytes += held * n->width * (sizeof(uint16_t *) + sizeof(size_t));
+			/* the text, as UTF-16; a whole cell also as libmatio's variables */
+			bytes += rows > 0 ? (2 * n->chars * held + rows - 1) / rows : 0;
+			if (!streams)
+				bytes += held * n->width * MATVAR_BYTES;
+			break;
+	}
+	if (t->layout == MB_LAYOUT_LEAF && n->rows < t->messages)
+		bytes += held * sizeof(double); /* at most: leaves may share it */
+	bytes += (uint64_t) n->nenums * MATVAR_BYTES;
+	return bytes;
+}
+
+uint64_t
+mb_topic_memory(const MbTopic *t, bool streams, size_t batch_rows)
+{
+	uint64_t	held = streams && t->messages > batch_rows ? batch_rows : t->messages;
+
+	return mb_topic_tree_bytes(t) + held * sizeof(double) +
+		node_memory(t, &t->root, streams, batch_rows > 0 ? batch_rows : 1);
+}
+
 static size_t
 rows_held(MbTopic *t, uint64_t rows, size_t batch_rows)
 {
 	if (mb_streams(t->file) && rows > batch_rows)
 		return batch_rows;
 	return (size_t) rows;
+}
+
+/*
+ * Leaf layout: the leaf whose time column a leaf held by only some
+ * messages shares, found by the signature of the messages holding it: the
+ * first leaf of each signature fills a column, the others with the same
+ * rows take it as their Timestamp.  NULL when out of memory.
+ */
+/* The slot of the owners' table for a signature (a free one if none). */
+static size_t
+owner_slot(Node **owners, size_t cap, const Node *c)
+{
+	size_t		mask = cap - 1;
+	size_t		i = (size_t) (c->presence[0] ^ c->rows) & mask;
+
+	while (owners[i] != NULL &&
+		   !(owners[i]->rows == c->rows &&
+			 owners[i]->presence[0] == c->presence[0] &&
+			 owners[i]->presence[1] == c->presence[1]))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static Node *
+time_owner(MbTopic *t, Node *c)
+{
+	size_t		i;
+
+	if (2 * (t->nowners + 1) > t->capowners)
+	{
+		/* keep the table at most half full */
+		size_t		cap = t->capowners ? 2 * t->capowners : 64;
+		Node	  **grown = calloc(cap, sizeof(Node *));
+
+		if (grown == NULL)
+			return NULL;
+		for (size_t j = 0; j < t->capowners; j++)
+			if (t->owners[j] != NULL)
+				grown[owner_slot(grown, cap, t->owners[j])] = t->owners[j];
+		free(t->owners);
+		t->owners = grown;
+		t->capowners = cap;
+	}
+	i = owner_slot(t->owners, t->capowners, c);
+	if (t->owners[i] == NULL)
+	{
+		t->owners[i] = c;
+		t->nowners++;
+	}
+	return t->owners[i];
 }
 
 /* Name the fields of a struct node and allocate its leaves' columns. */
@@ -113,8 +212,11 @@ prepare_node(MbTopic *t, Node *n, size_t batch_rows, MbError *err)
 		if (!mb_column_init(&c->data, cls, rows_held(t, rows, batch_rows),
 							c->width, rows > 0, t->file, err))
 			return false;
-		c->own_time = t->layout == MB_LAYOUT_LEAF && c->rows < t->messages;
-		if (c->own_time &&
+		c->time_of = NULL;
+		if (t->layout == MB_LAYOUT_LEAF && c->rows < t->messages &&
+			(c->time_of = time_owner(t, c)) == NULL)
+			return mb_topic_fail(t, "out of memory");
+		if (c->time_of == c &&
 			!mb_column_init(&c->time, MB_DOUBLE,
 							rows_held(t, rows, batch_rows),
 							1, rows > 0, t->file, err))
@@ -194,7 +296,7 @@ leaf_struct(MbTopic *t, Node *n)
 {
 	matvar_t   *fields[3];
 	int			nfields = 2;
-	MbColumn   *time = n->own_time ? &n->time : &t->time;
+	MbColumn   *time = n->time_of ? &n->time_of->time : &t->time;
 
 	fields[0] = mb_column_var(&n->data, "Data", (size_t) n->rows);
 	fields[1] = mb_column_var(time, "Timestamp", (size_t) n->rows);
@@ -290,8 +392,14 @@ place_leaf(MbTopic *t, Node *n, const char *path, const char *time_path,
 	sprintf(sub, "%s/Data", path);
 	ok = ok && mb_column_place(&n->data, t->file, (size_t) n->rows, sub, err);
 	sprintf(sub, "%s/Timestamp", path);
-	if (n->own_time)
-		ok = ok && mb_column_place(&n->time, t->file, (size_t) n->rows, sub, err);
+	if (n->time_of != NULL)
+	{
+		/* the dataset its time owner finished (finish_times) */
+		char		shared[MB_NAME_MAX + 2];
+
+		snprintf(shared, sizeof(shared), "/%s", n->time_of->time.tmpname);
+		ok = ok && mb_plan_link(t->file, shared, sub, err);
+	}
 	else
 		ok = ok && mb_plan_link(t->file, time_path, sub, err);
 	sprintf(sub, "%s/Enum", path);
@@ -329,6 +437,36 @@ place_node(MbTopic *t, Node *n, const char *path, const char *time_path,
 	return ok;
 }
 
+/*
+ * v7.3, leaf layout: write the time columns that leaves held by only some
+ * messages share, under their temporary names (finish), or drop those
+ * names once every leaf links to them (!finish).
+ */
+static bool
+finish_times(MbTopic *t, Node *n, bool finish, MbError *err)
+{
+	for (int i = 0; i < n->nchildren; i++)
+	{
+		Node	   *c = n->children[i];
+		char		tmp[MB_NAME_MAX + 2];
+
+		if (!is_leaf(c))
+		{
+			if (!finish_times(t, c, finish, err))
+				return false;
+			continue;
+		}
+		if (c->time_of != c)
+			continue;
+		if (finish && !mb_column_finish(&c->time, t->file, (size_t) c->rows, err))
+			return false;
+		snprintf(tmp, sizeof(tmp), "/%s", c->time.tmpname);
+		if (!finish && !mb_plan_delete(t->file, tmp, err))
+			return false;
+	}
+	return true;
+}
+
 static bool
 place_topic(MbTopic *t, MbError *err)
 {
@@ -346,8 +484,10 @@ place_topic(MbTopic *t, MbError *err)
 	if (!mb_column_finish(&t->time, t->file, (size_t) t->messages, err))
 		return false;
 	snprintf(time_path, sizeof(time_path), "/%s", t->time.tmpname);
-	return place_node(t, &t->root, path, time_path, err) &&
-		mb_plan_delete(t->file, time_path, err);
+	return finish_times(t, &t->root, true, err) &&
+		place_node(t, &t->root, path, time_path, err) &&
+		mb_plan_delete(t->file, time_path, err) &&
+		finish_times(t, &t->root, false, err);
 }
 
 bool

@@ -169,8 +169,15 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_CHANNELS_BY_TOPIC] = {
 		CHANNELS_SQL("AND topic = ANY ($3)", "AND $4 IS NULL"), CHANNELS_ARGS
 	},
+	/*
+	 * "file_id + 0": statistics from before a large file was stored make
+	 * its file_id look rare, and the planner would then read every channel
+	 * of the file through (file_id, channel_id) to find one topic, once per
+	 * topic (quadratic in a file's topics); the topic's index is always
+	 * the right one.
+	 */
 	[STMT_CHANNELS_BY_TOPIC_FILE] = {
-		CHANNELS_SQL("AND topic = ANY ($3)", "AND file_id = $4"), CHANNELS_ARGS
+		CHANNELS_SQL("AND topic = ANY ($3)", "AND file_id + 0 = $4"), CHANNELS_ARGS
 	},
 	[STMT_SEGMENTS] = {
 		"SELECT seq, start_ns, end_ns FROM hdaq.segment"

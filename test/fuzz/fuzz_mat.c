@@ -60,6 +60,16 @@ split_messages(const uint8_t *data, size_t size, const uint8_t **msg, size_t *le
 	return n;
 }
 
+/* A cancel callback that says stop at its (cancel_after + 1)-th question. */
+static int	cancel_after;
+
+static bool
+cancel_countdown(void *arg)
+{
+	(void) arg;
+	return cancel_after-- == 0;
+}
+
 /* Pass 1 over every message; false if none could be learned from. */
 static bool
 learn_all(MbTopic *t, const uint8_t **msg, const size_t *len, int n, bool *ok)
@@ -119,11 +129,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = mb_create(path, formats[(data[0] >> 1) % 3], &merr);
 	if (f == NULL)
 		abort();
+	if (data[0] & 0x80)
+	{
+		/* a cancel while the variable is copied, compressed or finished */
+		cancel_after = (data[0] >> 5) & 3;
+		mb_set_cancel(f, cancel_countdown, NULL);
+	}
 	built = build_topic(t, f, 1 + (data[0] >> 3), msg, len, ok, n);
 	mb_topic_free(t);
 	if (built)
 	{
-		if (!mb_finish(f, &merr))
+		if (!mb_finish(f, &merr) && !merr.canceled)
 			abort();
 	}
 	else

@@ -22,6 +22,9 @@ import scipy.io
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import matread  # noqa: E402
+import gen_topics  # noqa: E402
+import scale  # noqa: E402
+import session  # noqa: E402
 
 DATA = os.path.join(HERE, "..", "data")
 DB = os.environ.get("HDAQ_MAT_DB", "postgres")
@@ -29,6 +32,7 @@ FORMATS = ["v5", "v7", "v7.3"]
 LAYOUTS = ["leaf", "topic"]
 counts = {"passed": 0, "failed": 0}
 work = tempfile.mkdtemp(prefix="hdaq_mat_")
+os.chmod(work, 0o755)		# the server reads generated files from here
 
 
 def check(name, ok, detail=""):
@@ -307,6 +311,9 @@ QUERY = """SELECT g AS id, g * 0.5::float8 AS "half value",
   FROM generate_series(1, 20000) g"""
 
 
+QUERY_ORIGIN = 1711494624.5		# Unix seconds of the first time value
+
+
 def expected_query():
     g = np.arange(1, 20001)
     arr = np.full((len(g), 3), np.nan)
@@ -318,9 +325,10 @@ def expected_query():
         "id": g.astype(float), "half_value": g * 0.5,
         "ratio": np.where(g % 3 == 0, np.nan, g / 7),
         "even": (g % 2 == 0).astype(float),
-        "t": 1711494623.5 + g.astype(float),
+        # times count from the first time value of the result (row 1's t)
+        "t": g.astype(float) - 1,
         "label": np.array(["" if x % 5 == 0 else "row %d é" % x for x in g], dtype=object),
-        "arr": arr, "x1st": np.ones(len(g)), "d": np.full(len(g), 1704153600.0),
+        "arr": arr, "x1st": np.ones(len(g)), "d": np.full(len(g), 1704153600.0 - QUERY_ORIGIN),
     }
 
 
@@ -340,6 +348,12 @@ def test_query():
             elif ok:
                 ok = np.allclose(got.astype(float), w, rtol=1e-12, equal_nan=True)
             check("%s: column %s" % (name, col), ok, "shape %s" % (got.shape,))
+        origin = np.asarray(loaded.get("hdaq_info.time_origin", [np.nan])).ravel()[0]
+        origin_ns = int(np.asarray(loaded.get("hdaq_info.time_origin_ns", [0])).ravel()[0])
+        unit = str(np.asarray(loaded.get("hdaq_info.time_unit", [""])).ravel()[0])
+        check("%s: hdaq_info gives the time origin and says times count from it" % name,
+              origin == QUERY_ORIGIN and origin_ns == int(QUERY_ORIGIN * 1e9) and
+              unit.startswith("seconds since time_origin"), "%r %r %r" % (origin, origin_ns, unit))
         even = np.asarray(loaded.get("even"))
         check("%s: boolean column is logical" % name,
               even.dtype == bool or fmt != "v7.3")
@@ -349,12 +363,159 @@ def test_query():
     check("query without rows gives 0 x 1", x.shape == (0, 1), str(x.shape))
 
 
+# ---- many topics: linear time, bounded memory ----------------------------------------
+
+def test_many_topics():
+    """65,535 topics (every channel id MCAP has) export, each its own
+    variable with a unique name; 1,000 and 16,000 are measured too.  Times
+    and peak memory are printed, not asserted."""
+    for n in (1000, 16000, 65535):
+        s = session.Session(DB)
+        names, path, err, seconds, peak = scale.export_many(s, n, "v7", work)
+        print("       export_mat v7 of %d topics: %.1f s, peak backend RssAnon %.1f MB"
+              % (n, seconds, peak / 1024.0))
+        s.close()
+        if n != 65535:
+            continue
+        check("export_mat of %d topics finishes" % n, not err, err)
+        if err:
+            return
+        loaded = scipy.io.loadmat(path, uint16_codec="utf-16-le")
+        info = loaded["hdaq_info"][0, 0]["topics"][0, 0]
+        topics = [str(x[0]) for x in info["topic"].ravel()]
+        variables = [str(x[0]) for x in info["variable"].ravel()]
+        check("%d topics: one row of hdaq_info.topics each" % n,
+              sorted(topics) == sorted(names), "%d rows" % len(topics))
+        check("%d topics: every variable name unique and present" % n,
+              len(set(variables)) == n and all(v in loaded for v in variables))
+        dup = [(t, v) for t, v in zip(topics, variables) if t.startswith("/dup")]
+        check("%d topics: names that clean alike get _2, _3, ..." % n,
+              all(v == clean(t) or re.fullmatch(r"(.*)(_\d+)", v) and
+                  clean(t).startswith(re.fullmatch(r"(.*)(_\d+)", v).group(1)) and
+                  len(v) <= 63 for t, v in dup) and
+              len({v for _, v in dup}) == len(dup), str(dup[:6]))
+        ok = True
+        for t, v in list(zip(topics, variables))[::4099]:
+            cid = names.index(t) + 1
+            got = loaded[v][0, 0]["v"][0, 0]["Data"]
+            ok = ok and got.shape == (1, 1) and got[0, 0] == cid
+        check("%d topics: values" % n, ok)
+    # v7.3 keeps something of every topic until the file is finished: the
+    # cap counts it, so 65,535 topics either fit or stop with 54000
+    s = session.Session(DB)
+    _, _, err, seconds, peak = scale.export_many(s, 65535, "v7.3", work)
+    s.close()
+    print("       export_mat v7.3 of 65535 topics: %.1f s, peak backend RssAnon %.1f MB, %s"
+          % (seconds, peak / 1024.0, err.splitlines()[0] if err else "finished"))
+    check("export_mat v7.3 of 65535 topics finishes or stops at the cap (54000)",
+          not err or ("54000" in err and "hdaq.max_export_memory" in err), err)
+    # the cap: what one export may hold
+    s = session.Session(DB)
+    s.query("SET hdaq.max_export_memory = '1MB'")
+    _, _, err, _, _ = scale.export_many(s, 65535, "v7", work)
+    s.close()
+    check("hdaq.max_export_memory caps an export (54000, naming the setting)",
+          "54000" in err and "hdaq.max_export_memory" in err, err)
+
+
+# ---- leaf layout: identical Timestamps stored once (v7.3) ------------------------------
+
+def test_shared_timestamps():
+    """v7.3, leaf layout: leaves held by the same messages link to one
+    Timestamp dataset (an HDF5 hard link); every reader still sees each
+    leaf's own Timestamp with the right times, in every format."""
+    import h5py
+    path = os.path.join(work, "optional.mcap")
+    msgs = gen_topics.write_optional(path)
+    s = session.Session(DB)
+    fid = session.ingest_file(s, path, "optional leaves")
+    s.close()
+    origin = msgs[0][0]
+    want = {"a": [i for i in range(len(msgs))], "o.x": [i for i in range(len(msgs)) if i % 2 == 0],
+            "o.y": [i for i in range(len(msgs)) if i % 2 == 0], "p.z": [i for i in range(len(msgs)) if i % 3 == 0]}
+    for fmt in FORMATS:
+        mat = fetch("hdaq.export_mat(%d, format => %s)" % (fid, quote(fmt)), "optional_%s.mat" % fmt)
+        loaded = matread.load(mat, fmt)
+        problems = []
+        for leaf, rows in want.items():
+            got = np.asarray(loaded.get("opt.%s.Timestamp" % leaf, [])).ravel()
+            exp = [(msgs[i][0] - origin) / 1e9 for i in rows]
+            if len(got) != len(exp) or not all(same(a, b) for a, b in zip(got, exp)):
+                problems.append(leaf)
+        check("%s: each leaf's Timestamp holds the times of its messages" % fmt, not problems, str(problems))
+        if fmt != "v7.3":
+            continue
+        with h5py.File(mat, "r") as f:
+            # the address of the dataset each leaf's Timestamp links to
+            ids = {leaf: h5py.h5o.get_info(f["opt/%s/Timestamp" % leaf.replace(".", "/")].id).addr
+                   for leaf in want}
+        check("v7.3: leaves held by the same messages share one Timestamp dataset",
+              ids["o.x"] == ids["o.y"] and ids["o.x"] != ids["p.z"] and ids["a"] != ids["o.x"])
+
+
+# ---- cancel: every long function stops within about a second ---------------------------
+
+def big_session(minutes):
+    """A generated session of some minutes (bench/gen), stored; its file_id."""
+    path = os.path.join(work, "session_%dmin.mcap" % minutes)
+    subprocess.run(["node", os.path.join(HERE, "..", "..", "bench", "gen", "gen-session.mjs"),
+                    "--out", path, "--minutes", str(minutes)], check=True, capture_output=True)
+    s = session.Session(DB)
+    fid = session.ingest_file(s, path, "session %d min" % minutes)
+    s.close()
+    return fid
+
+
+CANCEL_CASES = [
+    ("export_mat v5", "SELECT length(hdaq.export_mat(%d, format => 'v5'))"),
+    ("export_mat v7", "SELECT length(hdaq.export_mat(%d, format => 'v7'))"),
+    ("export_mat v7.3", "SELECT length(hdaq.export_mat(%d, format => 'v7.3'))"),
+    ("export_mat v7 topic layout", "SELECT length(hdaq.export_mat(%d, layout => 'topic'))"),
+    ("query_to_mat v7", "SELECT length(hdaq.query_to_mat($q$SELECT * FROM hdaq.signal('VehicleData', "
+     "'current_rpms.FL', file_id => %d) CROSS JOIN generate_series(1, 200)$q$))"),
+    ("query_to_mat v7.3", "SELECT length(hdaq.query_to_mat($q$SELECT * FROM hdaq.signal('VehicleData', "
+     "'current_rpms.FL', file_id => %d) CROSS JOIN generate_series(1, 200)$q$, 'v7.3'))"),
+    ("messages_json", "SELECT count(*) FROM hdaq.messages_json(file_id => %d)"),
+    # signal is fast: run it 200 times over (LATERAL calls it again each time)
+    ("signal", "SELECT count(*) FROM generate_series(1, 200) g, LATERAL hdaq.signal('VehicleData',"
+     " 'current_rpms.FL', file_id => %d + 0 * g)"),
+    ("export_mcap", "SELECT length(hdaq.export_mcap(%d)::bytea)"),
+]
+
+
+def test_cancel(fid):
+    """Each long function, cancelled mid-run, stops with 57014; the time
+    from pg_cancel_backend to the end of the statement is printed."""
+    for name, sql in CANCEL_CASES:
+        # export_mat v7 also later, when it compresses a large topic
+        for delay in ((2.0, 5.0, 8.0) if name == "export_mat v7" else (2.0,)):
+            while True:
+                s = session.Session(DB)
+                err, seconds, out = session.cancel_after(s, sql % fid, delay, DB)
+                s.close()
+                if err or delay < 0.05:
+                    break
+                delay /= 4		# it finished first: cancel sooner
+            print("       %s, cancelled after %.2f s: stopped %.2f s after pg_cancel_backend"
+                  % (name, delay, seconds))
+            check("cancel %s mid-run: stops with 57014" % name, "57014" in err,
+                  (err or "finished before the cancel: " + out)[:200])
+
+
 def main():
-    for test in (test_session, test_hytech, test_query):
+    only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
+    for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query):
+        if only and test.__name__ not in only:
+            continue
         try:
             test()
         except Exception as e:  # a failed step counts as a failure, not a crash
             check(test.__name__, False, repr(e))
+    try:
+        if not only or "test_cancel" in only:
+            test_cancel(big_session(10))
+    except Exception as e:
+        check("test_cancel", False, repr(e))
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]))
     return 0 if counts["failed"] == 0 else 1
 

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Write an MCAP file with many topics, for the MAT export's scaling tests.
+
+    gen_topics.py OUT.mcap TOPICS [MESSAGES_PER_TOPIC]
+
+One JSON channel (no schema) per topic, topics "/t/00000", "/t/00001", ...
+(so every name is cleaned to a MATLAB name of its own: t_00000 ...), and a
+few topics whose names clean to the same MATLAB name ("/dup/x", "dup.x",
+"dup-x", ...) so that the uniqueness suffixes are exercised at scale.
+Each topic has MESSAGES_PER_TOPIC (default 1) messages {"v": n, "s": {"a": m}},
+the m-th message of every topic at the same log time,
+written unchunked, in log-time order, with a footer and no summary section
+(valid MCAP).  65,535 topics (every channel id MCAP has) make a file of
+about 7 MB.  Standard library only.
+"""
+import json
+import struct
+import sys
+
+MAGIC = b"\x89MCAP0\r\n"
+
+
+def string(s):
+    b = s.encode()
+    return struct.pack("<I", len(b)) + b
+
+
+def record(op, body):
+    return struct.pack("<BQ", op, len(body)) + body
+
+
+def topic_names(n):
+    dups = min(n // 100, 500)
+    names = ["/t/%05d" % i for i in range(n - dups)]
+    # names that clean to the same MATLAB name: "dup_x", "dup_x_2", ...
+    names += ["/dup%sx%s" % ("/-.:"[i % 4], "" if i < 4 else " " * (i // 4)) for i in range(dups)]
+    return names
+
+
+def write(path, ntopics, per_topic=1):
+    names = topic_names(ntopics)
+    out = [MAGIC, record(0x01, string("") + string("hdaq gen_topics.py"))]
+    for cid, name in enumerate(names, start=1):
+        out.append(record(0x04, struct.pack("<HH", cid, 0) + string(name) + string("json")
+                          + struct.pack("<I", 0)))
+    t0 = 1_700_000_000_000_000_000
+    seq = 0
+    for m in range(per_topic):
+        for cid in range(1, len(names) + 1):
+            seq += 1
+            t = t0 + m * 1_000_000  # every topic at the same instant
+            data = json.dumps({"v": cid + m, "s": {"a": m}}).encode()
+            out.append(record(0x05, struct.pack("<HIQQ", cid, seq, t, t) + data))
+    out.append(record(0x0F, struct.pack("<I", 0)))
+    out.append(record(0x02, struct.pack("<QQI", 0, 0, 0)))
+    out.append(MAGIC)
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+    return names
+
+
+def write_optional(path, n=200):
+    """A JSON topic "opt" whose leaves are held by some messages only:
+    o.x and o.y by every other message (the same ones), p.z by every third,
+    a by all.  Returns the messages as (log time, dict)."""
+    out = [MAGIC, record(0x01, string("") + string("hdaq gen_topics.py")),
+           record(0x04, struct.pack("<HH", 1, 0) + string("opt") + string("json") + struct.pack("<I", 0))]
+    t0 = 1_700_000_000_000_000_000
+    msgs = []
+    for i in range(n):
+        m = {"a": i}
+        if i % 2 == 0:
+            m["o"] = {"x": i * 0.5, "y": -i}
+        if i % 3 == 0:
+            m["p"] = {"z": i + 0.25}
+        t = t0 + i * 10_000_000 + (i * 7919) % 1000		# irregular nanoseconds
+        msgs.append((t, m))
+        out.append(record(0x05, struct.pack("<HIQQ", 1, i, t, t) + json.dumps(m).encode()))
+    out.append(record(0x0F, struct.pack("<I", 0)))
+    out.append(record(0x02, struct.pack("<QQI", 0, 0, 0)))
+    out.append(MAGIC)
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+    return msgs
+
+
+if __name__ == "__main__":
+    write(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1)
