@@ -19,7 +19,6 @@ use warnings;
 use File::Copy qw(copy);
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use IPC::Run qw(run);
 use JSON::PP;
 use Test::More;
 use FindBin;
@@ -37,16 +36,12 @@ my $db = 'hdaq_cli_day_one';
 
 sub cmd
 {
-	my @argv = @_;
-	my ($out, $err) = ('', '');
-	run \@argv, '<', \undef, '>', \$out, '2>', \$err;
-	return ($? >> 8, $out, $err);
+	return run_command(@_);
 }
 
 sub hdaq
 {
-	local $ENV{PGDATABASE} = $db;
-	return cmd($hdaq, @_);
+	return run_hdaq($db, @_);
 }
 
 sub psql

@@ -13,7 +13,6 @@ use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
-use IPC::Run qw(run);
 use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
@@ -30,16 +29,12 @@ my $db = 'hdaq_plot';
 
 sub cmd
 {
-	my @argv = @_;
-	my ($out, $err) = ('', '');
-	run \@argv, '<', \undef, '>', \$out, '2>', \$err;
-	return ($? >> 8, $out, $err);
+	return run_command(@_);
 }
 
 sub hdaq
 {
-	local $ENV{PGDATABASE} = $db;
-	return cmd($hdaq, @_);
+	return run_hdaq($db, @_);
 }
 
 sub psql

@@ -9,9 +9,10 @@ package HdaqSQL;
 use strict;
 use warnings;
 use Exporter qw(import);
+use IPC::Run ();
 use PostgreSQL::Test::Cluster;
 
-our @EXPORT = qw(start_server sql_in);
+our @EXPORT = qw(start_server sql_in run_command run_hdaq);
 
 # Start a server of this test's own (stopped when the test ends) and point
 # libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
@@ -43,6 +44,24 @@ sub sql_in
 	$out //= '';
 	$out =~ s/\n\z//;
 	return $out;
+}
+
+# Run a command with nothing on its standard input; returns its exit
+# status, standard output and standard error.
+sub run_command
+{
+	my @argv = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run(\@argv, '<', \undef, '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+# The checkout's hdaq command against database $db: as run_command.
+sub run_hdaq
+{
+	my ($db, @args) = @_;
+	local $ENV{PGDATABASE} = $db;
+	return run_command('src/cli/hdaq', @args);
 }
 
 1;
