@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "cli.h"
+#include "hd_text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -143,31 +144,8 @@ distance(const char *a, const char *b)
 	size_t		la = strlen(a),
 				lb = strlen(b);
 	size_t	   *row = cli_malloc((lb + 1) * sizeof(size_t));
-	size_t		result;
+	size_t		result = hd_edit_distance(a, la, b, lb, row);
 
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++)
-	{
-		size_t		diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++)
-		{
-			size_t		up = row[j];
-			size_t		cost = tolower((unsigned char) a[i - 1]) !=
-				tolower((unsigned char) b[j - 1]);
-			size_t		best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	result = row[lb];
 	free(row);
 	return result;
 }

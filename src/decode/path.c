@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "path_int.h"
+#include "hd_text.h"
 
 #define MAX_PATH_TEXT 4096
 #define MAX_HINTS 3
@@ -159,39 +160,15 @@ parse_path(PathParse *pp, PathStep *steps, int *nsteps)
  * ----------
  */
 
-/* Levenshtein distance, ignoring case */
+/* Levenshtein distance ignoring case; SIZE_MAX for names too long to compare */
 static size_t
 edit_distance(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t		row[MAX_DISTANCE_LEN + 1];
-	size_t		i,
-				j;
 
 	if (alen > MAX_DISTANCE_LEN || blen > MAX_DISTANCE_LEN)
 		return SIZE_MAX;
-	for (j = 0; j <= blen; j++)
-		row[j] = j;
-	for (i = 1; i <= alen; i++)
-	{
-		size_t		diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= blen; j++)
-		{
-			size_t		up = row[j];
-			size_t		cost = tolower((unsigned char) a[i - 1]) !=
-				tolower((unsigned char) b[j - 1]);
-			size_t		best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[blen];
+	return hd_edit_distance(a, alen, b, blen, row);
 }
 
 /* ", \"name\"" appended to buf */
