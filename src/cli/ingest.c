@@ -16,6 +16,8 @@
  *	   hdaq.ingest_lo() stores it, the large object is unlinked, and the
  *	   transaction commits.
  *
+ * A hot standby is refused at once, before anything is read or sent.
+ *
  * A failure, or a dropped connection, rolls the transaction back, large
  * object included, so nothing of that file is left behind; running the
  * command again redoes it and skips what was done.  After a file fails
@@ -205,6 +207,31 @@ check_extension(PGconn *conn)
 		cli_error("the hdaq extension is not installed in database \"%s\" "
 				  "(CREATE EXTENSION hdaq)", PQdb(conn));
 	return ok;
+}
+
+/*
+ * Can the server store files?  A hot standby cannot: say so before any
+ * file is read or sent (there even the large object the upload goes into
+ * could not be created, and the server's error would not say why).
+ */
+static bool
+check_not_standby(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SELECT pg_catalog.pg_is_in_recovery()");
+	bool		standby;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_error("%s", cli_result_error(res));
+		PQclear(res);
+		return false;
+	}
+	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (standby)
+		cli_error("the server is a hot standby (in recovery, read-only): "
+				  "ingest into its primary");
+	return !standby;
 }
 
 /* ----------------------------------------------------------------
@@ -689,7 +716,8 @@ cmd_ingest(int argc, char **argv)
 		cli_free_files(&list);
 		return EXIT_FAILED;
 	}
-	if (!connect_run(&run) || !check_extension(run.conn))
+	if (!connect_run(&run) || !check_extension(run.conn) ||
+		!check_not_standby(run.conn))
 	{
 		PQfinish(run.conn);
 		cli_free_files(&list);
