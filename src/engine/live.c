@@ -53,26 +53,8 @@ typedef struct LiveAppend
 	McapResumePoint at;
 	Ingest	   *ing;
 	McapDecompressor *dec;		/* for segments taken up again */
-	McapBuffer	segment_bytes;
+	McapBuffer *segment_bytes;
 } LiveAppend;
-
-static void
-free_buffer(void *buf)
-{
-	mcap_buffer_free(buf);
-}
-
-static void
-free_decompressor(void *dec)
-{
-	mcap_decompressor_free(dec);
-}
-
-static void
-close_reader(void *reader)
-{
-	mcap_reader_close(reader);
-}
 
 /* ---- state kept between appends ------------------------------------------ */
 
@@ -188,7 +170,7 @@ take_up_last_segment(Ingest *ing, IngestChannel *ch)
 							&seg))
 		stored_state_damaged(la, "last segment of a channel");
 	segment_open(la->dec, seg.compression, seg.data, seg.uncompressed_size,
-				 &la->segment_bytes, &cursor, la->what);
+				 la->segment_bytes, &cursor, la->what);
 	while (segment_next(&cursor, &msg, la->what))
 		segment_buffer_add(&ch->buffer, &msg);
 	store_delete_segment(ch->channel_key, ch->tail_start_ns, ch->tail_seq);
@@ -223,13 +205,9 @@ open_ingest(LiveAppend *la)
 	ing->attachment_count = la->st.attachment_count;
 	ing->first_message_hook = take_up_last_segment;
 	ing->hook_arg = la;
-	la->dec = mcap_decompressor_new();
-	if (la->dec == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory creating a decompressor")));
-	hdaq_free_with_context(la->dec, free_decompressor);
-	mcap_buffer_init(&la->segment_bytes);
-	hdaq_free_with_context(&la->segment_bytes, free_buffer);
+	la->dec = hdaq_decompressor_new();
+	la->segment_bytes = palloc(sizeof(McapBuffer));
+	hdaq_buffer_init(la->segment_bytes);
 	la->ing = ing;
 }
 
@@ -340,7 +318,6 @@ read_piece(LiveAppend *la, const uint8 *input, size_t len)
 {
 	McapReaderOptions opts;
 	McapReader *reader;
-	McapError	err;
 	const McapRecovery *rec;
 	uint64		base = la->has_point ? la->at.offset : 0;
 	uint64		end = base + len;
@@ -350,12 +327,10 @@ read_piece(LiveAppend *la, const uint8 *input, size_t len)
 	opts.skip_message_indexes = true;
 	opts.stop_before_incomplete = true;
 	if (!la->has_point)
-		reader = mcap_reader_open_memory(input, len, &opts, &err);
+		reader = hdaq_reader_open_memory(input, len, &opts, la->what);
 	else
-		reader = mcap_reader_open_resumed(input, len, &la->at, &opts, &err);
-	if (reader == NULL)
-		hdaq_report_mcap_error(&err, la->what);
-	hdaq_free_with_context(reader, close_reader);
+		reader = hdaq_reader_open_resumed(input, len, &la->at, &opts,
+										  la->what);
 
 	open_ingest(la);
 	ingest_read_records(la->ing, reader, NULL);

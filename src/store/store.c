@@ -759,8 +759,10 @@ store_insert_channel(int64 file_id, const McapChannel *channel,
 	return store_run_int8(STMT_INSERT_CHANNEL, values, nulls, NULL);
 }
 
-void
-store_complete_channel(int64 channel_key, const ChannelSummary *summary)
+/* A statement taking (channel_key, count, start_ns, end_ns, span). */
+static void
+run_channel_summary(StoreStatement which, int64 channel_key,
+					const ChannelSummary *summary)
 {
 	Datum		values[5];
 	char		nulls[6] = "     ";
@@ -772,7 +774,13 @@ store_complete_channel(int64 channel_key, const ChannelSummary *summary)
 	values[4] = Int64GetDatum(summary->max_segment_span_ns);
 	if (summary->message_count == 0)
 		nulls[2] = nulls[3] = 'n';
-	store_run_int8(STMT_COMPLETE_CHANNEL, values, nulls, NULL);
+	store_run_int8(which, values, nulls, NULL);
+}
+
+void
+store_complete_channel(int64 channel_key, const ChannelSummary *summary)
+{
+	run_channel_summary(STMT_COMPLETE_CHANNEL, channel_key, summary);
 }
 
 void
@@ -1510,17 +1518,7 @@ store_save_upload_channel(int64 file_id, const UploadChannel *ch)
 void
 store_add_channel_messages(int64 channel_key, const ChannelSummary *added)
 {
-	Datum		values[5];
-	char		nulls[6] = "     ";
-
-	values[0] = Int64GetDatum(channel_key);
-	values[1] = Int64GetDatum(added->message_count);
-	values[2] = Int64GetDatum(added->start_ns);
-	values[3] = Int64GetDatum(added->end_ns);
-	values[4] = Int64GetDatum(added->max_segment_span_ns);
-	if (added->message_count == 0)
-		nulls[2] = nulls[3] = 'n';
-	store_run_int8(STMT_ADD_CHANNEL_MESSAGES, values, nulls, NULL);
+	run_channel_summary(STMT_ADD_CHANNEL_MESSAGES, channel_key, added);
 }
 
 void
