@@ -26,6 +26,7 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+#include "hd_sha256.h"
 #include "mcap.h"
 
 /*
@@ -95,6 +96,11 @@ extern McapReader *hdaq_reader_open_resumed(const uint8_t *data, size_t len,
 											const McapResumePoint *at,
 											const McapReaderOptions *opts,
 											const char *what);
+
+/*
+ * SHA-256 of a file's pieces, with the core's portable state (sha256.c)
+ */
+extern void hdaq_sha256_update(HdSha256 *sha, const uint8 *data, size_t len);
 
 /*
  * Times (time.c)

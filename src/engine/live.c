@@ -34,7 +34,6 @@
 #include "engine/compact.h"
 #include "engine/ingest_int.h"
 #include "engine/request.h"
-#include "hd_sha256.h"
 
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -166,8 +165,8 @@ take_up_last_segment(Ingest *ing, IngestChannel *ch)
 
 	if (!ch->has_tail)
 		return;
-	if (!store_read_segment(ch->channel_key, ch->tail_start_ns, ch->tail_seq,
-							&seg))
+	if (!store_read_own_segment(ch->channel_key, ch->tail_start_ns,
+								ch->tail_seq, &seg))
 		stored_state_damaged(la, "last segment of a channel");
 	segment_open(la->dec, seg.compression, seg.data, seg.uncompressed_size,
 				 la->segment_bytes, &cursor, la->what);
@@ -231,8 +230,11 @@ close_channels(LiveAppend *la)
 			continue;
 		if (ch->buffer.count > 0)
 		{
+			/* taken up again by the next append: not worth compressing */
+			ing->writer->store_raw = true;
 			segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 								 &ch->segments);
+			ing->writer->store_raw = false;
 			ch->has_tail = (size_t) ch->segments.last_size < target;
 			ch->tail_start_ns = ch->segments.last_start_ns;
 			ch->tail_seq = ch->segments.last_seq;
@@ -449,6 +451,32 @@ refuse_if_empty(const LiveAppend *la)
 }
 
 /*
+ * The last segment of each channel was stored uncompressed, to be taken up
+ * by the next append: there is none now, so it is written compressed.
+ */
+static void
+compress_last_segments(LiveAppend *la)
+{
+	Ingest	   *ing;
+
+	if (la->ing == NULL)
+		open_ingest(la);
+	ing = la->ing;
+	for (int i = 0; i < ing->nchannels; i++)
+	{
+		IngestChannel *ch = ing->channels[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (!ch->has_tail)
+			continue;
+		take_up_last_segment(ing, ch);
+		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
+							 &ch->segments);
+	}
+	ing->buffered = 0;
+}
+
+/*
  * The file will not change any more: its digest is known.  A complete
  * copy stored before takes its place (tags merged into it); otherwise its
  * segments are compacted and its row completed.  Returns the file_id that
@@ -462,7 +490,7 @@ finish_file(LiveAppend *la, bool complete)
 	int64		existing;
 	FileSummary summary = {0};
 	McapRecovery rec;
-	Ingest	   *ing = la->ing ? la->ing : ingest_create(st->file_id, la->what);
+	Ingest	   *ing;
 
 	refuse_if_empty(la);
 	hd_sha256_digest(&la->sha, digest);
@@ -472,8 +500,10 @@ finish_file(LiveAppend *la, bool complete)
 		store_delete_file(st->file_id);
 		return existing;
 	}
+	compress_last_segments(la);
 	compact_file(st->file_id);
 	whole_recovery(la, complete, &rec);
+	ing = la->ing;
 	ing->messages_dropped = st->messages_dropped;
 	if (st->first_drop)
 		strlcpy(ing->first_drop, st->first_drop, sizeof(ing->first_drop));
@@ -588,7 +618,7 @@ live_append(int64 file_id, int64 offset, const uint8 *data, size_t len,
 		if (skip < len)
 		{
 			first = la.st.stored_bytes;
-			hd_sha256_update(&la.sha, data + skip, len - skip);
+			hdaq_sha256_update(&la.sha, data + skip, len - skip);
 			la.st.stored_bytes += (int64) (len - skip);
 			input = piece_input(&la, data + skip, len - skip, first,
 								&input_len);

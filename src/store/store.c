@@ -55,6 +55,7 @@ typedef enum StoreStatement
 	STMT_DELETE_SEGMENT,
 	STMT_SEGMENT_SIZES,
 	STMT_SET_CHANNEL_SPAN,
+	STMT_OWN_SEGMENT_DATA,
 	/* scanning: one channel statement per "topics given" x "file given" */
 	STMT_CHANNELS,
 	STMT_CHANNELS_BY_FILE,
@@ -248,6 +249,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
 		" WHERE channel_key = $1 ORDER BY start_ns, seq",
 		1, {INT8OID}
+	},
+	/* as STMT_SEGMENT_DATA, but seeing what this transaction just wrote */
+	[STMT_OWN_SEGMENT_DATA] = {
+		"SELECT compression, uncompressed_size, data"
+		" FROM hdaq.segment WHERE channel_key = $1"
+		" AND start_ns = $2 AND seq = $3",
+		3, {INT8OID, INT8OID, INT4OID}
 	},
 	[STMT_SET_CHANNEL_SPAN] = {
 		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
@@ -916,6 +924,19 @@ store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
 	values[1] = Int64GetDatum(start_ns);
 	values[2] = Int32GetDatum(seq);
 	return store_read_one(STMT_SEGMENT_DATA, values, read_segment_data, out);
+}
+
+bool
+store_read_own_segment(int64 channel_key, int64 start_ns, int32 seq,
+					   StoredSegmentData *out)
+{
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(start_ns);
+	values[2] = Int32GetDatum(seq);
+	return store_read_one(STMT_OWN_SEGMENT_DATA, values, read_segment_data,
+						  out);
 }
 
 /* ---- schemas and topics ---------------------------------------------------------- */
