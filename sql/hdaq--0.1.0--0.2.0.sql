@@ -122,20 +122,17 @@ CREATE FUNCTION file_not_found(file_id bigint) RETURNS void
 AS $$
 DECLARE
 	n bigint;
-	lowest bigint;
-	highest bigint;
 BEGIN
-	SELECT count(*), min(f.file_id), max(f.file_id) INTO n, lowest, highest
-	  FROM @extschema@.file f;
+	SELECT count(*) INTO n FROM @extschema@.file f;
 	RAISE EXCEPTION 'file % does not exist', file_not_found.file_id
 		USING ERRCODE = 'undefined_object',
 			  DETAIL = CASE WHEN n = 0 THEN 'No file is stored.'
-						ELSE format('%s files are stored, with file_id from %s to %s.', n, lowest, highest) END,
+						ELSE format('%s files are stored.', n) END,
 			  HINT = 'SELECT file_id, name, start_time FROM hdaq.files lists the stored files.';
 END
 $$;
 COMMENT ON FUNCTION file_not_found(bigint) IS
-	'raises the error for a file_id that is not stored (42704, with the stored range)';
+	'raises the error for a file_id that is not stored (42704, with the number of stored files)';
 
 CREATE FUNCTION tag(file_id bigint, tags jsonb) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
@@ -223,3 +220,175 @@ CREATE FUNCTION fields(topic text, file_id bigint DEFAULT NULL)
 	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION fields(text, bigint) IS
 	'the leaves of a topic''s schema (in a file, or in every file): path as hdaq.signal takes it, type, whether numeric, whether inside an array, enum value names';
+
+-- ---------------------------------------------------------------------------
+-- One identity across sites.  A base station's store and a central one that
+-- receives it by logical replication must never give two files the same
+-- key.  file_id and channel_key are random 63-bit numbers drawn from the
+-- server's strong random source when a row is made (the chance that two of
+-- a million files anywhere share a file_id is about 5 in 100 million); a
+-- schema's key is a digest of its name, encoding and data, so the same
+-- schema has the same key at every site.  Rows stored by 0.1.0 keep their
+-- file_id and channel_key (they are small serial numbers); their schemas
+-- are given their digest keys here.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION random_id() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'hdaq_random_id'
+	LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION random_id() IS
+	'a random positive bigint from the strong random source: the keys of files and channels';
+
+CREATE FUNCTION schema_key(name text, encoding text, data bytea) RETURNS bigint
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ('x' || left(encode(sha256(convert_to(schema_key.name, 'UTF8') || '\x00'::bytea
+									   || convert_to(schema_key.encoding, 'UTF8') || '\x00'::bytea
+									   || schema_key.data), 'hex'), 16))::bit(64)::bigint
+		   & 9223372036854775807
+$$;
+COMMENT ON FUNCTION schema_key(text, text, bytea) IS
+	'a schema''s key: the first 63 bits of the SHA-256 of its name, encoding and data, the same at every site';
+
+ALTER TABLE file ALTER COLUMN file_id DROP IDENTITY;
+ALTER TABLE file ALTER COLUMN file_id SET DEFAULT @extschema@.random_id();
+ALTER TABLE channel ALTER COLUMN channel_key DROP IDENTITY;
+ALTER TABLE channel ALTER COLUMN channel_key SET DEFAULT @extschema@.random_id();
+ALTER TABLE schema ALTER COLUMN schema_key DROP IDENTITY;
+
+ALTER TABLE channel DROP CONSTRAINT channel_schema_key_fkey;
+CREATE TEMPORARY TABLE hdaq_schema_rekey ON COMMIT DROP AS
+	SELECT schema_key AS old_key,
+		   @extschema@.schema_key(name, encoding, data) AS new_key
+	  FROM schema;
+UPDATE channel c SET schema_key = k.new_key
+  FROM hdaq_schema_rekey k WHERE c.schema_key = k.old_key;
+UPDATE schema s SET schema_key = k.new_key
+  FROM hdaq_schema_rekey k WHERE s.schema_key = k.old_key;
+DROP TABLE hdaq_schema_rekey;
+ALTER TABLE channel ADD CONSTRAINT channel_schema_key_fkey
+	FOREIGN KEY (schema_key) REFERENCES schema;
+
+-- ---------------------------------------------------------------------------
+-- Live sessions: a file is stored while it is still being written, piece by
+-- piece, each piece in its own transaction, so readers see its messages as
+-- they arrive and an interrupted upload resumes at the byte where it
+-- stopped.
+--
+--   hdaq.ingest_begin(name, tags) -> file_id        a file in state recording
+--   hdaq.ingest_append(file_id, offset, data)       its bytes from offset on
+--   hdaq.ingest_finish(file_id) -> file_id          no more bytes will come
+--
+-- offset is the idempotency key: bytes already stored are skipped, so an
+-- append repeated after a lost reply stores nothing twice; an offset past
+-- the bytes stored is refused.  The append that brings the footer and the
+-- closing magic completes the file.  hdaq.upload and hdaq.upload_channel
+-- hold what a recording file's next append continues from.
+-- ---------------------------------------------------------------------------
+
+ALTER TABLE file ADD COLUMN state text NOT NULL DEFAULT 'complete'
+	CONSTRAINT file_state_check CHECK (state IN ('recording', 'complete', 'cut short'));
+ALTER TABLE file ADD COLUMN stored_bytes bigint NOT NULL DEFAULT 0;
+COMMENT ON COLUMN file.state IS
+	'recording (bytes are still arriving), complete (the footer arrived) or cut short (the file ended without one)';
+COMMENT ON COLUMN file.stored_bytes IS
+	'bytes of the file received so far; an interrupted upload resumes from here';
+UPDATE file SET stored_bytes = size_bytes,
+	state = CASE WHEN coalesce((recovery->>'complete')::boolean, true)
+				 THEN 'complete' ELSE 'cut short' END;
+CREATE INDEX file_recording_idx ON file (name) WHERE state = 'recording';
+
+CREATE TABLE upload (
+	file_id bigint PRIMARY KEY REFERENCES file ON DELETE CASCADE,
+	sha256_state bytea NOT NULL,	-- SHA-256 of the stored_bytes received
+	resume_point bytea,			-- where the next record starts; NULL before the magic
+	pending bytea NOT NULL DEFAULT '',	-- received bytes of a record not yet whole
+	schema_ids integer[] NOT NULL DEFAULT '{}',	-- the file's schema ids ...
+	schema_keys bigint[] NOT NULL DEFAULT '{}',	-- ... and their keys
+	metadata_count integer NOT NULL DEFAULT 0,
+	attachment_count integer NOT NULL DEFAULT 0,
+	chunks_skipped bigint NOT NULL DEFAULT 0,
+	records_skipped bigint NOT NULL DEFAULT 0,
+	bytes_skipped bigint NOT NULL DEFAULT 0,
+	messages_dropped bigint NOT NULL DEFAULT 0,
+	first_drop text,
+	problem_codes integer[] NOT NULL DEFAULT '{}',	-- the first problems found,
+	problem_offsets bigint[] NOT NULL DEFAULT '{}',	-- as the reader reports them
+	problem_messages text[] NOT NULL DEFAULT '{}',
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE upload IS
+	'what the next append to a recording file continues from; removed when the file is complete or cut short';
+
+CREATE TABLE upload_channel (
+	channel_key bigint PRIMARY KEY REFERENCES channel ON DELETE CASCADE,
+	file_id bigint NOT NULL REFERENCES upload ON DELETE CASCADE,
+	channel_id integer NOT NULL,
+	next_seq integer NOT NULL DEFAULT 0,
+	tail_start_ns bigint,		-- the channel's last segment, while smaller than
+	tail_seq integer,			-- hdaq.segment_size: the next append takes it up
+	max_segment_span_ns bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX upload_channel_file_idx ON upload_channel (file_id);
+COMMENT ON TABLE upload_channel IS
+	'per channel of a recording file: the next segment number and the last segment, still growing';
+
+SELECT pg_catalog.pg_extension_config_dump('upload', '');
+SELECT pg_catalog.pg_extension_config_dump('upload_channel', '');
+
+CREATE FUNCTION ingest_begin(name text, tags jsonb DEFAULT '{}')
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'hdaq_ingest_begin'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION ingest_begin(text, jsonb) IS
+	'start storing a file piece by piece (state recording); returns its file_id for hdaq.ingest_append';
+
+CREATE FUNCTION ingest_append(file_id bigint, "offset" bigint, data bytea)
+	RETURNS TABLE (file_id bigint, stored_bytes bigint, state text)
+	AS 'MODULE_PATHNAME', 'hdaq_ingest_append'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION ingest_append(bigint, bigint, bytea) IS
+	'store the bytes of a recording file from offset on (bytes already stored are skipped); the footer completes the file';
+
+CREATE FUNCTION ingest_finish(file_id bigint)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'hdaq_ingest_finish'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION ingest_finish(bigint) IS
+	'end a recording file that will not grow: kept as cut short with what was valid in it; returns its file_id (or that of the same content stored before)';
+
+CREATE FUNCTION ingest_prefix_sha256(file_id bigint)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hdaq_ingest_prefix_sha256'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION ingest_prefix_sha256(bigint) IS
+	'the SHA-256 of the bytes of a recording file received so far, to check that a local file continues them; NULL once it is not recording';
+
+CREATE FUNCTION compact(file_id bigint)
+	RETURNS integer
+	AS 'MODULE_PATHNAME', 'hdaq_compact'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION compact(bigint) IS
+	'merge a file''s small and overlapping segments into segments as a whole-file ingest writes them; returns the number of channels rewritten';
+
+CREATE OR REPLACE VIEW files AS
+SELECT f.file_id,
+	f.name,
+	f.start_time,
+	f.end_time,
+	(f.end_time - f.start_time) AS duration,
+	f.message_count,
+	f.size_bytes,
+	(SELECT array_agg(DISTINCT c.topic ORDER BY c.topic)
+	   FROM channel c WHERE c.file_id = f.file_id) AS topics,
+	(SELECT coalesce(jsonb_object_agg(m.name, m.metadata ORDER BY m.ord), '{}')
+	   FROM metadata m WHERE m.file_id = f.file_id) AS metadata,
+	f.tags,
+	(f.recovery IS NULL AND f.state <> 'recording') AS complete,
+	f.ingested_at,
+	f.sha256,
+	f.properties,
+	f.state,
+	f.stored_bytes
+FROM file f;

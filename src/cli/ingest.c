@@ -18,6 +18,7 @@
  *	   short.  Against a server without that protocol the file is streamed
  *	   through a large object in one transaction instead (upload_lo.c).
  *
+ * A hot standby is refused at once, before anything is read or sent.
  * After a file fails the others are still tried (reconnecting once if the
  * connection was lost), and the exit status says whether any failed.  With
  * --follow the files are followed as they grow (follow.c).
@@ -130,15 +131,19 @@ ingest_flush_notices(IngestRun *run)
 
 /*
  * Is the hdaq extension installed in the database we are connected to, and
- * has it the append protocol?
+ * has it the append protocol?  Can the server store files at all?  A hot
+ * standby cannot: say so before any file is read or sent (there the server's
+ * own error would not say why).
  */
 static bool
 check_extension(IngestRun *run)
 {
 	PGresult   *res = PQexec(run->conn,
 							 "SELECT to_regclass('hdaq.file') IS NOT NULL, "
-							 "to_regprocedure('hdaq.ingest_append(bigint,bigint,bytea)') IS NOT NULL");
+							 "to_regprocedure('hdaq.ingest_append(bigint,bigint,bytea)') IS NOT NULL, "
+							 "pg_catalog.pg_is_in_recovery()");
 	bool		ok;
+	bool		standby;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -148,11 +153,15 @@ check_extension(IngestRun *run)
 	}
 	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	run->has_append = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	standby = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	PQclear(res);
 	if (!ok)
 		cli_error("the hdaq extension is not installed in database \"%s\" "
 				  "(CREATE EXTENSION hdaq)", PQdb(run->conn));
-	return ok;
+	else if (standby)
+		cli_error("the server is a hot standby (in recovery, read-only): "
+				  "ingest into its primary");
+	return ok && !standby;
 }
 
 /* Connect, and check the extension; on failure report it. */

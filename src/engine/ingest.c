@@ -22,6 +22,7 @@
  *-------------------------------------------------------------------------
  */
 #include "engine/ingest.h"
+#include "engine/ingest_int.h"
 
 #include "engine/segment.h"
 #include "store/store.h"
@@ -36,47 +37,6 @@
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
-
-#define SHA256_LEN 32
-#define MAX_IDS 65536			/* channel and schema ids are 16-bit */
-
-/* A channel of the file being stored. */
-typedef struct IngestChannel
-{
-	uint16		id;
-	int64		channel_key;
-	SegmentBuffer buffer;
-	SegmentStats segments;
-	ChannelSummary summary;
-} IngestChannel;
-
-typedef struct Ingest
-{
-	const char *what;			/* the file, for messages */
-	MemoryContext context;		/* lives as long as the ingest */
-	int64		file_id;
-	char	   *profile;		/* from the Header record, NULL until seen */
-	char	   *library;
-	/* by id: slots up to the largest id seen so far, NULL or 0 if unseen */
-	IngestChannel **channel_by_id;
-	int			channel_slots;
-	int64	   *schema_key_by_id;
-	int			schema_slots;
-	/* the channels seen, by id: what spilling and finishing walk */
-	IngestChannel **channels;
-	int			nchannels;
-	int			channels_capacity;
-	SegmentWriter *writer;
-	size_t		buffered;		/* record bytes in all channel buffers */
-	size_t		buffer_limit;
-	int32		metadata_count;
-	int32		attachment_count;
-	int64		message_count;
-	int64		start_ns;
-	int64		end_ns;
-	int64		messages_dropped;	/* unknown channel or time out of range */
-	char		first_drop[160];
-} Ingest;
 
 /*
  * A byte source for the reader that hashes what it delivers.  The reader
@@ -231,6 +191,27 @@ add_channel(Ingest *ing, IngestChannel *ch)
 	ing->nchannels++;
 }
 
+IngestChannel *
+ingest_add_stored_channel(Ingest *ing, uint16 id, int64 channel_key)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(ing->context);
+	IngestChannel *ch = palloc0(sizeof(IngestChannel));
+
+	ch->id = id;
+	ch->channel_key = channel_key;
+	ch->known = true;
+	segment_buffer_init(&ch->buffer);
+	MemoryContextSwitchTo(oldcxt);
+	add_channel(ing, ch);
+	return ch;
+}
+
+void
+ingest_add_stored_schema(Ingest *ing, uint16 id, int64 schema_key)
+{
+	set_schema_key(ing, id, schema_key);
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 static void
@@ -313,6 +294,8 @@ ingest_message(Ingest *ing, const McapRecord *rec)
 		note_dropped_message(ing, rec, "its time is beyond the year 2262");
 		return;
 	}
+	if (ch->summary.message_count == 0 && ing->first_message_hook)
+		ing->first_message_hook(ing, ch);
 	before = ch->buffer.records.len;
 	segment_buffer_add(&ch->buffer, msg);
 	ing->buffered += ch->buffer.records.len - before;
@@ -338,7 +321,7 @@ ingest_message(Ingest *ing, const McapRecord *rec)
 		spill_buffers(ing);
 }
 
-static void
+void
 ingest_record(Ingest *ing, const McapRecord *rec)
 {
 	switch (rec->opcode)
@@ -405,8 +388,8 @@ free_buffer(void *buf)
  * reader's recovery (as hdaq.info shows it) and the messages ingest itself
  * had to drop.
  */
-static Jsonb *
-recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
+Jsonb *
+ingest_recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
 {
 	McapBuffer *json;
 	Datum		recovery;
@@ -450,9 +433,9 @@ recovery_headline(const Ingest *ing, const McapRecovery *rec)
 	return psprintf("%s is complete, but not all of it could be stored", ing->what);
 }
 
-static void
-report_recovery(const Ingest *ing, const Jsonb *recovery,
-				const McapRecovery *rec)
+void
+ingest_report_recovery(const Ingest *ing, const Jsonb *recovery,
+					   const McapRecovery *rec)
 {
 	char		description[512];
 
@@ -469,9 +452,8 @@ report_recovery(const Ingest *ing, const Jsonb *recovery,
 					 (long long) ing->file_id)));
 }
 
-/* Read every record, storing what it holds. */
-static void
-read_records(Ingest *ing, McapReader *reader, HashingSource *src)
+void
+ingest_read_records(Ingest *ing, McapReader *reader, ErrorData **source_error)
 {
 	MemoryContext record_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													 "hdaq ingest record",
@@ -492,8 +474,8 @@ read_records(Ingest *ing, McapReader *reader, HashingSource *src)
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(record_cxt);
 	}
-	if (src && src->error)
-		ReThrowError(src->error);
+	if (source_error && *source_error)
+		ReThrowError(*source_error);
 	if (rc < 0)
 		hdaq_report_mcap_error(&err, ing->what);
 	MemoryContextDelete(record_cxt);
@@ -536,9 +518,8 @@ drain_source(HashingSource *src)
 	pfree(buf);
 }
 
-static Ingest *
-ingest_begin(const char *name, const char *what, const uint8 *sha256,
-			 Jsonb *tags)
+Ingest *
+ingest_create(int64 file_id, const char *what)
 {
 	Ingest	   *ing = palloc0(sizeof(Ingest));
 
@@ -546,7 +527,7 @@ ingest_begin(const char *name, const char *what, const uint8 *sha256,
 	ing->what = what;
 	ing->writer = segment_writer_create();
 	ing->buffer_limit = (size_t) ingest_buffer_kb * 1024;
-	ing->file_id = store_insert_file(name, sha256, tags);
+	ing->file_id = file_id;
 	return ing;
 }
 
@@ -563,8 +544,8 @@ has_tags(Jsonb *tags)
  * stored name and says what became of the tags.  Takes the digest's lock,
  * held until the end of the transaction.
  */
-static int64
-already_stored(const uint8 *digest, const char *what, Jsonb *tags)
+int64
+ingest_already_stored(const uint8 *digest, const char *what, Jsonb *tags)
 {
 	int64		existing;
 	StoredFile	stored = {0};
@@ -611,7 +592,7 @@ read_stream(Ingest *ing, const uint8 *data, size_t len, HashingSource *src)
 		reader = hdaq_reader_open_source(hashing_read, src, &opts, ing->what);
 	if (src && src->error)
 		ReThrowError(src->error);
-	read_records(ing, reader, src);
+	ingest_read_records(ing, reader, src ? &src->error : NULL);
 	if (ing->profile == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -635,11 +616,12 @@ complete_file(Ingest *ing, const uint8 *digest, int64 size_bytes,
 	summary.has_messages = ing->message_count > 0;
 	summary.start_ns = ing->start_ns;
 	summary.end_ns = ing->end_ns;
-	summary.recovery = recovery_jsonb(ing, rec);
+	summary.recovery = ingest_recovery_jsonb(ing, rec);
 	summary.profile = ing->profile;
 	summary.library = ing->library;
+	summary.state = rec->complete ? "complete" : "cut short";
 	store_complete_file(ing->file_id, &summary);
-	report_recovery(ing, summary.recovery, rec);
+	ingest_report_recovery(ing, summary.recovery, rec);
 }
 
 /*
@@ -663,20 +645,21 @@ ingest_stream(const char *name, Jsonb *tags, const uint8 *data, size_t len,
 	if (data != NULL)
 	{
 		sha256_of(data, len, digest);
-		if ((file_id = already_stored(digest, what, tags)) != 0)
+		if ((file_id = ingest_already_stored(digest, what, tags)) != 0)
 		{
 			SPI_finish();
 			return file_id;
 		}
 	}
 
-	ing = ingest_begin(name, what, data ? digest : NULL, tags);
+	ing = ingest_create(store_insert_file(name, data ? digest : NULL, tags,
+										"complete"), what);
 	rec = read_stream(ing, data, len, src);
 	if (src != NULL)
 	{
 		drain_source(src);
 		sha_finish(src->sha, digest);
-		if ((file_id = already_stored(digest, what, tags)) != 0)
+		if ((file_id = ingest_already_stored(digest, what, tags)) != 0)
 		{
 			store_delete_file(ing->file_id);
 			SPI_finish();

@@ -77,25 +77,28 @@ file_id_list(const int64 *ids, int n)
 	return out.data;
 }
 
-static void
-check_file(int64 file_id)
+void
+request_report_missing_file(int64 file_id)
 {
 	int64		count;
 	int64		lowest;
 	int64		highest;
 
-	if (store_file_exists(file_id))
-		return;
 	store_file_id_range(&count, &lowest, &highest);
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("file %lld does not exist", (long long) file_id),
 			 count == 0 ?
 			 errdetail("No file is stored.") :
-			 errdetail("%lld files are stored, with file_id from %lld to %lld.",
-					   (long long) count, (long long) lowest,
-					   (long long) highest),
+			 errdetail("%lld files are stored.", (long long) count),
 			 errhint("SELECT file_id, name, start_time FROM hdaq.files lists the stored files.")));
+}
+
+static void
+check_file(int64 file_id)
+{
+	if (!store_file_exists(file_id))
+		request_report_missing_file(file_id);
 }
 
 /* A topic that no stored file has: a typo, most likely. */

@@ -22,6 +22,9 @@
  */
 extern void request_check(const ScanRequest *req);
 
+/* The error for a file_id that is not stored (42704). */
+extern void request_report_missing_file(int64 file_id) pg_attribute_noreturn();
+
 /*
  * A NOTICE that an export of a checked request (its one file) holds no
  * message: its time range selects none.  what names the export.

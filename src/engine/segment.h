@@ -40,6 +40,10 @@ typedef struct SegmentStats
 {
 	int32		next_seq;
 	int64		max_span_ns;
+	/* the last segment written, and its uncompressed size */
+	int64		last_start_ns;
+	int32		last_seq;
+	int32		last_size;
 } SegmentStats;
 
 /* Shared by every channel of an ingest. */

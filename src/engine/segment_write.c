@@ -183,6 +183,9 @@ segment_buffer_flush(SegmentWriter *writer, SegmentBuffer *buf,
 	row.data = segment_bytes(writer, records, &row.compression);
 	store_insert_segment(&row);
 	pfree(row.data);
+	stats->last_start_ns = row.start_ns;
+	stats->last_seq = row.seq;
+	stats->last_size = row.uncompressed_size;
 
 	span = row.end_ns - row.start_ns;
 	if (span > stats->max_span_ns)

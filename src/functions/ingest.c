@@ -11,6 +11,7 @@
 #include "hdaq.h"
 
 #include "engine/ingest.h"
+#include "functions/args.h"
 
 #include "catalog/pg_authid.h"
 #include "fmgr.h"
@@ -21,30 +22,6 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
-static char *
-name_arg(FunctionCallInfo fcinfo, int argno, const char *fallback)
-{
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-		return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	return fallback ? pstrdup(fallback) : NULL;
-}
-
-static Jsonb *
-tags_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_NARGS() > argno && !PG_ARGISNULL(argno))
-	{
-		Jsonb	   *tags = PG_GETARG_JSONB_P(argno);
-
-		if (!JB_ROOT_IS_OBJECT(tags) || JB_ROOT_IS_SCALAR(tags))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tags must be a JSON object")));
-		return tags;
-	}
-	return NULL;
-}
-
 PG_FUNCTION_INFO_V1(hdaq_ingest);
 PG_FUNCTION_INFO_V1(hdaq_ingest_lo);
 PG_FUNCTION_INFO_V1(hdaq_ingest_file);
@@ -53,8 +30,8 @@ Datum
 hdaq_ingest(PG_FUNCTION_ARGS)
 {
 	bytea	   *data;
-	char	   *name = name_arg(fcinfo, 1, NULL);
-	Jsonb	   *tags = tags_arg(fcinfo, 2);
+	char	   *name = args_name(fcinfo, 1, NULL);
+	Jsonb	   *tags = args_tags(fcinfo, 2);
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -114,8 +91,8 @@ hdaq_ingest_lo(PG_FUNCTION_ARGS)
 	lo.lo = PG_GETARG_OID(0);
 	lo.offset = 0;
 	check_large_object_readable(lo.lo);
-	name = name_arg(fcinfo, 1, NULL);
-	PG_RETURN_INT64(ingest_source(name, tags_arg(fcinfo, 2),
+	name = args_name(fcinfo, 1, NULL);
+	PG_RETURN_INT64(ingest_source(name, args_tags(fcinfo, 2),
 								  read_large_object, &lo));
 }
 
@@ -155,7 +132,7 @@ hdaq_ingest_file(PG_FUNCTION_ARGS)
 				 errmsg("could not open file \"%s\" for reading: %m", path)));
 	file_id = ingest_source(last_dir_separator(path) ?
 							last_dir_separator(path) + 1 : path,
-							tags_arg(fcinfo, 1), read_file, f);
+							args_tags(fcinfo, 1), read_file, f);
 	FreeFile(f);
 	PG_RETURN_INT64(file_id);
 }

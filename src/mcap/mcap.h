@@ -330,6 +330,13 @@ typedef struct McapReaderOptions
 	bool		expand_chunks;
 	bool		skip_message_indexes;
 	bool		skip_crc_checks;
+
+	/*
+	 * End before a record the stream ends inside, returning nothing of it
+	 * (not even the complete records of a cut chunk's prefix): a live
+	 * ingest reads the stream again from there once more bytes arrived.
+	 */
+	bool		stop_before_incomplete;
 } McapReaderOptions;
 
 /* Fill with defaults: caps as above, expand_chunks, CRCs checked. */
@@ -376,6 +383,40 @@ extern int	mcap_reader_next(McapReader *reader, McapRecord *rec,
 							 McapError *err);
 
 extern const McapRecovery *mcap_reader_recovery(const McapReader *reader);
+
+/*
+ * Where a stream read in pieces continues (reader_resume.c).  A reader
+ * opened with stop_before_incomplete that reached the end of what it was
+ * given says where the next record starts and the state of its running
+ * checksums there; a reader opened at that point over the bytes from it on
+ * (without the opening magic) goes on as if the stream had been read
+ * whole.  When the stream ended inside a record too large to keep, the
+ * point is past that record: the bytes up to it are to be dropped.
+ */
+typedef struct McapResumePoint
+{
+	uint64_t	offset;			/* where the next record starts */
+	bool		after_footer;	/* the closing magic comes next */
+	bool		data_crc_active;
+	bool		summary_crc_active;
+	uint32_t	data_crc;
+	uint32_t	summary_crc;
+	uint64_t	summary_crc_start;
+} McapResumePoint;
+
+#define MCAP_RESUME_POINT_SIZE 32
+
+extern void mcap_reader_resume_point(const McapReader *reader,
+									 McapResumePoint *at);
+extern McapReader *mcap_reader_open_resumed(const uint8_t *data, size_t len,
+											const McapResumePoint *at,
+											const McapReaderOptions *opts,
+											McapError *err);
+/* A resume point as bytes, to be kept between pieces, and back. */
+extern void mcap_resume_point_encode(const McapResumePoint *at,
+									 uint8_t out[MCAP_RESUME_POINT_SIZE]);
+extern bool mcap_resume_point_decode(const uint8_t *in, size_t len,
+									 McapResumePoint *at);
 
 extern void mcap_reader_close(McapReader *reader);
 

@@ -411,6 +411,7 @@ end_inside_record(McapReader *r, uint64_t start, uint8_t opcode,
 	add_problem(r, &e);
 	r->recovery.truncated = true;
 	if (opcode == MCAP_OP_CHUNK && r->opts.expand_chunks &&
+		!r->opts.stop_before_incomplete &&
 		start_partial_chunk(r, start, p + MCAP_RECORD_PREFIX_SIZE,
 							avail - MCAP_RECORD_PREFIX_SIZE))
 		return STEP_AGAIN;
@@ -431,6 +432,23 @@ record_limit(const McapReader *r, uint8_t opcode)
 	if (opcode == MCAP_OP_CHUNK)
 		return r->opts.max_chunk_bytes + r->opts.max_chunk_bytes / 128 + 65536;
 	return r->opts.max_record_bytes;
+}
+
+/*
+ * The stream ended inside an oversized record being skipped, and will be
+ * read on from where it ends: count it as skipped now.  The running data
+ * CRC cannot cover bytes that are not kept, so it stops being checked.
+ */
+static void
+skip_rest_later(McapReader *r, uint8_t opcode, uint64_t end)
+{
+	r->skip_to = end;
+	r->data_crc_active = false;
+	r->summary_crc_active = false;
+	if (opcode == MCAP_OP_CHUNK)
+		r->recovery.chunks_skipped++;
+	else
+		r->recovery.records_skipped++;
 }
 
 /*
@@ -472,6 +490,8 @@ skip_oversized_record(McapReader *r, uint64_t start, uint8_t opcode,
 		if (res == 0)
 		{
 			r->recovery.truncated = true;
+			if (r->opts.stop_before_incomplete)
+				skip_rest_later(r, opcode, start + total_len);
 			mcap_reader_finish(r, err);
 			return STEP_END;
 		}
@@ -514,6 +534,7 @@ dispatch(McapReader *r, McapRecord *rec, uint64_t total_len)
 			break;
 		case MCAP_OP_FOOTER:
 			check_footer(r, rec);
+			r->footer_read = true;
 			r->state = STATE_AFTER_FOOTER;
 			break;
 		case MCAP_OP_CHUNK:

@@ -108,7 +108,7 @@ mcap_reader_fetch(McapReader *r, uint64_t off, uint64_t n, const uint8_t **p,
 	if (!source_mode(r))
 	{
 		*avail = off < r->mem_len ? r->mem_len - off : 0;
-		*p = r->mem + (off < r->mem_len ? off : r->mem_len);
+		*p = r->mem + ((off < r->mem_len ? off : r->mem_len) - r->mem_base);
 		return *avail >= n;
 	}
 	if (off + n > r->buf_offset + r->buf_len && !r->eof)

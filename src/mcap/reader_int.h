@@ -35,9 +35,10 @@ struct McapReader
 	McapReaderOptions opts;
 	bool		report_chunks;
 
-	/* memory mode */
+	/* memory mode: mem holds the stream's bytes from mem_base on */
 	const uint8_t *mem;
-	size_t		mem_len;
+	uint64_t	mem_base;
+	uint64_t	mem_len;		/* offset of the end of the input */
 
 	/* source mode: buf holds the stream's bytes from buf_offset on */
 	McapReadFn	read_fn;
@@ -52,6 +53,8 @@ struct McapReader
 	bool		finished;
 	uint64_t	pos;			/* offset of the next top-level record */
 	uint64_t	skipped_bytes;	/* of skipped chunks and records */
+	uint64_t	skip_to;		/* end of an oversized record cut short */
+	bool		footer_read;
 
 	/* the chunk being expanded */
 	McapChunk	chunk;
@@ -115,5 +118,10 @@ extern bool mcap_reader_drain_source(McapReader *r, McapError *err);
  * and settling the recovery's totals.
  */
 extern void mcap_reader_finish(McapReader *r, McapError *err);
+
+/* reader_open.c: a reader without input, and setting one up to read */
+extern McapReader *mcap_reader_new(const McapReaderOptions *opts,
+								   McapError *err);
+extern bool mcap_reader_attach_decompressor(McapReader *r, McapError *err);
 
 #endif							/* HDAQ_MCAP_READER_INT_H */

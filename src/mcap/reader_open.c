@@ -20,8 +20,8 @@ mcap_reader_options_init(McapReaderOptions *opts)
 	opts->expand_chunks = true;
 }
 
-static McapReader *
-reader_new(const McapReaderOptions *opts, McapError *err)
+McapReader *
+mcap_reader_new(const McapReaderOptions *opts, McapError *err)
 {
 	McapReader *r = calloc(1, sizeof(McapReader));
 
@@ -91,18 +91,21 @@ read_opening_magic(McapReader *r, McapError *err)
 	return true;
 }
 
+bool
+mcap_reader_attach_decompressor(McapReader *r, McapError *err)
+{
+	r->dec = mcap_decompressor_new();
+	if (r->dec != NULL)
+		return true;
+	mcap_error_set(err, MCAP_ERR_NOMEM, 0, "cannot allocate a decompressor");
+	return false;
+}
+
 static McapReader *
 finish_open(McapReader *r, McapError *err)
 {
-	r->dec = mcap_decompressor_new();
-	if (r->dec == NULL)
-	{
-		mcap_error_set(err, MCAP_ERR_NOMEM, 0,
-					   "cannot allocate a decompressor");
-		mcap_reader_close(r);
-		return NULL;
-	}
-	if (!read_opening_magic(r, err))
+	if (!mcap_reader_attach_decompressor(r, err) ||
+		!read_opening_magic(r, err))
 	{
 		mcap_reader_close(r);
 		return NULL;
@@ -121,7 +124,7 @@ mcap_reader_open_memory(const uint8_t *data, size_t len,
 		mcap_error_set(err, MCAP_ERR_INVALID_ARGUMENT, 0, "data is NULL");
 		return NULL;
 	}
-	r = reader_new(opts, err);
+	r = mcap_reader_new(opts, err);
 	if (r == NULL)
 		return NULL;
 	r->mem = data != NULL ? data : mcap_reader_empty_input;
@@ -142,7 +145,7 @@ mcap_reader_open_source(McapReadFn read, void *ctx,
 					   "read function is NULL");
 		return NULL;
 	}
-	r = reader_new(opts, err);
+	r = mcap_reader_new(opts, err);
 	if (r == NULL)
 		return NULL;
 	r->read_fn = read;

@@ -21,6 +21,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 
@@ -41,6 +42,19 @@ typedef enum StoreStatement
 	STMT_INSERT_SEGMENT,
 	STMT_INSERT_METADATA,
 	STMT_INSERT_ATTACHMENT,
+	/* storing a file piece by piece */
+	STMT_LOCK_FILE,
+	STMT_LOCK_UPLOAD,
+	STMT_INSERT_UPLOAD,
+	STMT_SAVE_UPLOAD,
+	STMT_END_UPLOAD,
+	STMT_SAVE_LIVE_FILE,
+	STMT_UPLOAD_CHANNELS,
+	STMT_SAVE_UPLOAD_CHANNEL,
+	STMT_ADD_CHANNEL_MESSAGES,
+	STMT_DELETE_SEGMENT,
+	STMT_SEGMENT_SIZES,
+	STMT_SET_CHANNEL_SPAN,
 	/* scanning: one channel statement per "topics given" x "file given" */
 	STMT_CHANNELS,
 	STMT_CHANNELS_BY_FILE,
@@ -76,7 +90,7 @@ typedef struct StatementDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[10];
+	Oid			argtypes[18];
 	bool		read_only;		/* reads with the caller's snapshot */
 } StatementDef;
 
@@ -98,16 +112,16 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		1, {INT8OID}
 	},
 	[STMT_INSERT_FILE] = {
-		"INSERT INTO hdaq.file (name, sha256, size_bytes, tags)"
-		" VALUES ($1, $2, 0, coalesce($3, '{}')) RETURNING file_id",
-		3, {TEXTOID, BYTEAOID, JSONBOID}
+		"INSERT INTO hdaq.file (name, sha256, size_bytes, tags, state)"
+		" VALUES ($1, $2, 0, coalesce($3, '{}'), $4) RETURNING file_id",
+		4, {TEXTOID, BYTEAOID, JSONBOID, TEXTOID}
 	},
 	[STMT_COMPLETE_FILE] = {
 		"UPDATE hdaq.file SET sha256 = $2, size_bytes = $3, message_count = $4,"
-		" start_ns = $5, end_ns = $6, recovery = $7, profile = $8, library = $9"
-		" WHERE file_id = $1",
-		9, {INT8OID, BYTEAOID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID,
-		TEXTOID, TEXTOID}
+		" start_ns = $5, end_ns = $6, recovery = $7, profile = $8, library = $9,"
+		" state = $10, stored_bytes = $3 WHERE file_id = $1",
+		10, {INT8OID, BYTEAOID, INT8OID, INT8OID, INT8OID, INT8OID, JSONBOID,
+		TEXTOID, TEXTOID, TEXTOID}
 	},
 	[STMT_DELETE_FILE] = {
 		"DELETE FROM hdaq.file WHERE file_id = $1",
@@ -123,8 +137,8 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		2, {INT8OID, JSONBOID}
 	},
 	[STMT_INSERT_SCHEMA] = {
-		"INSERT INTO hdaq.schema (name, encoding, sha256, data)"
-		" VALUES ($1, $2, pg_catalog.sha256($3), $3)"
+		"INSERT INTO hdaq.schema (schema_key, name, encoding, sha256, data)"
+		" VALUES (hdaq.schema_key($1, $2, $3), $1, $2, pg_catalog.sha256($3), $3)"
 		" ON CONFLICT (name, encoding, sha256) DO NOTHING RETURNING schema_key",
 		3, {TEXTOID, TEXTOID, BYTEAOID}
 	},
@@ -159,6 +173,89 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"INSERT INTO hdaq.attachment (file_id, ord, name, media_type,"
 		" log_time_ns, create_time_ns, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 		7, {INT8OID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, BYTEAOID}
+	},
+	[STMT_LOCK_FILE] = {
+		"SELECT file_id FROM hdaq.file WHERE file_id = $1 FOR UPDATE",
+		1, {INT8OID}
+	},
+	[STMT_LOCK_UPLOAD] = {
+		"SELECT f.name, f.state, f.stored_bytes, f.tags, f.message_count,"
+		" f.start_ns, f.end_ns, f.profile, f.library, u.file_id IS NOT NULL,"
+		" u.sha256_state, u.resume_point, u.pending, u.schema_ids, u.schema_keys,"
+		" u.metadata_count, u.attachment_count, u.chunks_skipped,"
+		" u.records_skipped, u.bytes_skipped, u.messages_dropped, u.first_drop,"
+		" u.problem_codes, u.problem_offsets, u.problem_messages"
+		" FROM hdaq.file f LEFT JOIN hdaq.upload u ON u.file_id = f.file_id"
+		" WHERE f.file_id = $1",
+		1, {INT8OID}
+	},
+	[STMT_INSERT_UPLOAD] = {
+		"INSERT INTO hdaq.upload (file_id, sha256_state) VALUES ($1, $2)",
+		2, {INT8OID, BYTEAOID}
+	},
+	[STMT_SAVE_UPLOAD] = {
+		"UPDATE hdaq.upload SET sha256_state = $2, resume_point = $3,"
+		" pending = $4, schema_ids = $5, schema_keys = $6, metadata_count = $7,"
+		" attachment_count = $8, chunks_skipped = $9, records_skipped = $10,"
+		" bytes_skipped = $11, messages_dropped = $12, first_drop = $13,"
+		" problem_codes = $14, problem_offsets = $15, problem_messages = $16,"
+		" updated_at = pg_catalog.now() WHERE file_id = $1",
+		16, {INT8OID, BYTEAOID, BYTEAOID, BYTEAOID, INT4ARRAYOID, INT8ARRAYOID,
+			INT4OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID,
+		INT4ARRAYOID, INT8ARRAYOID, TEXTARRAYOID}
+	},
+	[STMT_END_UPLOAD] = {
+		"DELETE FROM hdaq.upload WHERE file_id = $1",
+		1, {INT8OID}
+	},
+	[STMT_SAVE_LIVE_FILE] = {
+		"UPDATE hdaq.file SET stored_bytes = $2, size_bytes = $2,"
+		" message_count = message_count + $3,"
+		" start_ns = LEAST(start_ns, $4),"
+		" end_ns = GREATEST(end_ns, $5),"
+		" profile = coalesce(profile, $6), library = coalesce(library, $7)"
+		" WHERE file_id = $1",
+		7, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID}
+	},
+	[STMT_UPLOAD_CHANNELS] = {
+		"SELECT channel_key, channel_id, next_seq, tail_start_ns, tail_seq,"
+		" max_segment_span_ns FROM hdaq.upload_channel WHERE file_id = $1"
+		" ORDER BY channel_id",
+		1, {INT8OID}
+	},
+	[STMT_SAVE_UPLOAD_CHANNEL] = {
+		"INSERT INTO hdaq.upload_channel AS u (channel_key, file_id, channel_id,"
+		" next_seq, tail_start_ns, tail_seq, max_segment_span_ns)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel_key) DO UPDATE"
+		" SET next_seq = $4, tail_start_ns = $5, tail_seq = $6,"
+		" max_segment_span_ns = $7",
+		7, {INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, INT4OID, INT8OID}
+	},
+	[STMT_ADD_CHANNEL_MESSAGES] = {
+		"UPDATE hdaq.channel SET message_count = message_count + $2,"
+		" start_ns = LEAST(start_ns, $3),"
+		" end_ns = GREATEST(end_ns, $4),"
+		" max_segment_span_ns = GREATEST(max_segment_span_ns, $5)"
+		" WHERE channel_key = $1",
+		5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
+	},
+	[STMT_DELETE_SEGMENT] = {
+		"DELETE FROM hdaq.segment WHERE channel_key = $1 AND start_ns = $2"
+		" AND seq = $3",
+		3, {INT8OID, INT8OID, INT4OID}
+	},
+	[STMT_SEGMENT_SIZES] = {
+		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
+		" WHERE channel_key = $1 ORDER BY start_ns, seq",
+		1, {INT8OID}
+	},
+	[STMT_SET_CHANNEL_SPAN] = {
+		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
+		" WHERE channel_key = $1 RETURNING channel_key)"
+		" UPDATE hdaq.upload_channel SET next_seq = $3, tail_start_ns = NULL,"
+		" tail_seq = NULL, max_segment_span_ns = $2"
+		" WHERE channel_key = (SELECT channel_key FROM c)",
+		3, {INT8OID, INT8OID, INT4OID}
 	},
 	[STMT_CHANNELS] = {
 		CHANNELS_SQL("AND $3 IS NULL", "AND $4 IS NULL"), CHANNELS_ARGS
@@ -556,10 +653,11 @@ store_lock_sha256(const uint8 *sha256)
 }
 
 int64
-store_insert_file(const char *name, const uint8 *sha256, Jsonb *tags)
+store_insert_file(const char *name, const uint8 *sha256, Jsonb *tags,
+				  const char *state)
 {
-	Datum		values[3];
-	char		nulls[4] = "   ";
+	Datum		values[4];
+	char		nulls[5] = "    ";
 
 	values[0] = name ? CStringGetTextDatum(name) : (Datum) 0;
 	nulls[0] = name ? ' ' : 'n';
@@ -567,14 +665,15 @@ store_insert_file(const char *name, const uint8 *sha256, Jsonb *tags)
 	nulls[1] = sha256 ? ' ' : 'n';
 	values[2] = PointerGetDatum(tags);
 	nulls[2] = tags ? ' ' : 'n';
+	values[3] = CStringGetTextDatum(state);
 	return store_run_int8(STMT_INSERT_FILE, values, nulls, NULL);
 }
 
 void
 store_complete_file(int64 file_id, const FileSummary *summary)
 {
-	Datum		values[9];
-	char		nulls[10] = "         ";
+	Datum		values[10];
+	char		nulls[11] = "          ";
 
 	values[0] = Int64GetDatum(file_id);
 	values[1] = PointerGetDatum(bytea_from(summary->sha256, 32));
@@ -589,6 +688,7 @@ store_complete_file(int64 file_id, const FileSummary *summary)
 		nulls[6] = 'n';
 	values[7] = CStringGetTextDatum(summary->profile);
 	values[8] = CStringGetTextDatum(summary->library);
+	values[9] = CStringGetTextDatum(summary->state);
 	store_run_int8(STMT_COMPLETE_FILE, values, nulls, NULL);
 }
 
@@ -1151,4 +1251,311 @@ store_count_files(int64 *count, int64 *bytes)
 	*count = col_int8(0, 1, NULL);
 	*bytes = col_int8(0, 2, NULL);
 	store_done();
+}
+
+/* ---- storing a file piece by piece ------------------------------------------ */
+
+static Datum
+int4_array(const int32 *v, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(v[i]);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, 4, true,
+										   TYPALIGN_INT));
+}
+
+static Datum
+int8_array(const int64 *v, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* An array column's elements (none when null). */
+static Datum *
+col_array(uint64 row, int col, Oid elemtype, int *n)
+{
+	bool		isnull;
+	Datum		d = col_datum(row, col, &isnull);
+	Datum	   *elems;
+	int16		typlen;
+	bool		byval;
+	char		align;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	get_typlenbyvalalign(elemtype, &typlen, &byval, &align);
+	deconstruct_array(DatumGetArrayTypePCopy(d), elemtype, typlen, byval,
+					  align, &elems, NULL, n);
+	return elems;
+}
+
+static void
+read_upload_problems(uint64 i, UploadState *st)
+{
+	int			ncodes;
+	int			noffsets;
+	int			nmessages;
+	Datum	   *codes = col_array(i, 23, INT4OID, &ncodes);
+	Datum	   *offsets = col_array(i, 24, INT8OID, &noffsets);
+	Datum	   *messages = col_array(i, 25, TEXTOID, &nmessages);
+
+	st->nproblems = Min(ncodes, Min(noffsets, nmessages));
+	st->problems = palloc0(sizeof(UploadProblem) * Max(st->nproblems, 1));
+	for (int k = 0; k < st->nproblems; k++)
+	{
+		st->problems[k].code = DatumGetInt32(codes[k]);
+		st->problems[k].offset = DatumGetInt64(offsets[k]);
+		st->problems[k].message = TextDatumGetCString(messages[k]);
+	}
+}
+
+static void
+read_upload_schemas(uint64 i, UploadState *st)
+{
+	int			nids;
+	int			nkeys;
+	Datum	   *ids = col_array(i, 14, INT4OID, &nids);
+	Datum	   *keys = col_array(i, 15, INT8OID, &nkeys);
+
+	st->nschemas = Min(nids, nkeys);
+	st->schema_ids = palloc(sizeof(int32) * Max(st->nschemas, 1));
+	st->schema_keys = palloc(sizeof(int64) * Max(st->nschemas, 1));
+	for (int k = 0; k < st->nschemas; k++)
+	{
+		st->schema_ids[k] = DatumGetInt32(ids[k]);
+		st->schema_keys[k] = DatumGetInt64(keys[k]);
+	}
+}
+
+static void
+read_upload(uint64 i, void *row)
+{
+	UploadState *st = row;
+	bool		isnull;
+
+	st->name = col_text(i, 1);
+	st->state = col_text(i, 2);
+	st->stored_bytes = col_int8(i, 3, NULL);
+	st->tags = (Jsonb *) col_varlena(i, 4);
+	st->message_count = col_int8(i, 5, NULL);
+	st->start_ns = col_int8(i, 6, &isnull);
+	st->has_messages = !isnull;
+	st->end_ns = col_int8(i, 7, NULL);
+	st->profile = col_text(i, 8);
+	st->library = col_text(i, 9);
+	st->has_upload = DatumGetBool(col_datum(i, 10, &isnull));
+	if (!st->has_upload)
+		return;
+	st->sha256_state = (bytea *) col_varlena(i, 11);
+	st->resume_point = (bytea *) col_varlena(i, 12);
+	st->pending = (bytea *) col_varlena(i, 13);
+	read_upload_schemas(i, st);
+	st->metadata_count = col_int4(i, 16);
+	st->attachment_count = col_int4(i, 17);
+	st->chunks_skipped = col_int8(i, 18, NULL);
+	st->records_skipped = col_int8(i, 19, NULL);
+	st->bytes_skipped = col_int8(i, 20, NULL);
+	st->messages_dropped = col_int8(i, 21, NULL);
+	st->first_drop = col_text(i, 22);
+	read_upload_problems(i, st);
+}
+
+bool
+store_lock_upload(int64 file_id, UploadState *out)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	bool		found;
+
+	memset(out, 0, sizeof(*out));
+	out->file_id = file_id;
+
+	/*
+	 * Lock first, then read with a snapshot taken after the lock: a
+	 * concurrent append that held the lock has committed by then, and its
+	 * upload row is read as it left it.
+	 */
+	store_run_int8(STMT_LOCK_FILE, values, NULL, &found);
+	if (!found)
+		return false;
+	return store_read_one(STMT_LOCK_UPLOAD, values, read_upload, out);
+}
+
+void
+store_insert_upload(int64 file_id, const bytea *sha256_state)
+{
+	Datum		values[2] = {Int64GetDatum(file_id),
+	PointerGetDatum(sha256_state)};
+
+	store_run_int8(STMT_INSERT_UPLOAD, values, NULL, NULL);
+}
+
+void
+store_save_upload(const UploadState *st)
+{
+	Datum		values[16];
+	char		nulls[17] = "                ";
+	int32	   *codes = palloc(sizeof(int32) * Max(st->nproblems, 1));
+	int64	   *offsets = palloc(sizeof(int64) * Max(st->nproblems, 1));
+	Datum	   *messages = palloc(sizeof(Datum) * Max(st->nproblems, 1));
+
+	for (int k = 0; k < st->nproblems; k++)
+	{
+		codes[k] = st->problems[k].code;
+		offsets[k] = st->problems[k].offset;
+		messages[k] = CStringGetTextDatum(st->problems[k].message);
+	}
+	values[0] = Int64GetDatum(st->file_id);
+	values[1] = PointerGetDatum(st->sha256_state);
+	values[2] = PointerGetDatum(st->resume_point);
+	nulls[2] = st->resume_point ? ' ' : 'n';
+	values[3] = PointerGetDatum(st->pending);
+	values[4] = int4_array(st->schema_ids, st->nschemas);
+	values[5] = int8_array(st->schema_keys, st->nschemas);
+	values[6] = Int32GetDatum(st->metadata_count);
+	values[7] = Int32GetDatum(st->attachment_count);
+	values[8] = Int64GetDatum(st->chunks_skipped);
+	values[9] = Int64GetDatum(st->records_skipped);
+	values[10] = Int64GetDatum(st->bytes_skipped);
+	values[11] = Int64GetDatum(st->messages_dropped);
+	values[12] = st->first_drop ? CStringGetTextDatum(st->first_drop) : (Datum) 0;
+	nulls[12] = st->first_drop ? ' ' : 'n';
+	values[13] = int4_array(codes, st->nproblems);
+	values[14] = int8_array(offsets, st->nproblems);
+	values[15] = PointerGetDatum(construct_array(messages, st->nproblems,
+												 TEXTOID, -1, false,
+												 TYPALIGN_INT));
+	store_run_int8(STMT_SAVE_UPLOAD, values, nulls, NULL);
+}
+
+void
+store_end_upload(int64 file_id)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+
+	store_run_int8(STMT_END_UPLOAD, values, NULL, NULL);
+}
+
+void
+store_save_live_file(int64 file_id, int64 stored_bytes, int64 messages_added,
+					 int64 start_ns, int64 end_ns, const char *profile,
+					 const char *library)
+{
+	Datum		values[7];
+	char		nulls[8] = "       ";
+
+	values[0] = Int64GetDatum(file_id);
+	values[1] = Int64GetDatum(stored_bytes);
+	values[2] = Int64GetDatum(messages_added);
+	values[3] = Int64GetDatum(start_ns);
+	values[4] = Int64GetDatum(end_ns);
+	if (messages_added == 0)
+		nulls[3] = nulls[4] = 'n';
+	values[5] = profile ? CStringGetTextDatum(profile) : (Datum) 0;
+	nulls[5] = profile ? ' ' : 'n';
+	values[6] = library ? CStringGetTextDatum(library) : (Datum) 0;
+	nulls[6] = library ? ' ' : 'n';
+	store_run_int8(STMT_SAVE_LIVE_FILE, values, nulls, NULL);
+}
+
+static void
+read_upload_channel(uint64 i, void *row)
+{
+	UploadChannel *ch = row;
+	bool		isnull;
+
+	ch->channel_key = col_int8(i, 1, NULL);
+	ch->channel_id = col_int4(i, 2);
+	ch->next_seq = col_int4(i, 3);
+	ch->tail_start_ns = col_int8(i, 4, &isnull);
+	ch->has_tail = !isnull;
+	ch->tail_seq = ch->has_tail ? col_int4(i, 5) : 0;
+	ch->max_segment_span_ns = col_int8(i, 6, NULL);
+}
+
+UploadChannel *
+store_upload_channels(int64 file_id, int *count)
+{
+	return store_read_file_rows(STMT_UPLOAD_CHANNELS, file_id,
+								sizeof(UploadChannel), read_upload_channel,
+								count);
+}
+
+void
+store_save_upload_channel(int64 file_id, const UploadChannel *ch)
+{
+	Datum		values[7];
+	char		nulls[8] = "       ";
+
+	values[0] = Int64GetDatum(ch->channel_key);
+	values[1] = Int64GetDatum(file_id);
+	values[2] = Int32GetDatum(ch->channel_id);
+	values[3] = Int32GetDatum(ch->next_seq);
+	values[4] = Int64GetDatum(ch->tail_start_ns);
+	values[5] = Int32GetDatum(ch->tail_seq);
+	if (!ch->has_tail)
+		nulls[4] = nulls[5] = 'n';
+	values[6] = Int64GetDatum(ch->max_segment_span_ns);
+	store_run_int8(STMT_SAVE_UPLOAD_CHANNEL, values, nulls, NULL);
+}
+
+void
+store_add_channel_messages(int64 channel_key, const ChannelSummary *added)
+{
+	Datum		values[5];
+	char		nulls[6] = "     ";
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(added->message_count);
+	values[2] = Int64GetDatum(added->start_ns);
+	values[3] = Int64GetDatum(added->end_ns);
+	values[4] = Int64GetDatum(added->max_segment_span_ns);
+	if (added->message_count == 0)
+		nulls[2] = nulls[3] = 'n';
+	store_run_int8(STMT_ADD_CHANNEL_MESSAGES, values, nulls, NULL);
+}
+
+void
+store_delete_segment(int64 channel_key, int64 start_ns, int32 seq)
+{
+	Datum		values[3] = {Int64GetDatum(channel_key),
+		Int64GetDatum(start_ns), Int32GetDatum(seq)};
+
+	store_run_int8(STMT_DELETE_SEGMENT, values, NULL, NULL);
+}
+
+static void
+read_segment_size(uint64 i, void *row)
+{
+	SegmentSize *seg = row;
+
+	seg->seq = col_int4(i, 1);
+	seg->start_ns = col_int8(i, 2, NULL);
+	seg->end_ns = col_int8(i, 3, NULL);
+	seg->uncompressed_size = col_int4(i, 4);
+}
+
+SegmentSize *
+store_segment_sizes(int64 channel_key, int *count)
+{
+	return store_read_file_rows(STMT_SEGMENT_SIZES, channel_key,
+								sizeof(SegmentSize), read_segment_size, count);
+}
+
+void
+store_set_channel_segments(int64 channel_key, int64 max_span_ns,
+						   int32 next_seq)
+{
+	Datum		values[3] = {Int64GetDatum(channel_key),
+		Int64GetDatum(max_span_ns), Int32GetDatum(next_seq)};
+
+	store_run_int8(STMT_SET_CHANNEL_SPAN, values, NULL, NULL);
 }

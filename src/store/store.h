@@ -34,6 +34,7 @@ typedef struct FileSummary
 	Jsonb	   *recovery;		/* NULL when complete */
 	const char *profile;
 	const char *library;
+	const char *state;			/* "complete" or "cut short" */
 } FileSummary;
 
 /* What hdaq.channel holds once an ingest is complete. */
@@ -61,7 +62,7 @@ typedef struct SegmentRow
 extern int64 store_find_file(const uint8 *sha256);
 extern void store_lock_sha256(const uint8 *sha256);
 extern int64 store_insert_file(const char *name, const uint8 *sha256,
-							   Jsonb *tags);
+							   Jsonb *tags, const char *state);
 extern void store_complete_file(int64 file_id, const FileSummary *summary);
 extern void store_delete_file(int64 file_id);
 
@@ -90,6 +91,103 @@ extern void store_insert_metadata(int64 file_id, int32 ord,
 								  const McapMetadata *md);
 extern void store_insert_attachment(int64 file_id, int32 ord,
 									const McapAttachment *att);
+
+/* ---- storing a file piece by piece (live.c) ---- */
+
+/* A problem the reader found, kept between pieces. */
+typedef struct UploadProblem
+{
+	int32		code;			/* McapStatus */
+	int64		offset;
+	char	   *message;
+} UploadProblem;
+
+/* A recording file's row and what its next piece continues from. */
+typedef struct UploadState
+{
+	int64		file_id;
+	char	   *name;			/* NULL if it has none */
+	char	   *state;			/* recording, complete, cut short */
+	int64		stored_bytes;
+	Jsonb	   *tags;
+	int64		message_count;
+	bool		has_messages;
+	int64		start_ns;
+	int64		end_ns;
+	char	   *profile;		/* NULL until the Header arrived */
+	char	   *library;
+	/* from hdaq.upload; has_upload false when the file is not recording */
+	bool		has_upload;
+	bytea	   *sha256_state;
+	bytea	   *resume_point;	/* NULL before the opening magic */
+	bytea	   *pending;
+	int			nschemas;
+	int32	   *schema_ids;
+	int64	   *schema_keys;
+	int32		metadata_count;
+	int32		attachment_count;
+	int64		chunks_skipped;
+	int64		records_skipped;
+	int64		bytes_skipped;
+	int64		messages_dropped;
+	char	   *first_drop;		/* NULL if none */
+	int			nproblems;
+	UploadProblem *problems;
+} UploadState;
+
+/* A channel of a recording file: where its segments go on. */
+typedef struct UploadChannel
+{
+	int64		channel_key;
+	int32		channel_id;
+	int32		next_seq;
+	bool		has_tail;
+	int64		tail_start_ns;
+	int32		tail_seq;
+	int64		max_segment_span_ns;
+} UploadChannel;
+
+/*
+ * Lock a file's row until the end of the transaction and read it, with
+ * its upload state if it is recording: false if there is no such file.
+ */
+extern bool store_lock_upload(int64 file_id, UploadState *out);
+extern void store_insert_upload(int64 file_id, const bytea *sha256_state);
+extern void store_save_upload(const UploadState *st);
+extern void store_end_upload(int64 file_id);
+
+/* A recording file's progress: its bytes, and the messages a piece added. */
+extern void store_save_live_file(int64 file_id, int64 stored_bytes,
+								 int64 messages_added, int64 start_ns,
+								 int64 end_ns, const char *profile,
+								 const char *library);
+extern UploadChannel *store_upload_channels(int64 file_id, int *count);
+extern void store_save_upload_channel(int64 file_id, const UploadChannel *ch);
+
+/* Messages added to a channel: its counts, time range and longest span. */
+extern void store_add_channel_messages(int64 channel_key,
+									   const ChannelSummary *added);
+extern void store_delete_segment(int64 channel_key, int64 start_ns,
+								 int32 seq);
+
+/* A channel's segments with their sizes, in (start_ns, seq) order. */
+typedef struct SegmentSize
+{
+	int32		seq;
+	int64		start_ns;
+	int64		end_ns;
+	int32		uncompressed_size;
+} SegmentSize;
+
+extern SegmentSize *store_segment_sizes(int64 channel_key, int *count);
+
+/*
+ * After a channel's segments were rewritten: its longest segment span, and
+ * (while its file is recording) where its segments go on, with no last
+ * segment to take up.
+ */
+extern void store_set_channel_segments(int64 channel_key, int64 max_span_ns,
+									   int32 next_seq);
 
 /* ---- reading messages back (scan) ---- */
 

@@ -4,6 +4,7 @@
 -- invalid_binary_representation (22P03: bad input, never class XX)
 -- (never another error, never a crash), and a failure leaves nothing behind.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 \set conf :abs_srcdir '/conformance/data/'

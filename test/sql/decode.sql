@@ -1,5 +1,6 @@
 -- Decoding in SQL: messages_json, signal, signals; errors and skip_errors.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset

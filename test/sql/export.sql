@@ -1,6 +1,7 @@
 -- hdaq.export_mcap: an indexed MCAP of a selection, read back by hdaq's own
 -- reader (the official reader checks it too: test/mcapjs).
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 \set conf :abs_srcdir '/conformance/data/'

@@ -1,5 +1,6 @@
 -- hdaq.fields: the leaves of a topic's schema, each usable by hdaq.signal as written.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset

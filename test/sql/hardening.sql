@@ -1,6 +1,7 @@
 -- Hardening: errors with the class they mean, read-only queries that
 -- leave nothing, and stored files that a DROP cannot take by accident.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 's15') AS s15 \gset
@@ -33,7 +34,7 @@ SELECT lo_unlink(:lo);
 SELECT count(*) AS large_objects_before FROM pg_largeobject_metadata;
 SELECT length(hdaq.query_to_mat('SELECT lo_create(0) AS o')) > 0 AS exported;
 SELECT count(*) AS large_objects_after FROM pg_largeobject_metadata;
-SELECT hdaq.query_to_mat('SELECT nextval(''hdaq.file_file_id_seq'') AS n');
+SELECT hdaq.query_to_mat('SELECT nextval(''public.test_file_id'') AS n');
 SELECT hdaq.query_to_mat('WITH gone AS (DELETE FROM hdaq.file RETURNING file_id) SELECT * FROM gone');
 SELECT count(*) AS files_still_there FROM hdaq.file;
 -- and the transaction is writable again afterwards

@@ -1,5 +1,6 @@
 -- hdaq.info: what `mcap info` shows, for real and damaged files.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set conf :abs_srcdir '/conformance/data/'
 \set hytech :abs_srcdir '/data/hytech/'

@@ -1,6 +1,7 @@
 -- Ingest: files become catalog rows and per-channel segments; nothing is
 -- lost, nothing is stored twice, and bad input leaves nothing behind.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 

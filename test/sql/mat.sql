@@ -2,6 +2,7 @@
 -- The values inside the files are checked by independent readers (SciPy,
 -- h5py, GNU Octave) in test/mat.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset

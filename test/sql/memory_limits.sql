@@ -3,6 +3,7 @@
 -- file of which nothing usable could be read is refused.  The files are
 -- built here, record by record.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 
 -- little-endian integers and MCAP strings, as the records need them
 CREATE FUNCTION pg_temp.le(v numeric, n int) RETURNS bytea LANGUAGE sql AS $$

@@ -1,5 +1,6 @@
 -- hdaq.messages: selection by topic, time and file; order; the views.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 \set conf :abs_srcdir '/conformance/data/'

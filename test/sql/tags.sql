@@ -1,6 +1,7 @@
 -- Runs you can tag and find: hdaq.tag, hdaq.untag, re-ingest with tags,
 -- hdaq.files.properties (metadata entries with tags over them) and its index.
 CREATE EXTENSION hdaq;
+\i test/sql/include/numbered_files.sql
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
 CREATE TEMP TABLE src AS

@@ -16,19 +16,32 @@ our @EXPORT = qw(start_server sql_in run_command run_hdaq);
 
 # Start a server of this test's own (stopped when the test ends) and point
 # libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
-# command, as the tests run them, reach it.  Returns the node.
+# command, as the tests run them, reach it.  Returns the node.  Options:
+# name (the node's name, default hdaq), allows_streaming (1: a primary that
+# standbys can stream from).
 sub start_server
 {
-	my $node = PostgreSQL::Test::Cluster->new('hdaq');
-	$node->init(extra => [ '--encoding=UTF8', '--locale=C' ]);
+	my (%opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($opts{name} // 'hdaq');
+	$node->init(
+		extra => [ '--encoding=UTF8', '--locale=C' ],
+		allows_streaming => $opts{allows_streaming} // 0);
 	# the tests send whole files as SQL literals: keep them out of the log
 	$node->append_conf('postgresql.conf', "log_statement = none\n");
 	$node->start;
+	use_server($node);
+	return $node;
+}
+
+# Point libpq's environment at a node.
+sub use_server
+{
+	my ($node) = @_;
 	$ENV{PGHOST} = $node->host;
 	$ENV{PGPORT} = $node->port;
 	$ENV{PGDATABASE} = 'postgres';
 	delete $ENV{$_} for qw(PGUSER PGPASSWORD PGSERVICE PGHOSTADDR PGSSLMODE);
-	return $node;
+	return;
 }
 
 # Run a query in a database; return its output (unaligned, tuples only,
