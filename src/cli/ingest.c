@@ -204,8 +204,12 @@ ensure_connection(IngestRun *run)
 void
 ingest_set_error(FileResult *result, PGconn *conn, const PGresult *res)
 {
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
 	snprintf(result->error, sizeof(result->error), "%s",
 			 res != NULL ? cli_result_error(res) : cli_conn_error(conn));
+	snprintf(result->sqlstate, sizeof(result->sqlstate), "%s",
+			 sqlstate ? sqlstate : "");
 	result->conn_lost = PQstatus(conn) != CONNECTION_OK;
 }
 

@@ -37,6 +37,7 @@ typedef struct FileResult
 	uint64_t	bytes_sent;
 	bool		uploading;		/* the upload began */
 	bool		conn_lost;		/* the failure was the connection's */
+	char		sqlstate[6];	/* of the failure, if the server's */
 	char		state[16];		/* hdaq.file.state at the end */
 	char		stored_name[256];	/* of a file already stored */
 	char		tags[1024];		/* after merging */

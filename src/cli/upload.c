@@ -435,6 +435,26 @@ upload_resumed(IngestRun *run, const Upload *up, uint64_t size,
 }
 
 /*
+ * The server refused to keep a file that ended without its footer: it holds
+ * nothing usable (22P03, invalid_binary_representation).  Its recording
+ * upload, that nothing can complete, is removed, so that, as with any
+ * refused file, nothing of it is left.
+ */
+static void
+discard_unusable(IngestRun *run, const Upload *up, const FileResult *result)
+{
+	char		id_text[32];
+	const char *values[1] = {id_text};
+
+	if (strcmp(result->sqlstate, "22P03") != 0 ||
+		PQstatus(run->conn) != CONNECTION_OK)
+		return;
+	snprintf(id_text, sizeof(id_text), "%lld", up->file_id);
+	PQclear(PQexecParams(run->conn, "SELECT hdaq.delete_file($1::bigint)",
+						 1, NULL, values, NULL, NULL, 0));
+}
+
+/*
  * Upload one file (one that is not stored yet) through the append
  * protocol: resume its upload or begin one, send the rest, and, if the
  * file ends without its footer, finish it as cut short.
@@ -468,7 +488,10 @@ upload_file(IngestRun *run, const char *path, FileResult *result)
 		goto done;
 	progress_finishing(&run->progress);
 	if (is_recording(&up) && !upload_finish(run, &up, result))
+	{
+		discard_unusable(run, &up, result);
 		goto done;
+	}
 	result->file_id = up.file_id;
 	if (!upload_describe(run, result))
 		goto done;

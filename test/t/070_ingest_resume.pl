@@ -95,11 +95,12 @@ sub topic_counts
 }
 
 # Start the command in the background against database $d, its output
-# going to files.
+# going to files; its connections are named hdaq_background.
 sub start_hdaq
 {
 	my ($d, $out, $err, @args) = @_;
 	local $ENV{PGDATABASE} = $d;
+	local $ENV{PGAPPNAME} = 'hdaq_background';
 	return IPC::Run::start([ $hdaq, @args ], '<', \undef, '>', $out, '2>', $err);
 }
 
@@ -129,8 +130,9 @@ sub wait_exit
 {
 	my ($h, $seconds) = @_;
 	return undef unless wait_for($seconds, sub { !running($h) });
-	$h->finish;
-	return $h->result;
+	eval { $h->finish };
+	my $status = $h->full_result(0);
+	return $status & 127 ? -1 : $status >> 8;
 }
 
 # The bytes the --verbose append lines of an output say were sent.
@@ -293,7 +295,7 @@ make_path("$tmp/live");
 		{
 			# the link to the server is cut: the follower reconnects
 			$cut_at = $i if sql_in($follow_db, "SELECT count(pg_terminate_backend(pid)) "
-				  . "FROM pg_stat_activity WHERE application_name = 'hdaq' "
+				  . "FROM pg_stat_activity WHERE application_name = 'hdaq_background' "
 				  . "AND datname = '$follow_db'") > 0;
 		}
 	}
