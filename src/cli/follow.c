@@ -19,10 +19,11 @@
  * file that looks finished (it ends with the MCAP magic) and is stored
  * already is skipped.
  *
- * Given only files, the command returns when each is complete or idle;
- * with a directory, it runs until SIGINT or SIGTERM.  A lost connection is
- * re-established with backoff, and the uploads go on from what the server
- * has.
+ * A file named that does not exist yet is waited for, as long as the idle
+ * timeout.  Given only files, the command returns when each is complete or
+ * idle; with a directory, it runs until SIGINT or SIGTERM.  A lost
+ * connection is re-established with backoff, and the uploads go on from
+ * what the server has.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,6 +56,7 @@ typedef enum FollowState
 typedef struct Followed
 {
 	char	   *path;
+	bool		named;			/* on the command line, not found in a directory */
 	FollowState state;
 	int			fd;				/* open while active */
 	dev_t		dev;
@@ -118,12 +120,13 @@ sleep_until(double when)
  * ----------------------------------------------------------------
  */
 static Followed *
-add_followed(Follower *fw, const char *path)
+add_followed(Follower *fw, const char *path, bool named)
 {
 	Followed   *f = cli_malloc(sizeof(Followed));
 
 	memset(f, 0, sizeof(*f));
 	f->path = cli_strdup(path);
+	f->named = named;
 	f->fd = -1;
 	f->up.name = cli_base_name(f->path);
 	f->started = f->last_growth = cli_now();
@@ -152,7 +155,7 @@ scan_directories(Follower *fw)
 	cli_collect_files(fw->dirs, fw->ndirs, &list);
 	for (size_t i = 0; i < list.count; i++)
 		if (find_followed(fw, list.files[i].path) == NULL)
-			add_followed(fw, list.files[i].path);
+			add_followed(fw, list.files[i].path, false);
 	cli_free_files(&list);
 }
 
@@ -377,10 +380,15 @@ look(Follower *fw, Followed *f)
 {
 	struct stat st;
 
+	bool		waited_enough = f->named &&
+		cli_now() - f->last_growth >= fw->run->idle_timeout;
+
 	if (stat(f->path, &st) != 0)
 	{
-		if (f->state != FOLLOW_IDLE)
+		if (f->state == FOLLOW_ACTIVE)
 			fail(fw, f, "the file is gone", 0, 0);
+		else if (f->state == FOLLOW_NEW && waited_enough)
+			fail(fw, f, "the file did not appear", 0, 0);
 		return;
 	}
 	switch (f->state)
@@ -389,9 +397,7 @@ look(Follower *fw, Followed *f)
 			look_first(fw, f, &st);
 			if (f->state == FOLLOW_ACTIVE)
 				look_active(fw, f, &st);
-			else if (f->state == FOLLOW_NEW &&
-					 cli_now() - f->last_growth >= fw->run->idle_timeout &&
-					 fw->ndirs == 0)
+			else if (f->state == FOLLOW_NEW && waited_enough)
 				fail(fw, f, "the file has no MCAP data to send yet", 0, 0);
 			break;
 		case FOLLOW_ACTIVE:
@@ -521,7 +527,7 @@ free_follower(Follower *fw)
 	free(fw->dirs);
 }
 
-/* Sort the paths into directories and files; false if one is missing. */
+/* Sort the paths into directories and files; false if one cannot be read. */
 static bool
 take_paths(Follower *fw, char **paths, int npaths)
 {
@@ -532,7 +538,13 @@ take_paths(Follower *fw, char **paths, int npaths)
 	{
 		struct stat st;
 
-		if (stat(paths[i], &st) != 0)
+		if (stat(paths[i], &st) != 0 && errno == ENOENT)
+		{
+			/* a file the logger has not made yet */
+			printf("waiting for %s to appear\n", paths[i]);
+			add_followed(fw, paths[i], true);
+		}
+		else if (stat(paths[i], &st) != 0)
 		{
 			cli_error("could not stat \"%s\": %s", paths[i], strerror(errno));
 			ok = false;
@@ -540,7 +552,7 @@ take_paths(Follower *fw, char **paths, int npaths)
 		else if (S_ISDIR(st.st_mode))
 			fw->dirs[fw->ndirs++] = paths[i];
 		else
-			add_followed(fw, paths[i]);
+			add_followed(fw, paths[i], true);
 	}
 	return ok;
 }

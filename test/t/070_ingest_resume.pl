@@ -14,7 +14,8 @@
 #     readable before the copy ends, survives a dropped connection, and
 #     ends complete, as a whole-file ingest; a file that stops growing is
 #     left recording and a later follower resumes it; a file that shrinks
-#     fails; a directory is watched until SIGTERM.
+#     fails; a file that never appears fails; a directory is watched until
+#     SIGTERM.
 #
 # make prove_installcheck PROVE_TESTS=test/t/070_ingest_resume.pl runs it alone.
 use strict;
@@ -158,6 +159,10 @@ my $size = -s $session;
 	eval { $h->finish };
 	ok($started, 'the upload was under way (10 appends) when it was killed')
 	  or diag(slurp("$tmp/killed.out"), slurp("$tmp/killed.err"));
+	# the append in flight may still commit: wait for the server to be done
+	ok(wait_for(60, sub { sql_in($db, "SELECT count(*) FROM pg_stat_activity "
+			  . "WHERE application_name = 'hdaq_background'") == 0 }),
+		"the killed run's server session ends");
 	my $killed_out = slurp("$tmp/killed.out");
 	my $sent_killed = appended_bytes($killed_out);
 
@@ -366,6 +371,17 @@ make_path("$tmp/live");
 	ok($sent && defined $rc && $rc == 1
 		  && $err =~ /^hdaq: FAILED \S*shrink\.mcap: the file shrank from 300000 to 100000 bytes$/m,
 		'a file that shrinks fails, saying so') or diag(slurp("$tmp/shrink.out"), $err);
+}
+
+# ---------------------------------------------------------------------------
+# --follow: a file named that never appears fails after the idle timeout
+# ---------------------------------------------------------------------------
+{
+	my ($rc, $out, $err) = run_hdaq($follow_db, 'ingest', '--follow',
+		"$tmp/live/never.mcap", '--idle-timeout', '1');
+	ok($rc == 1 && $out =~ /^waiting for \S*never\.mcap to appear$/m
+		  && $err =~ /^hdaq: FAILED \S*never\.mcap: the file did not appear$/m,
+		'a file that does not appear is waited for, then fails') or diag($out, $err);
 }
 
 # ---------------------------------------------------------------------------
