@@ -232,11 +232,17 @@ settle_if_stored(Follower *fw, Followed *f)
 	}
 	f->up.file_id = f->up.begun_id = stored;
 	f->result.file_id = stored;
-	if (!has_tags)
-		upload_merge_tags(fw->run, &f->result);
-	f->result.outcome = has_tags ? OUTCOME_SKIPPED : f->result.outcome;
-	ingest_report(fw->run, f->path, &f->result, 0);
-	f->state = f->result.outcome == OUTCOME_FAILED ? FOLLOW_FAILED : FOLLOW_DONE;
+	if (has_tags)
+	{
+		settle(fw, f, OUTCOME_SKIPPED, FOLLOW_DONE);
+		return true;
+	}
+	f->result.outcome = OUTCOME_FAILED;
+	upload_merge_tags(fw->run, &f->result);
+	if (f->result.outcome == OUTCOME_TAGGED)
+		settle(fw, f, OUTCOME_TAGGED, FOLLOW_DONE);
+	else
+		settle(fw, f, OUTCOME_FAILED, FOLLOW_FAILED);
 	return true;
 }
 

@@ -173,7 +173,7 @@ my $size = -s $session;
 	ok(psql("SELECT count(*) FROM hdaq.messages(file_id => $id)") > 0,
 		'the messages of the committed pieces can be read');
 
-	my ($rc, $out, $err) = run_hdaq($db, 'ingest', '--verbose', $session);
+	my ($rc, $out, $err) = run_hdaq($db, 'ingest', '--verbose', '--tag', 'run=second', $session);
 	is($rc, 0, 'the second run succeeds') or diag($out, $err);
 	like($out, qr/^resuming session\.mcap at byte $stored of $size$/m,
 		'it resumes at the byte the server has');
@@ -194,6 +194,8 @@ my $size = -s $session;
 		'the same messages, topic by topic, as a whole-file ingest');
 	is(psql("SELECT count(*) FROM hdaq.file WHERE name = 'session.mcap'"), 1,
 		'one file of that name');
+	is(psql("SELECT tags->>'run' FROM hdaq.file WHERE file_id = $id"), 'second',
+		"the second run's tags are merged into the resumed upload's");
 
 	($rc, $out, $err) = run_hdaq($db, 'ingest', $session);
 	ok($rc == 0 && $out =~ /^skipped session\.mcap \(already stored as file $id\)$/m,
