@@ -95,7 +95,7 @@ PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAG
 # -Wextra without -Wunused-parameter: PostgreSQL's own headers (ilist.h,
 # bufpage.h) have unused parameters in their inline functions.
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -MMD -MP
-SHLIB_LINK = $(CORE_A) $(EXTERNAL_LIBS)
+SHLIB_LINK = $(CORE_A) $(EXTERNAL_LIBS) $(shell $(PKG_CONFIG) --libs libcrypto)
 
 # SQL tests, as pgvector lays them out: test/sql/<name>.sql against
 # test/expected/<name>.out; each stands alone (creates the extension and

@@ -331,6 +331,8 @@ CREATE TABLE upload_channel (
 	max_segment_span_ns bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX upload_channel_file_idx ON upload_channel (file_id);
+-- compressed MCAP records already: not worth compressing again
+ALTER TABLE upload ALTER COLUMN pending SET STORAGE EXTERNAL;
 COMMENT ON TABLE upload_channel IS
 	'per channel of a recording file: the next segment number and the last segment, still growing';
 

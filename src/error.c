@@ -96,6 +96,37 @@ hdaq_free_with_context(void *object, HdaqFreeFn free_fn)
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &owned->cb);
 }
 
+static void
+free_buffer(void *buf)
+{
+	mcap_buffer_free(buf);
+}
+
+static void
+free_decompressor(void *dec)
+{
+	mcap_decompressor_free(dec);
+}
+
+void
+hdaq_buffer_init(McapBuffer *buf)
+{
+	mcap_buffer_init(buf);
+	hdaq_free_with_context(buf, free_buffer);
+}
+
+McapDecompressor *
+hdaq_decompressor_new(void)
+{
+	McapDecompressor *dec = mcap_decompressor_new();
+
+	if (dec == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("out of memory creating a decompressor")));
+	hdaq_free_with_context(dec, free_decompressor);
+	return dec;
+}
+
 void
 hdaq_check_buffer(const McapBuffer *buf)
 {

@@ -26,6 +26,7 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+#include "hd_sha256.h"
 #include "mcap.h"
 
 /*
@@ -58,6 +59,13 @@ extern int	hdaq_sqlstate_for(McapStatus code);
 typedef void (*HdaqFreeFn) (void *object);
 extern void hdaq_free_with_context(void *object, HdaqFreeFn free_fn);
 
+/*
+ * An McapBuffer (not on the stack: it must outlive the caller) and a
+ * decompressor whose memory goes with CurrentMemoryContext.
+ */
+extern void hdaq_buffer_init(McapBuffer *buf);
+extern McapDecompressor *hdaq_decompressor_new(void);
+
 /* ereport out of memory if an McapBuffer failed to grow. */
 extern void hdaq_check_buffer(const McapBuffer *buf);
 
@@ -84,6 +92,15 @@ extern McapReader *hdaq_reader_open_memory(const uint8_t *data, size_t len,
 extern McapReader *hdaq_reader_open_source(McapReadFn read, void *ctx,
 										   const McapReaderOptions *opts,
 										   const char *what);
+extern McapReader *hdaq_reader_open_resumed(const uint8_t *data, size_t len,
+											const McapResumePoint *at,
+											const McapReaderOptions *opts,
+											const char *what);
+
+/*
+ * SHA-256 of a file's pieces, with the core's portable state (sha256.c)
+ */
+extern void hdaq_sha256_update(HdSha256 *sha, const uint8 *data, size_t len);
 
 /*
  * Times (time.c)

@@ -54,6 +54,20 @@ hdaq_reader_open_memory(const uint8_t *data, size_t len,
 }
 
 McapReader *
+hdaq_reader_open_resumed(const uint8_t *data, size_t len,
+						 const McapResumePoint *at,
+						 const McapReaderOptions *opts, const char *what)
+{
+	McapError	err;
+	McapReader *reader = mcap_reader_open_resumed(data, len, at, opts, &err);
+
+	if (reader == NULL)
+		hdaq_report_mcap_error(&err, what);
+	hdaq_free_with_context(reader, close_reader);
+	return reader;
+}
+
+McapReader *
 hdaq_reader_open_source(McapReadFn read, void *ctx,
 						const McapReaderOptions *opts, const char *what)
 {

@@ -377,12 +377,6 @@ finish_channels(Ingest *ing)
 	ing->buffered = 0;
 }
 
-static void
-free_buffer(void *buf)
-{
-	mcap_buffer_free(buf);
-}
-
 /*
  * What was recovered and dropped, or NULL for a file stored whole: the
  * reader's recovery (as hdaq.info shows it) and the messages ingest itself
@@ -401,8 +395,7 @@ ingest_recovery_jsonb(const Ingest *ing, const McapRecovery *rec)
 		return NULL;
 
 	json = palloc(sizeof(McapBuffer));
-	mcap_buffer_init(json);
-	hdaq_free_with_context(json, free_buffer);
+	hdaq_buffer_init(json);
 	mcap_recovery_json(rec, json);
 	mcap_buffer_append_u8(json, 0);
 	hdaq_check_buffer(json);

@@ -34,7 +34,6 @@
 #include "engine/compact.h"
 #include "engine/ingest_int.h"
 #include "engine/request.h"
-#include "hd_sha256.h"
 
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -53,26 +52,8 @@ typedef struct LiveAppend
 	McapResumePoint at;
 	Ingest	   *ing;
 	McapDecompressor *dec;		/* for segments taken up again */
-	McapBuffer	segment_bytes;
+	McapBuffer *segment_bytes;
 } LiveAppend;
-
-static void
-free_buffer(void *buf)
-{
-	mcap_buffer_free(buf);
-}
-
-static void
-free_decompressor(void *dec)
-{
-	mcap_decompressor_free(dec);
-}
-
-static void
-close_reader(void *reader)
-{
-	mcap_reader_close(reader);
-}
 
 /* ---- state kept between appends ------------------------------------------ */
 
@@ -184,11 +165,11 @@ take_up_last_segment(Ingest *ing, IngestChannel *ch)
 
 	if (!ch->has_tail)
 		return;
-	if (!store_read_segment(ch->channel_key, ch->tail_start_ns, ch->tail_seq,
-							&seg))
+	if (!store_read_own_segment(ch->channel_key, ch->tail_start_ns,
+								ch->tail_seq, &seg))
 		stored_state_damaged(la, "last segment of a channel");
 	segment_open(la->dec, seg.compression, seg.data, seg.uncompressed_size,
-				 &la->segment_bytes, &cursor, la->what);
+				 la->segment_bytes, &cursor, la->what);
 	while (segment_next(&cursor, &msg, la->what))
 		segment_buffer_add(&ch->buffer, &msg);
 	store_delete_segment(ch->channel_key, ch->tail_start_ns, ch->tail_seq);
@@ -223,13 +204,9 @@ open_ingest(LiveAppend *la)
 	ing->attachment_count = la->st.attachment_count;
 	ing->first_message_hook = take_up_last_segment;
 	ing->hook_arg = la;
-	la->dec = mcap_decompressor_new();
-	if (la->dec == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory creating a decompressor")));
-	hdaq_free_with_context(la->dec, free_decompressor);
-	mcap_buffer_init(&la->segment_bytes);
-	hdaq_free_with_context(&la->segment_bytes, free_buffer);
+	la->dec = hdaq_decompressor_new();
+	la->segment_bytes = palloc(sizeof(McapBuffer));
+	hdaq_buffer_init(la->segment_bytes);
 	la->ing = ing;
 }
 
@@ -253,8 +230,11 @@ close_channels(LiveAppend *la)
 			continue;
 		if (ch->buffer.count > 0)
 		{
+			/* taken up again by the next append: not worth compressing */
+			ing->writer->store_raw = true;
 			segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 								 &ch->segments);
+			ing->writer->store_raw = false;
 			ch->has_tail = (size_t) ch->segments.last_size < target;
 			ch->tail_start_ns = ch->segments.last_start_ns;
 			ch->tail_seq = ch->segments.last_seq;
@@ -340,7 +320,6 @@ read_piece(LiveAppend *la, const uint8 *input, size_t len)
 {
 	McapReaderOptions opts;
 	McapReader *reader;
-	McapError	err;
 	const McapRecovery *rec;
 	uint64		base = la->has_point ? la->at.offset : 0;
 	uint64		end = base + len;
@@ -350,12 +329,10 @@ read_piece(LiveAppend *la, const uint8 *input, size_t len)
 	opts.skip_message_indexes = true;
 	opts.stop_before_incomplete = true;
 	if (!la->has_point)
-		reader = mcap_reader_open_memory(input, len, &opts, &err);
+		reader = hdaq_reader_open_memory(input, len, &opts, la->what);
 	else
-		reader = mcap_reader_open_resumed(input, len, &la->at, &opts, &err);
-	if (reader == NULL)
-		hdaq_report_mcap_error(&err, la->what);
-	hdaq_free_with_context(reader, close_reader);
+		reader = hdaq_reader_open_resumed(input, len, &la->at, &opts,
+										  la->what);
 
 	open_ingest(la);
 	ingest_read_records(la->ing, reader, NULL);
@@ -474,6 +451,32 @@ refuse_if_empty(const LiveAppend *la)
 }
 
 /*
+ * The last segment of each channel was stored uncompressed, to be taken up
+ * by the next append: there is none now, so it is written compressed.
+ */
+static void
+compress_last_segments(LiveAppend *la)
+{
+	Ingest	   *ing;
+
+	if (la->ing == NULL)
+		open_ingest(la);
+	ing = la->ing;
+	for (int i = 0; i < ing->nchannels; i++)
+	{
+		IngestChannel *ch = ing->channels[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (!ch->has_tail)
+			continue;
+		take_up_last_segment(ing, ch);
+		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
+							 &ch->segments);
+	}
+	ing->buffered = 0;
+}
+
+/*
  * The file will not change any more: its digest is known.  A complete
  * copy stored before takes its place (tags merged into it); otherwise its
  * segments are compacted and its row completed.  Returns the file_id that
@@ -487,7 +490,7 @@ finish_file(LiveAppend *la, bool complete)
 	int64		existing;
 	FileSummary summary = {0};
 	McapRecovery rec;
-	Ingest	   *ing = la->ing ? la->ing : ingest_create(st->file_id, la->what);
+	Ingest	   *ing;
 
 	refuse_if_empty(la);
 	hd_sha256_digest(&la->sha, digest);
@@ -497,8 +500,10 @@ finish_file(LiveAppend *la, bool complete)
 		store_delete_file(st->file_id);
 		return existing;
 	}
+	compress_last_segments(la);
 	compact_file(st->file_id);
 	whole_recovery(la, complete, &rec);
+	ing = la->ing;
 	ing->messages_dropped = st->messages_dropped;
 	if (st->first_drop)
 		strlcpy(ing->first_drop, st->first_drop, sizeof(ing->first_drop));
@@ -613,7 +618,7 @@ live_append(int64 file_id, int64 offset, const uint8 *data, size_t len,
 		if (skip < len)
 		{
 			first = la.st.stored_bytes;
-			hd_sha256_update(&la.sha, data + skip, len - skip);
+			hdaq_sha256_update(&la.sha, data + skip, len - skip);
 			la.st.stored_bytes += (int64) (len - skip);
 			input = piece_input(&la, data + skip, len - skip, first,
 								&input_len);

@@ -64,18 +64,6 @@ struct MessageScan
 	MemoryContext fetch_context;
 };
 
-static void
-free_buffer(void *buf)
-{
-	mcap_buffer_free(buf);
-}
-
-static void
-free_decompressor(void *dec)
-{
-	mcap_decompressor_free(dec);
-}
-
 /* ---- arguments and result columns ----------------------------------------------------------- */
 
 static void
@@ -241,8 +229,7 @@ new_reader(MessageScan *scan)
 	if (scan->nspare > 0)
 		return scan->spare[--scan->nspare];
 	r = palloc0(sizeof(SegmentReader));
-	mcap_buffer_init(&r->buffer);
-	hdaq_free_with_context(&r->buffer, free_buffer);
+	hdaq_buffer_init(&r->buffer);
 	return r;
 }
 
@@ -368,11 +355,7 @@ begin_scan(const ScanRequest *req, const ScanChannel *channels, int nchannels)
 	find_segments(scan);
 	scan->open = binaryheap_allocate(Max(scan->nsegments, 1), compare_readers, NULL);
 	scan->spare = palloc(sizeof(SegmentReader *) * Max(scan->nsegments, 1));
-	scan->decompressor = mcap_decompressor_new();
-	if (scan->decompressor == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory creating a decompressor")));
-	hdaq_free_with_context(scan->decompressor, free_decompressor);
+	scan->decompressor = hdaq_decompressor_new();
 	scan->fetch_context = AllocSetContextCreate(CurrentMemoryContext,
 												"hdaq segment fetch",
 												ALLOCSET_DEFAULT_SIZES);

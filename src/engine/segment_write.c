@@ -38,12 +38,6 @@ segment_define_gucs(void)
 }
 
 static void
-free_buffer(void *buf)
-{
-	mcap_buffer_free(buf);
-}
-
-static void
 free_compressor(void *comp)
 {
 	mcap_compressor_free(comp);
@@ -60,10 +54,8 @@ segment_writer_create(void)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
 						errmsg("out of memory creating a compressor")));
 	hdaq_free_with_context(writer->compressor, free_compressor);
-	mcap_buffer_init(&writer->sorted);
-	hdaq_free_with_context(&writer->sorted, free_buffer);
-	mcap_buffer_init(&writer->compressed);
-	hdaq_free_with_context(&writer->compressed, free_buffer);
+	hdaq_buffer_init(&writer->sorted);
+	hdaq_buffer_init(&writer->compressed);
 	writer->level = compression_level;
 	writer->target_bytes = (size_t) segment_kb * 1024;
 	return writer;
@@ -72,8 +64,7 @@ segment_writer_create(void)
 void
 segment_buffer_init(SegmentBuffer *buf)
 {
-	mcap_buffer_init(&buf->records);
-	hdaq_free_with_context(&buf->records, free_buffer);
+	hdaq_buffer_init(&buf->records);
 	buf->capacity = 256;
 	buf->entries = palloc(sizeof(SegmentEntry) * buf->capacity);
 	buf->count = 0;
@@ -146,11 +137,12 @@ segment_bytes(SegmentWriter *writer, const McapBuffer *records,
 	bytea	   *data;
 
 	mcap_buffer_reset(&writer->compressed);
-	if (mcap_compress(writer->compressor, zstd, writer->level, records->data,
+	if (!writer->store_raw &&
+		mcap_compress(writer->compressor, zstd, writer->level, records->data,
 					  records->len, &writer->compressed, &err) != MCAP_OK)
 		hdaq_report_mcap_error(&err, "compressing a segment");
 	*compression = "";
-	if (writer->compressed.len < records->len)
+	if (!writer->store_raw && writer->compressed.len < records->len)
 	{
 		*compression = "zstd";
 		src = writer->compressed.data;

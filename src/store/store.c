@@ -55,6 +55,7 @@ typedef enum StoreStatement
 	STMT_DELETE_SEGMENT,
 	STMT_SEGMENT_SIZES,
 	STMT_SET_CHANNEL_SPAN,
+	STMT_OWN_SEGMENT_DATA,
 	/* scanning: one channel statement per "topics given" x "file given" */
 	STMT_CHANNELS,
 	STMT_CHANNELS_BY_FILE,
@@ -248,6 +249,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
 		" WHERE channel_key = $1 ORDER BY start_ns, seq",
 		1, {INT8OID}
+	},
+	/* as STMT_SEGMENT_DATA, but seeing what this transaction just wrote */
+	[STMT_OWN_SEGMENT_DATA] = {
+		"SELECT compression, uncompressed_size, data"
+		" FROM hdaq.segment WHERE channel_key = $1"
+		" AND start_ns = $2 AND seq = $3",
+		3, {INT8OID, INT8OID, INT4OID}
 	},
 	[STMT_SET_CHANNEL_SPAN] = {
 		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
@@ -759,8 +767,10 @@ store_insert_channel(int64 file_id, const McapChannel *channel,
 	return store_run_int8(STMT_INSERT_CHANNEL, values, nulls, NULL);
 }
 
-void
-store_complete_channel(int64 channel_key, const ChannelSummary *summary)
+/* A statement taking (channel_key, count, start_ns, end_ns, span). */
+static void
+run_channel_summary(StoreStatement which, int64 channel_key,
+					const ChannelSummary *summary)
 {
 	Datum		values[5];
 	char		nulls[6] = "     ";
@@ -772,7 +782,13 @@ store_complete_channel(int64 channel_key, const ChannelSummary *summary)
 	values[4] = Int64GetDatum(summary->max_segment_span_ns);
 	if (summary->message_count == 0)
 		nulls[2] = nulls[3] = 'n';
-	store_run_int8(STMT_COMPLETE_CHANNEL, values, nulls, NULL);
+	store_run_int8(which, values, nulls, NULL);
+}
+
+void
+store_complete_channel(int64 channel_key, const ChannelSummary *summary)
+{
+	run_channel_summary(STMT_COMPLETE_CHANNEL, channel_key, summary);
 }
 
 void
@@ -908,6 +924,19 @@ store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
 	values[1] = Int64GetDatum(start_ns);
 	values[2] = Int32GetDatum(seq);
 	return store_read_one(STMT_SEGMENT_DATA, values, read_segment_data, out);
+}
+
+bool
+store_read_own_segment(int64 channel_key, int64 start_ns, int32 seq,
+					   StoredSegmentData *out)
+{
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(start_ns);
+	values[2] = Int32GetDatum(seq);
+	return store_read_one(STMT_OWN_SEGMENT_DATA, values, read_segment_data,
+						  out);
 }
 
 /* ---- schemas and topics ---------------------------------------------------------- */
@@ -1510,17 +1539,7 @@ store_save_upload_channel(int64 file_id, const UploadChannel *ch)
 void
 store_add_channel_messages(int64 channel_key, const ChannelSummary *added)
 {
-	Datum		values[5];
-	char		nulls[6] = "     ";
-
-	values[0] = Int64GetDatum(channel_key);
-	values[1] = Int64GetDatum(added->message_count);
-	values[2] = Int64GetDatum(added->start_ns);
-	values[3] = Int64GetDatum(added->end_ns);
-	values[4] = Int64GetDatum(added->max_segment_span_ns);
-	if (added->message_count == 0)
-		nulls[2] = nulls[3] = 'n';
-	store_run_int8(STMT_ADD_CHANNEL_MESSAGES, values, nulls, NULL);
+	run_channel_summary(STMT_ADD_CHANNEL_MESSAGES, channel_key, added);
 }
 
 void

@@ -238,6 +238,9 @@ extern StoredSegment *store_find_segments(int64 channel_key,
 /* One segment's bytes; false when it is not there (any more). */
 extern bool store_read_segment(int64 channel_key, int64 start_ns, int32 seq,
 							   StoredSegmentData *out);
+/* The same, seeing what this transaction wrote since the query began. */
+extern bool store_read_own_segment(int64 channel_key, int64 start_ns,
+								   int32 seq, StoredSegmentData *out);
 
 /* ---- schemas and topics (decoders, signal paths) ---- */
 

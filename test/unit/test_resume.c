@@ -22,32 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int	tests_run;
-static int	tests_failed;
-static char why[512];
+#include "unit.h"
 
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return false; \
-		} \
-	} while (0)
-
-static void
-report(const char *name, bool ok)
-{
-	tests_run++;
-	if (ok)
-		printf("ok %d - %s\n", tests_run, name);
-	else
-	{
-		tests_failed++;
-		printf("not ok %d - %s\n#   %s\n", tests_run, name, why);
-	}
-	why[0] = '\0';
-}
 
 static void
 hex(const uint8_t *d, char *out)
@@ -346,6 +322,5 @@ main(void)
 	report("resume_large_pieces", resume_large_pieces());
 	report("resume_uncompressed", resume_uncompressed());
 	report("resume_point_rejects_garbage", resume_point_rejects_garbage());
-	printf("%d passed, %d failed\n", tests_run - tests_failed, tests_failed);
-	return tests_failed > 0;
+	return unit_summary();
 }

@@ -26,33 +26,8 @@
 #include <lz4frame.h>
 #include <zstd.h>
 
-static int	tests_run;
-static int	tests_failed;
-static char why[512];
+#include "unit.h"
 
-/* Fail the current check with a reason. */
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return false; \
-		} \
-	} while (0)
-
-static void
-report(const char *name, bool ok)
-{
-	tests_run++;
-	if (ok)
-		printf("ok %d - %s\n", tests_run, name);
-	else
-	{
-		tests_failed++;
-		printf("not ok %d - %s\n#   %s\n", tests_run, name, why);
-	}
-	why[0] = '\0';
-}
 
 /* ----------------------------------------------------------------
  * A sink writing to memory, optionally failing after some bytes
@@ -1590,6 +1565,5 @@ main(void)
 	report("the byte-level checker rejects damaged files",
 		   test_checker_detects_damage());
 
-	printf("%d passed, %d failed\n", tests_run - tests_failed, tests_failed);
-	return tests_failed == 0 ? 0 : 1;
+	return unit_summary();
 }
