@@ -151,6 +151,7 @@ extern void progress_upload(Progress *p);
 extern void progress_add(Progress *p, uint64_t bytes);
 extern void progress_finishing(Progress *p);
 extern void progress_skip(Progress *p, uint64_t size);
+extern void progress_skip_bytes(Progress *p, uint64_t bytes);
 extern void progress_file_done(Progress *p);
 extern void progress_clear(Progress *p);
 extern void progress_draw(Progress *p, bool force);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * ingest.c
- *	  hdaq ingest [--dsn DSN] [--tag key=value]... PATH...
+ *	  hdaq ingest [--dsn DSN] [--tag key=value]... [--follow] PATH...
  *
  * Stores MCAP files, and the *.mcap files found under directories, in the
  * database.  For each file:
@@ -11,95 +11,69 @@
  *	   (same digest) is skipped without sending a byte, or, with --tag
  *	   tags it does not have yet, tagged: the server merges the tags into
  *	   the stored file's (hdaq.tag) and the command says so;
- *	2. otherwise, in one transaction, the file is streamed into a new large
- *	   object a megabyte at a time (never held in memory whole),
- *	   hdaq.ingest_lo() stores it, the large object is unlinked, and the
- *	   transaction commits.
+ *	2. otherwise the file is uploaded through the server's append protocol
+ *	   (upload.c): a piece at a time, each piece its own transaction, so a
+ *	   killed or dropped upload is resumed by the next run from where the
+ *	   server stopped; a file that ends without its footer is kept as cut
+ *	   short.  Against a server without that protocol the file is streamed
+ *	   through a large object in one transaction instead (upload_lo.c).
  *
  * A hot standby is refused at once, before anything is read or sent.
+ * After a file fails the others are still tried (reconnecting once if the
+ * connection was lost), and the exit status says whether any failed.  With
+ * --follow the files are followed as they grow (follow.c).
  *
- * A failure, or a dropped connection, rolls the transaction back, large
- * object included, so nothing of that file is left behind; running the
- * command again redoes it and skips what was done.  After a file fails
- * the others are still tried (reconnecting once if the connection was
- * lost), and the exit status says whether any failed.
- *
- * Server notices (such as the one for a damaged file that was recovered)
- * are shown under the file they belong to.  On a terminal a progress line
+ * Server notices (such as the one for a file that was cut short) are shown
+ * under the file they belong to.  On a terminal a progress line
  * (progress.c) shows the bytes and files of the files being uploaded, the
- * time left, and "finishing" while the server stores an uploaded file.
+ * time left, and "finishing" while the server stores the last piece.
+ * --verbose prints a line per append, and the bytes sent in all.
  *
  *-------------------------------------------------------------------------
  */
-#include "cli.h"
-#include "sha256.h"
+#include "ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "libpq/libpq-fs.h"
 #include "mcap.h"
-
-#define UPLOAD_CHUNK_SIZE	(1024 * 1024)
-#define BYTEAOID			17
-
-typedef enum Outcome
-{
-	OUTCOME_INGESTED,
-	OUTCOME_SKIPPED,
-	OUTCOME_TAGGED,				/* already stored; the tags were merged */
-	OUTCOME_FAILED
-} Outcome;
-
-/* What became of one file. */
-typedef struct FileResult
-{
-	Outcome		outcome;
-	long long	file_id;
-	long long	messages;
-	uint64_t	bytes_sent;
-	bool		uploading;		/* the upload began */
-	char		stored_name[256];	/* of a file already stored */
-	char		tags[1024];		/* after merging */
-	char		error[1024];
-} FileResult;
-
-/* The state of one run of the command. */
-typedef struct IngestRun
-{
-	const char *dsn;
-	char	   *tags;			/* JSON object */
-	PGconn	   *conn;
-	bool		gave_up;		/* the connection is gone for good */
-	Progress	progress;
-	char	  **notices;		/* for the file being ingested */
-	size_t		notice_count;
-	size_t		ingested;
-	size_t		skipped;
-	size_t		tagged;
-	size_t		failed;
-	uint64_t	bytes_ingested;
-} IngestRun;
 
 static void
 usage(void)
 {
 	printf("Store MCAP files in the database.\n\n"
-		   "Usage:\n  hdaq ingest [OPTION]... PATH...\n\n"
+		   "Usage:\n  hdaq ingest [OPTION]... PATH...\n"
+		   "  hdaq ingest --follow [OPTION]... PATH...\n\n"
 		   "Each PATH is a file, or a directory searched recursively for *.mcap\n"
-		   "files.  A file already stored (same sha256) is skipped; each file is\n"
-		   "stored in its own transaction, so an interrupted run can simply be\n"
-		   "run again.\n\n"
+		   "files.  A file already stored (same sha256) is skipped.  A file is sent\n"
+		   "a piece at a time, each piece committed on its own, so an interrupted\n"
+		   "run can simply be run again: it resumes each upload where the server\n"
+		   "stopped.  A file that ends without its footer is kept as cut short.\n\n"
+		   "With --follow, each file is followed as it grows (written by a logger,\n"
+		   "rsync --append, a share): what it gained is sent and committed at least\n"
+		   "once per commit interval, so queries see it, until its footer arrives.\n"
+		   "A file that does not grow for the idle timeout is left recording, to be\n"
+		   "resumed; one that shrinks or whose beginning changes fails.  A directory\n"
+		   "is watched for new *.mcap files until SIGINT or SIGTERM; given only files\n"
+		   "(one that does not exist yet is waited for, up to the idle timeout), the\n"
+		   "command returns when each is complete or idle.  A lost connection is\n"
+		   "re-established, with backoff.\n\n"
 		   "Options:\n"
 		   "  --dsn DSN              connection string or URI (default: PG* variables)\n"
 		   "  -t, --tag KEY=VALUE    tag the files (repeatable); stored in hdaq.file.tags,\n"
 		   "                         and merged into the tags of a file already stored\n"
+		   "  -f, --follow           follow growing files and new files in directories\n"
+		   "  --commit-interval S    with --follow: send what a file gained at least\n"
+		   "                         every S seconds (default 1)\n"
+		   "  --idle-timeout S       with --follow: leave a file recording after S\n"
+		   "                         seconds without growth (default 60)\n"
+		   "  -v, --verbose          print each append, and the bytes sent in all\n"
 		   "  -h, --help             show this help, then exit\n");
 }
 
@@ -143,8 +117,8 @@ receive_notice(void *arg, const PGresult *res)
 		append_notice_line(run, "HINT", hint);
 }
 
-static void
-flush_notices(IngestRun *run)
+void
+ingest_flush_notices(IngestRun *run)
 {
 	for (size_t i = 0; i < run->notice_count; i++)
 	{
@@ -157,14 +131,54 @@ flush_notices(IngestRun *run)
 	fflush(stdout);
 }
 
+/*
+ * Is the hdaq extension installed in the database we are connected to, and
+ * has it the append protocol?  Can the server store files at all?  A hot
+ * standby cannot: say so before any file is read or sent (there the server's
+ * own error would not say why).
+ */
 static bool
-connect_run(IngestRun *run)
+check_extension(IngestRun *run)
+{
+	PGresult   *res = PQexec(run->conn,
+							 "SELECT to_regclass('hdaq.file') IS NOT NULL, "
+							 "to_regprocedure('hdaq.ingest_append(bigint,bigint,bytea)') IS NOT NULL, "
+							 "pg_catalog.pg_is_in_recovery()");
+	bool		ok;
+	bool		standby;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		cli_error("%s", cli_result_error(res));
+		PQclear(res);
+		return false;
+	}
+	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	run->has_append = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	standby = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	PQclear(res);
+	if (!ok)
+		cli_error("the hdaq extension is not installed in database \"%s\" "
+				  "(CREATE EXTENSION hdaq)", PQdb(run->conn));
+	else if (standby)
+		cli_error("the server is a hot standby (in recovery, read-only): "
+				  "ingest into its primary");
+	return ok && !standby;
+}
+
+/* Connect, and check the extension; on failure report it. */
+bool
+ingest_connect(IngestRun *run)
 {
 	run->conn = cli_connect(run->dsn);
 	if (run->conn == NULL)
 		return false;
 	PQsetNoticeReceiver(run->conn, receive_notice, run);
-	return true;
+	if (check_extension(run))
+		return true;
+	PQfinish(run->conn);
+	run->conn = NULL;
+	return false;
 }
 
 /*
@@ -182,222 +196,31 @@ ensure_connection(IngestRun *run)
 	cli_error("connection to the server lost; reconnecting");
 	PQfinish(run->conn);
 	run->conn = NULL;
-	if (connect_run(run))
+	if (ingest_connect(run))
 		return true;
 	run->gave_up = true;
 	return false;
 }
 
-/* Is the hdaq extension installed in the database we are connected to? */
-static bool
-check_extension(PGconn *conn)
+/* Say why a statement failed, and whether the connection went with it. */
+void
+ingest_set_error(FileResult *result, PGconn *conn, const PGresult *res)
 {
-	PGresult   *res = PQexec(conn, "SELECT to_regclass('hdaq.file') IS NOT NULL");
-	bool		ok;
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		cli_error("%s", cli_result_error(res));
-		PQclear(res);
-		return false;
-	}
-	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!ok)
-		cli_error("the hdaq extension is not installed in database \"%s\" "
-				  "(CREATE EXTENSION hdaq)", PQdb(conn));
-	return ok;
+	snprintf(result->error, sizeof(result->error), "%s",
+			 res != NULL ? cli_result_error(res) : cli_conn_error(conn));
+	snprintf(result->sqlstate, sizeof(result->sqlstate), "%s",
+			 sqlstate ? sqlstate : "");
+	result->conn_lost = PQstatus(conn) != CONNECTION_OK;
 }
 
-/*
- * Can the server store files?  A hot standby cannot: say so before any
- * file is read or sent (there even the large object the upload goes into
- * could not be created, and the server's error would not say why).
- */
-static bool
-check_not_standby(PGconn *conn)
-{
-	PGresult   *res = PQexec(conn, "SELECT pg_catalog.pg_is_in_recovery()");
-	bool		standby;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		cli_error("%s", cli_result_error(res));
-		PQclear(res);
-		return false;
-	}
-	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (standby)
-		cli_error("the server is a hot standby (in recovery, read-only): "
-				  "ingest into its primary");
-	return !standby;
-}
-
-/* ----------------------------------------------------------------
- * One file
- * ----------------------------------------------------------------
- */
-
-/* Run a command that returns no rows; on failure fill result->error. */
-static bool
-run_command(PGconn *conn, const char *sql, FileResult *result)
-{
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		snprintf(result->error, sizeof(result->error), "%s",
-				 cli_result_error(res));
-	PQclear(res);
-	return ok;
-}
-
-/*
- * The file_id of a stored file with this digest, or 0; -1 on error.  For
- * a stored file, its name, and whether it has the run's tags already.
- */
-static long long
-find_stored(IngestRun *run, const uint8_t digest[SHA256_DIGEST_LENGTH],
-			FileResult *result, bool *has_tags)
-{
-	const char *values[2] = {(const char *) digest, run->tags};
-	const int	lengths[2] = {SHA256_DIGEST_LENGTH, 0};
-	const int	formats[2] = {1, 0};
-	const Oid	types[2] = {BYTEAOID, 0};
-	PGresult   *res;
-	long long	file_id = 0;
-
-	res = PQexecParams(run->conn,
-					   "SELECT file_id, coalesce(name, ''), tags @> $2::jsonb "
-					   "FROM hdaq.file WHERE sha256 = $1",
-					   2, types, values, lengths, formats, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		snprintf(result->error, sizeof(result->error), "%s",
-				 cli_result_error(res));
-		file_id = -1;
-	}
-	else if (PQntuples(res) > 0)
-	{
-		file_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(result->stored_name, sizeof(result->stored_name), "%s",
-				 PQgetvalue(res, 0, 1));
-		*has_tags = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-	}
-	PQclear(res);
-	return file_id;
-}
-
-/* Merge the run's tags into a stored file's (hdaq.tag). */
+/* Wait for the query in flight, redrawing the progress line. */
 static void
-merge_tags(IngestRun *run, FileResult *result)
-{
-	char		id_text[32];
-	const char *values[2] = {id_text, run->tags};
-	PGresult   *res;
-
-	snprintf(id_text, sizeof(id_text), "%lld", result->file_id);
-	res = PQexecParams(run->conn, "SELECT hdaq.tag($1::bigint, $2::jsonb)::text",
-					   2, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-	{
-		result->outcome = OUTCOME_TAGGED;
-		snprintf(result->tags, sizeof(result->tags), "%s", PQgetvalue(res, 0, 0));
-	}
-	else if (cli_is_undefined_function(res))
-		snprintf(result->error, sizeof(result->error),
-				 "already stored as file %lld, and its tags could not be merged: "
-				 "this server's hdaq has no hdaq.tag() (ALTER EXTENSION hdaq UPDATE)",
-				 result->file_id);
-	else
-		snprintf(result->error, sizeof(result->error),
-				 "already stored as file %lld; merging its tags failed: %s",
-				 result->file_id, cli_result_error(res));
-	PQclear(res);
-}
-
-/* Stream the file into the large object lo, a chunk at a time. */
-static bool
-upload(IngestRun *run, const char *path, Oid lo, FileResult *result)
+wait_for_result(IngestRun *run)
 {
 	PGconn	   *conn = run->conn;
-	int			fd = open(path, O_RDONLY);
-	int			lofd;
-	char	   *buf;
-	ssize_t		n = 0;
-	bool		ok = true;
 
-	if (fd < 0)
-	{
-		snprintf(result->error, sizeof(result->error), "could not open: %s",
-				 strerror(errno));
-		return false;
-	}
-	lofd = lo_open(conn, lo, INV_WRITE);
-	if (lofd < 0)
-	{
-		snprintf(result->error, sizeof(result->error),
-				 "could not open large object: %s", cli_conn_error(conn));
-		close(fd);
-		return false;
-	}
-	buf = cli_malloc(UPLOAD_CHUNK_SIZE);
-	while (ok && (n = read(fd, buf, UPLOAD_CHUNK_SIZE)) != 0)
-	{
-		if (n < 0)
-		{
-			if (errno == EINTR)
-				continue;
-			snprintf(result->error, sizeof(result->error), "could not read: %s",
-					 strerror(errno));
-			ok = false;
-		}
-		else if (lo_write(conn, lofd, buf, (size_t) n) != (int) n)
-		{
-			snprintf(result->error, sizeof(result->error),
-					 "could not write large object: %s", cli_conn_error(conn));
-			ok = false;
-		}
-		else
-		{
-			result->bytes_sent += (uint64_t) n;
-			progress_add(&run->progress, (uint64_t) n);
-		}
-	}
-	free(buf);
-	close(fd);
-	if (ok && lo_close(conn, lofd) != 0)
-	{
-		snprintf(result->error, sizeof(result->error),
-				 "could not close large object: %s", cli_conn_error(conn));
-		ok = false;
-	}
-	return ok;
-}
-
-/*
- * SELECT hdaq.ingest_lo(lo, name, tags): the file_id, or -1.  The query is
- * sent and waited for in steps, so that the progress line can say how long
- * the server has been at it.
- */
-static long long
-call_ingest_lo(IngestRun *run, Oid lo, const char *name, FileResult *result)
-{
-	char		oid_text[16];
-	const char *values[3] = {oid_text, name, run->tags};
-	PGconn	   *conn = run->conn;
-	PGresult   *res;
-	PGresult   *last = NULL;
-	long long	file_id = -1;
-
-	snprintf(oid_text, sizeof(oid_text), "%u", lo);
-	if (!PQsendQueryParams(conn, "SELECT hdaq.ingest_lo($1::oid, $2::text, $3::jsonb)",
-						   3, NULL, values, NULL, NULL, 0))
-	{
-		snprintf(result->error, sizeof(result->error), "%s", cli_conn_error(conn));
-		return -1;
-	}
 	while (PQisBusy(conn))
 	{
 		fd_set		fds;
@@ -414,114 +237,44 @@ call_ingest_lo(IngestRun *run, Oid lo, const char *name, FileResult *result)
 			break;
 		progress_draw(&run->progress, false);
 	}
-	/* the results; the last one says how it went */
-	while ((res = PQgetResult(conn)) != NULL)
-	{
-		PQclear(last);
-		last = res;
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-			file_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	}
-	if (last == NULL || PQresultStatus(last) != PGRES_TUPLES_OK)
-	{
-		file_id = -1;
-		snprintf(result->error, sizeof(result->error), "%s",
-				 last ? cli_result_error(last) : cli_conn_error(conn));
-	}
-	PQclear(last);
-	return file_id;
 }
 
 /*
- * Read back the stored file's message count, and whether this transaction
- * stored it: a concurrent run may have committed the same content first,
- * in which case hdaq.ingest_lo returned that file's id.  A row inserted by
- * this transaction has ingested_at equal to the transaction's start time.
+ * Run a query with parameters, sent and waited for in steps, so that the
+ * progress line can say how long the server has been at it.  Returns the
+ * last result (NULL if the query could not be sent).
  */
-static bool
-describe_stored(PGconn *conn, FileResult *result)
+PGresult *
+ingest_exec(IngestRun *run, const char *sql, int nparams, const Oid *types,
+			const char *const *values, const int *lengths, const int *formats)
 {
-	char		id_text[32];
-	const char *values[1] = {id_text};
 	PGresult   *res;
-	bool		ok;
+	PGresult   *last = NULL;
 
-	snprintf(id_text, sizeof(id_text), "%lld", result->file_id);
-	res = PQexecParams(conn,
-					   "SELECT message_count, ingested_at = now() "
-					   "FROM hdaq.file WHERE file_id = $1::bigint",
-					   1, NULL, values, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (ok)
+	if (!PQsendQueryParams(run->conn, sql, nparams, types, values, lengths,
+						   formats, 0))
+		return NULL;
+	wait_for_result(run);
+	while ((res = PQgetResult(run->conn)) != NULL)
 	{
-		result->messages = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
-			result->outcome = OUTCOME_SKIPPED;
+		PQclear(last);
+		last = res;
 	}
-	else
-		snprintf(result->error, sizeof(result->error), "%s",
-				 PQresultStatus(res) == PGRES_TUPLES_OK ?
-				 "the stored file cannot be found" : cli_result_error(res));
-	PQclear(res);
-	return ok;
+	return last;
 }
 
-/* Store the file in one transaction; on failure, roll it back. */
-static void
-store_file(IngestRun *run, const CliFile *file, FileResult *result)
-{
-	PGconn	   *conn = run->conn;
-	const char *name = cli_base_name(file->path);
-	Oid			lo;
-
-	if (!run_command(conn, "BEGIN", result))
-		goto failed;
-	lo = lo_creat(conn, INV_READ | INV_WRITE);
-	if (lo == InvalidOid)
-	{
-		snprintf(result->error, sizeof(result->error),
-				 "could not create large object: %s", cli_conn_error(conn));
-		goto failed;
-	}
-	result->uploading = true;
-	progress_upload(&run->progress);
-	if (!upload(run, file->path, lo, result))
-		goto failed;
-	progress_finishing(&run->progress);
-	result->file_id = call_ingest_lo(run, lo, name, result);
-	if (result->file_id < 0)
-		goto failed;
-	if (lo_unlink(conn, lo) < 0)
-	{
-		snprintf(result->error, sizeof(result->error),
-				 "could not unlink large object: %s", cli_conn_error(conn));
-		goto failed;
-	}
-	result->outcome = OUTCOME_INGESTED;
-	if (!describe_stored(conn, result))
-		goto failed;
-	if (!run_command(conn, "COMMIT", result))
-		goto failed;
-	return;
-
-failed:
-	result->outcome = OUTCOME_FAILED;
-	if (PQstatus(conn) == CONNECTION_OK &&
-		PQtransactionStatus(conn) != PQTRANS_IDLE)
-	{
-		PGresult   *res = PQexec(conn, "ROLLBACK");
-
-		PQclear(res);
-	}
-}
+/* ----------------------------------------------------------------
+ * One file
+ * ----------------------------------------------------------------
+ */
 
 /*
  * Does the file start with the MCAP magic?  Checked before anything is
  * sent, so that a file that is not MCAP at all costs no upload; the server
  * checks everything else.
  */
-static bool
-has_mcap_magic(const char *path, FileResult *result)
+bool
+ingest_has_magic(const char *path, FileResult *result)
 {
 	int			fd = open(path, O_RDONLY);
 	char		magic[MCAP_MAGIC_SIZE];
@@ -557,10 +310,10 @@ ingest_file(IngestRun *run, const CliFile *file, FileResult *result)
 				 "no connection to the server");
 		return;
 	}
-	if (!has_mcap_magic(file->path, result) ||
+	if (!ingest_has_magic(file->path, result) ||
 		!sha256_file(file->path, digest, result->error, sizeof(result->error)))
 		return;
-	result->file_id = find_stored(run, digest, result, &has_tags);
+	result->file_id = upload_find_stored(run, digest, result, &has_tags);
 	if (result->file_id < 0)
 		return;
 	if (result->file_id > 0)
@@ -568,31 +321,51 @@ ingest_file(IngestRun *run, const CliFile *file, FileResult *result)
 		if (has_tags)
 			result->outcome = OUTCOME_SKIPPED;
 		else
-			merge_tags(run, result);
+			upload_merge_tags(run, result);
 		return;
 	}
-	store_file(run, file, result);
+	if (run->has_append)
+		upload_file(run, file->path, result);
+	else
+		upload_lo_file(run, file->path, result);
 }
 
-/* Print the line for one file, and the notices it raised. */
+/* ----------------------------------------------------------------
+ * Reports
+ * ----------------------------------------------------------------
+ */
 static void
-report_file(IngestRun *run, const CliFile *file, const FileResult *result,
-			double seconds)
+report_tagged(const char *name, const FileResult *result)
 {
-	const char *name = cli_base_name(file->path);
+	bool		renamed = strcmp(result->stored_name, name) != 0;
+
+	printf("tagged %s (already stored as file %lld%s%s%s): tags merged, now %s\n",
+		   name, result->file_id,
+		   renamed ? ", named \"" : "",
+		   renamed ? result->stored_name : "",
+		   renamed ? "\"" : "",
+		   result->tags);
+}
+
+/* Print the line for one file, and the notices it raised; count it. */
+void
+ingest_report(IngestRun *run, const char *path, const FileResult *result,
+			  double seconds)
+{
+	const char *name = cli_base_name(path);
 	char		size[32],
 				took[32];
 
 	progress_clear(&run->progress);
+	cli_format_bytes(result->size ? result->size : result->bytes_sent,
+					 size, sizeof(size));
+	cli_format_duration(seconds, took, sizeof(took));
 	switch (result->outcome)
 	{
 		case OUTCOME_INGESTED:
-			cli_format_bytes(result->bytes_sent, size, sizeof(size));
-			cli_format_duration(seconds, took, sizeof(took));
 			printf("ingested %s as file %lld (%s, %lld msgs, %s)\n",
 				   name, result->file_id, size, result->messages, took);
 			run->ingested++;
-			run->bytes_ingested += result->bytes_sent;
 			break;
 		case OUTCOME_SKIPPED:
 			printf("skipped %s (already stored as file %lld)\n",
@@ -600,37 +373,42 @@ report_file(IngestRun *run, const CliFile *file, const FileResult *result,
 			run->skipped++;
 			break;
 		case OUTCOME_TAGGED:
-			printf("tagged %s (already stored as file %lld%s%s%s): tags merged, now %s\n",
-				   name, result->file_id,
-				   strcmp(result->stored_name, name) != 0 ? ", named \"" : "",
-				   strcmp(result->stored_name, name) != 0 ? result->stored_name : "",
-				   strcmp(result->stored_name, name) != 0 ? "\"" : "",
-				   result->tags);
+			report_tagged(name, result);
 			run->tagged++;
 			break;
+		case OUTCOME_RECORDING:
+			printf("left %s recording as file %lld (%s, %lld msgs so far; "
+				   "last grew %s ago)\n",
+				   name, result->file_id, size, result->messages, took);
+			run->recording++;
+			break;
 		case OUTCOME_FAILED:
-			cli_error("FAILED %s: %s", file->path, result->error);
+			cli_error("FAILED %s: %s", path, result->error);
 			run->failed++;
 			break;
 	}
-	flush_notices(run);
+	ingest_flush_notices(run);
 }
 
-static void
-report_summary(const IngestRun *run, double seconds)
+void
+ingest_summary(const IngestRun *run, double seconds)
 {
 	char		bytes[32],
 				took[32],
 				rate[32];
 
-	cli_format_bytes(run->bytes_ingested, bytes, sizeof(bytes));
+	cli_format_bytes(run->bytes_sent, bytes, sizeof(bytes));
 	cli_format_duration(seconds, took, sizeof(took));
-	cli_format_bytes(seconds > 0 ? (uint64_t) (run->bytes_ingested / seconds) : 0,
+	cli_format_bytes(seconds > 0 ? (uint64_t) (run->bytes_sent / seconds) : 0,
 					 rate, sizeof(rate));
 	printf("%zu ingested, %zu skipped, ", run->ingested, run->skipped);
 	if (run->tagged > 0)
 		printf("%zu tagged (already stored; tags merged), ", run->tagged);
+	if (run->recording > 0)
+		printf("%zu left recording, ", run->recording);
 	printf("%zu failed; %s sent in %s (%s/s)\n", run->failed, bytes, took, rate);
+	if (run->verbose)
+		printf("bytes sent: %llu\n", (unsigned long long) run->bytes_sent);
 }
 
 static int
@@ -647,6 +425,7 @@ ingest_all(IngestRun *run, const CliFileList *list)
 		const CliFile *file = &list->files[i];
 		FileResult	result;
 		double		file_started = cli_now();
+		uint64_t	done;
 
 		progress_file(&run->progress, cli_base_name(file->path));
 		ingest_file(run, file, &result);
@@ -654,49 +433,85 @@ ingest_all(IngestRun *run, const CliFileList *list)
 		{
 			/* skipped, tagged, or failed before a byte was sent */
 			progress_skip(&run->progress, file->size);
-			report_file(run, file, &result, cli_now() - file_started);
+			ingest_report(run, file->path, &result, cli_now() - file_started);
 			continue;
 		}
-		if (result.bytes_sent < file->size)
-			progress_add(&run->progress, file->size - result.bytes_sent);
-		report_file(run, file, &result, cli_now() - file_started);
+		done = result.resumed_at + result.bytes_sent;
+		if (done < file->size)
+			progress_add(&run->progress, file->size - done);
+		ingest_report(run, file->path, &result, cli_now() - file_started);
 		progress_file_done(&run->progress);
 	}
 	progress_clear(&run->progress);
-	report_summary(run, cli_now() - started);
+	ingest_summary(run, cli_now() - started);
 	return run->failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-int
-cmd_ingest(int argc, char **argv)
+/* ----------------------------------------------------------------
+ * The command line
+ * ----------------------------------------------------------------
+ */
+
+/* A number of seconds for option name: positive and finite. */
+static bool
+parse_seconds(const char *name, const char *arg, double *seconds)
+{
+	char	   *end;
+	double		value = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || !isfinite(value) || value <= 0)
+	{
+		cli_usage_error("ingest", "invalid %s \"%s\": expected a positive number of seconds",
+						name, arg);
+		return false;
+	}
+	*seconds = value;
+	return true;
+}
+
+/* Parse the options into run; returns -1 to go on, or an exit status. */
+static int
+parse_options(int argc, char **argv, IngestRun *run, bool *follow)
 {
 	static const struct option options[] = {
 		{"dsn", required_argument, NULL, 'd'},
 		{"tag", required_argument, NULL, 't'},
+		{"follow", no_argument, NULL, 'f'},
+		{"commit-interval", required_argument, NULL, 'c'},
+		{"idle-timeout", required_argument, NULL, 'i'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	IngestRun	run;
-	CliFileList list;
-	bool		found;
 	int			c;
-	int			status;
 
-	memset(&run, 0, sizeof(run));
-	run.tags = cli_strdup("{}");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:h", options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":t:fvh", options, NULL)) != -1)
 	{
 		switch (c)
 		{
 			case 'd':
-				run.dsn = optarg;
+				run->dsn = optarg;
 				break;
 			case 't':
-				if (!cli_add_tag(&run.tags, optarg))
+				if (!cli_add_tag(&run->tags, optarg))
 					return cli_usage_error("ingest",
 										   "invalid tag \"%s\": expected KEY=VALUE",
 										   optarg);
+				break;
+			case 'f':
+				*follow = true;
+				break;
+			case 'c':
+				if (!parse_seconds("--commit-interval", optarg, &run->commit_interval))
+					return EXIT_USAGE;
+				break;
+			case 'i':
+				if (!parse_seconds("--idle-timeout", optarg, &run->idle_timeout))
+					return EXIT_USAGE;
+				break;
+			case 'v':
+				run->verbose = true;
 				break;
 			case 'h':
 				usage();
@@ -707,8 +522,17 @@ cmd_ingest(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("ingest", "no file or directory given");
+	return -1;
+}
 
-	found = cli_collect_files(argv + optind, argc - optind, &list);
+/* hdaq ingest without --follow: the files named, once. */
+static int
+ingest_once(IngestRun *run, char **paths, int npaths)
+{
+	CliFileList list;
+	bool		found = cli_collect_files(paths, npaths, &list);
+	int			status;
+
 	if (list.count == 0)
 	{
 		if (found)
@@ -716,18 +540,35 @@ cmd_ingest(int argc, char **argv)
 		cli_free_files(&list);
 		return EXIT_FAILED;
 	}
-	if (!connect_run(&run) || !check_extension(run.conn) ||
-		!check_not_standby(run.conn))
+	if (!ingest_connect(run))
 	{
-		PQfinish(run.conn);
 		cli_free_files(&list);
 		return EXIT_FAILED;
 	}
-	status = ingest_all(&run, &list);
+	status = ingest_all(run, &list);
 	if (!found)
 		status = EXIT_FAILED;
-	PQfinish(run.conn);
 	cli_free_files(&list);
+	return status;
+}
+
+int
+cmd_ingest(int argc, char **argv)
+{
+	IngestRun	run;
+	bool		follow = false;
+	int			status;
+
+	memset(&run, 0, sizeof(run));
+	run.tags = cli_strdup("{}");
+	run.commit_interval = 1;
+	run.idle_timeout = 60;
+	status = parse_options(argc, argv, &run, &follow);
+	if (status < 0 && follow)
+		status = follow_paths(&run, argv + optind, argc - optind);
+	else if (status < 0)
+		status = ingest_once(&run, argv + optind, argc - optind);
+	PQfinish(run.conn);
 	free(run.tags);
 	return status;
 }

@@ -3,8 +3,10 @@
  * ls.c
  *	  hdaq ls [--where KEY=VALUE]... [--since T] [--topic NAME]... [--json]
  *
- * Lists the stored files from the hdaq.files view: id, name, start time,
- * duration, size, message count and tags, in aligned columns, or as JSON.
+ * Lists the stored files from the hdaq.files view, in the order they were
+ * ingested: id, name, start time, duration, size, message count (marked
+ * for a file recovered from damage, or still recording) and tags, in
+ * aligned columns, or as JSON.
  *
  * --where matches the file's properties: its tags over the key-value
  * pairs of its MCAP Metadata records (hdaq.files.properties; a server
@@ -52,6 +54,9 @@ typedef struct LsOptions
 	bool		json;
 } LsOptions;
 
+/* hdaq.files.state: 'complete' on a server older than that column */
+#define STATE_SQL "coalesce(to_jsonb(f) ->> 'state', 'complete')"
+
 /* properties when the server's hdaq.files has no such column */
 static const char *const properties_fallback =
 "(coalesce((SELECT jsonb_object_agg(kv.key, kv.value ORDER BY m.ord) "
@@ -97,15 +102,16 @@ build_query(const LsOptions *o, const char *props, CliText *sql,
 						"'duration_s', extract(epoch FROM f.duration)::float8, "
 						"'size_bytes', f.size_bytes, 'message_count', f.message_count, "
 						"'topics', coalesce(to_jsonb(f.topics), '[]'), 'tags', f.tags, "
-						"'properties', %s, 'complete', f.complete) ORDER BY f.file_id)), '[]') "
+						"'properties', %s, 'complete', f.complete, "
+						"'state', " STATE_SQL ") ORDER BY f.ingested_at, f.file_id)), '[]') "
 						"FROM hdaq.files f WHERE true", props);
 	else
 		cli_text_printf(sql,
 						"SELECT f.file_id, coalesce(f.name, ''), "
 						"coalesce(date_trunc('second', f.start_time)::text, ''), "
 						"extract(epoch FROM f.duration)::float8, f.size_bytes, f.message_count, "
-						"CASE WHEN f.tags = '{}' THEN '' ELSE f.tags::text END, f.complete "
-						"FROM hdaq.files f WHERE true");
+						"CASE WHEN f.tags = '{}' THEN '' ELSE f.tags::text END, f.complete, "
+						STATE_SQL " FROM hdaq.files f WHERE true");
 	for (int i = 0; i < o->nwhere; i++)
 	{
 		const char *eq = strchr(o->where[i], '=');
@@ -138,7 +144,7 @@ build_query(const LsOptions *o, const char *props, CliText *sql,
 		cli_text_printf(sql, " AND $%d = ANY (f.topics)", n);
 	}
 	if (!o->json)
-		cli_text_printf(sql, " ORDER BY f.file_id");
+		cli_text_printf(sql, " ORDER BY f.ingested_at, f.file_id");
 	return n;
 }
 
@@ -158,6 +164,13 @@ usage(void)
 		   "\nRepeated, the filters combine: every one must hold.\n");
 }
 
+/* Is the file of this row still being uploaded? */
+static bool
+is_recording(const PGresult *res, int row)
+{
+	return strcmp(PQgetvalue(res, row, 8), "recording") == 0;
+}
+
 /* The cells of one row, formatted for people. */
 static void
 format_row(const PGresult *res, int row, char cells[NCOLUMNS][64],
@@ -172,6 +185,7 @@ format_row(const PGresult *res, int row, char cells[NCOLUMNS][64],
 		cli_format_duration(strtod(PQgetvalue(res, row, 3), NULL), cells[3], 64);
 	cli_format_bytes(strtoull(PQgetvalue(res, row, 4), NULL, 10), cells[4], 64);
 	snprintf(cells[5], 64, "%s%s", PQgetvalue(res, row, 5),
+			 is_recording(res, row) ? "+" :
 			 strcmp(PQgetvalue(res, row, 7), "t") == 0 ? "" : "*");
 	text[6] = PQgetvalue(res, row, 6);
 	text[0] = cells[0];
@@ -202,6 +216,7 @@ print_table(const PGresult *res)
 	char		(*cells)[NCOLUMNS][64] = cli_malloc(sizeof(*cells) * (nrows + 1));
 	const char *(*text)[NCOLUMNS] = cli_malloc(sizeof(*text) * (nrows + 1));
 	bool		any_incomplete = false;
+	bool		any_recording = false;
 
 	for (int c = 0; c < NCOLUMNS; c++)
 		width[c] = strlen(columns[c].title);
@@ -211,7 +226,9 @@ print_table(const PGresult *res)
 		for (int c = 0; c < NCOLUMNS; c++)
 			if (hd_utf8_char_count(text[r][c]) > width[c])
 				width[c] = hd_utf8_char_count(text[r][c]);
-		if (strcmp(PQgetvalue(res, r, 7), "t") != 0)
+		if (is_recording(res, r))
+			any_recording = true;
+		else if (strcmp(PQgetvalue(res, r, 7), "t") != 0)
 			any_incomplete = true;
 	}
 	for (int c = 0; c < NCOLUMNS; c++)
@@ -224,6 +241,8 @@ print_table(const PGresult *res)
 	printf("(%d file%s)\n", nrows, nrows == 1 ? "" : "s");
 	if (any_incomplete)
 		printf("* recovered from a damaged file: see hdaq.file.recovery\n");
+	if (any_recording)
+		printf("+ still recording: its upload goes on, or hdaq ingest resumes it\n");
 	free(cells);
 	free(text);
 }

@@ -9,8 +9,9 @@
  *	  ten times a second, and cleared before anything else is printed.
  *
  * The totals are of the files to upload: a file found already stored is
- * taken out of them (progress_skip), so the bar and the time left do not
- * count it.  The rate, and so the time left, is of the time spent
+ * taken out of them (progress_skip), and so are the bytes the server had
+ * of an upload resumed (progress_skip_bytes), so the bar and the time left
+ * do not count them.  The rate, and so the time left, is of the time spent
  * uploading and finishing, the server's work included.
  *
  *-------------------------------------------------------------------------
@@ -74,6 +75,13 @@ progress_skip(Progress *p, uint64_t size)
 	p->bytes_total = p->bytes_total > size ? p->bytes_total - size : 0;
 	p->current = NULL;
 	p->phase = PROGRESS_IDLE;
+}
+
+/* The server had these bytes of the current file already: not uploaded. */
+void
+progress_skip_bytes(Progress *p, uint64_t bytes)
+{
+	p->bytes_total = p->bytes_total > bytes ? p->bytes_total - bytes : 0;
 }
 
 void

@@ -3,7 +3,8 @@
  * sha256.c
  *	  The SHA-256 of a local file, as the server computes it for
  *	  hdaq.file.sha256: the hdaq command asks the server whether a file is
- *	  stored before uploading it.  The digest comes from OpenSSL (libcrypto,
+ *	  stored before uploading it, and compares the digest of a file's
+ *	  beginning with hdaq.ingest_prefix_sha256() before resuming its upload.  The digest comes from OpenSSL (libcrypto,
  *	  which libpq already uses), whose SHA-256 runs at the speed of the CPU's
  *	  SHA instructions.
  *
@@ -37,15 +38,21 @@ sha256_hex(const uint8_t digest[SHA256_DIGEST_LENGTH],
 	hex[2 * SHA256_DIGEST_LENGTH] = '\0';
 }
 
-/* Hash a file ("-" = standard input), reading it a megabyte at a time. */
+/*
+ * Hash the first limit bytes of a file ("-" = standard input), or all of it
+ * (limit UINT64_MAX), reading it a megabyte at a time.  A file shorter than
+ * limit is an error.
+ */
 bool
-sha256_file(const char *path, uint8_t digest[SHA256_DIGEST_LENGTH],
-			char *errbuf, size_t errlen)
+sha256_file_prefix(const char *path, uint64_t limit,
+				   uint8_t digest[SHA256_DIGEST_LENGTH],
+				   char *errbuf, size_t errlen)
 {
 	bool		is_stdin = strcmp(path, "-") == 0;
 	int			fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
 	uint8_t    *buf;
 	EVP_MD_CTX *ctx;
+	uint64_t	left = limit;
 	ssize_t		n = 0;
 	bool		ok;
 
@@ -57,7 +64,8 @@ sha256_file(const char *path, uint8_t digest[SHA256_DIGEST_LENGTH],
 	buf = cli_malloc(HASH_READ_SIZE);
 	ctx = EVP_MD_CTX_new();
 	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	while (ok && (n = read(fd, buf, HASH_READ_SIZE)) != 0)
+	while (ok && left > 0 &&
+		   (n = read(fd, buf, left < HASH_READ_SIZE ? left : HASH_READ_SIZE)) != 0)
 	{
 		if (n < 0)
 		{
@@ -67,16 +75,31 @@ sha256_file(const char *path, uint8_t digest[SHA256_DIGEST_LENGTH],
 			break;
 		}
 		ok = EVP_DigestUpdate(ctx, buf, (size_t) n) == 1;
+		left -= (uint64_t) n;
 	}
 	free(buf);
 	if (!is_stdin)
 		close(fd);
+	if (ok && n >= 0 && left > 0 && limit != UINT64_MAX)
+	{
+		snprintf(errbuf, errlen, "the file is shorter than %llu bytes",
+				 (unsigned long long) limit);
+		n = -1;
+	}
 	if (ok && n >= 0)
 		ok = EVP_DigestFinal_ex(ctx, digest, NULL) == 1;
 	else if (n >= 0)
 		snprintf(errbuf, errlen, "could not compute SHA-256");
 	EVP_MD_CTX_free(ctx);
 	return ok && n >= 0;
+}
+
+/* Hash a whole file ("-" = standard input). */
+bool
+sha256_file(const char *path, uint8_t digest[SHA256_DIGEST_LENGTH],
+			char *errbuf, size_t errlen)
+{
+	return sha256_file_prefix(path, UINT64_MAX, digest, errbuf, errlen);
 }
 
 /* hdaq sha256 FILE...: print "digest  name" lines, like sha256sum. */

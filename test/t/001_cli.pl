@@ -435,7 +435,7 @@ SKIP:
 {
 	my ($rc, $out, $err) = hdaq('ls');
 	is($rc, 0, 'ls succeeds') or diag($err);
-	like($out, qr/^ID\s+NAME\s+START\s+DURATION\s+SIZE\s+MESSAGES\s+TAGS$/m, 'ls header');
+	like($out, qr/^\s*ID\s+NAME\s+START\s+DURATION\s+SIZE\s+MESSAGES\s+TAGS$/m, 'ls header');
 	my $n = psql('SELECT count(*) FROM hdaq.file');
 	like($out, qr/^\($n files\)$/m, 'ls counts the files');
 	my $all = 1;
