@@ -32,14 +32,16 @@
 #include <unistd.h>
 
 /*
- * Pieces are about 1/128 of the file, so that the piece in flight when an
- * upload is killed, the one sent again, is under 1% of the file, within
- * bounds: big enough that a transaction per piece costs little, small
- * enough to keep memory bounded.
+ * Pieces are about 1/256 of the file, so that the piece in flight when an
+ * upload is killed, the one sent again, is under 0.4% of a file of 256 MiB
+ * or more, within bounds: big enough that a transaction per piece costs
+ * little (each append takes up each channel's last segment again: about
+ * 25 ms a piece for a dozen channels), small enough to keep memory
+ * bounded.
  */
-#define PIECES_PER_FILE		128
-#define PIECE_MIN			(64 * 1024)
-#define PIECE_MAX			(4 * 1024 * 1024)
+#define PIECES_PER_FILE		256
+#define PIECE_MIN			(1024 * 1024)
+#define PIECE_MAX			(8 * 1024 * 1024)
 
 size_t
 upload_piece_size(uint64_t file_size)

@@ -149,8 +149,8 @@ for my $q (
 	q{SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL')},
 	q{SELECT count(*) FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL', 'ACUAllData/SoC'])},
 	q{SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 s')},
-	q{SELECT length(hdaq.export_mcap(1))},
-	q{SELECT hdaq.info(hdaq.export_mcap(1))->>'message_count'},
+	q{SELECT length(hdaq.export_mcap((SELECT min(file_id) FROM hdaq.file)))},
+	q{SELECT hdaq.info(hdaq.export_mcap((SELECT min(file_id) FROM hdaq.file)))->>'message_count'},
 	q{SELECT count(*) FROM hdaq.files},
 	q{SELECT count(*) FROM hdaq.topics})
 {
