@@ -18,7 +18,9 @@
 #include "engine/segment.h"
 #include "store/store.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/snapmgr.h"
 
 /*
  * Whether a channel's segments differ from those a whole-file ingest of
@@ -92,6 +94,17 @@ compact_file(int64 file_id)
 	req.file_id = file_id;
 	req.start_ns = PG_INT64_MIN;
 	req.end_ns = PG_INT64_MAX;
+
+	/*
+	 * The scan reads with the active snapshot, taken when the caller's query
+	 * began: it would not see the segments this transaction wrote since
+	 * (the last append's, when compaction ends a live upload), and those
+	 * would be deleted unread.  Read with a snapshot that sees them, but
+	 * not the segments compaction itself writes.
+	 */
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
 	channels = store_find_channels(&req, &nchannels);
 	for (int i = 0; i < nchannels; i++)
 	{
@@ -104,5 +117,6 @@ compact_file(int64 file_id)
 		rewrite_channel(&channels[i], segs, n, writer);
 		rewritten++;
 	}
+	PopActiveSnapshot();
 	return rewritten;
 }

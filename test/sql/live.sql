@@ -116,6 +116,19 @@ SELECT bool_and(back) AS in_time_order FROM (
 	  FROM hdaq.messages(file_id => :whole) WITH ORDINALITY AS m(f, t, lt, log_time_ns, p, s, d, ord)) o;
 SELECT hdaq.compact(123456789);
 
+-- one append holding the whole file: its footer completes the file in the
+-- same transaction that wrote its segments, and compaction (the file was
+-- written out of order) reads them all
+SET hdaq.allow_drop = on;
+SELECT hdaq.delete_file(:whole);
+SELECT hdaq.ingest_begin('at once') AS once \gset
+SELECT state FROM hdaq.ingest_append(:once, 0, (SELECT b FROM src));
+SELECT message_count, (SELECT count(*) FROM hdaq.messages(file_id => :once)) AS readable,
+	   (SELECT count(*) FROM (SELECT * FROM live_rows EXCEPT ALL
+			SELECT topic, log_time_ns, publish_time_ns, sequence, data FROM hdaq.messages(file_id => :once)) d) AS missing
+  FROM hdaq.file WHERE file_id = :once;
+SELECT hdaq.ingest((SELECT b FROM src), 'whole') = :once AS whole_finds_it;
+
 -- bad input
 SELECT hdaq.ingest_begin('junk') AS junk \gset
 SELECT * FROM hdaq.ingest_append(:junk, 0, '\x89');
