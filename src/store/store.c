@@ -97,7 +97,7 @@ typedef struct StatementDef
 /* The channels in a time range; each variant uses its index. */
 #define CHANNELS_SQL(topic_filter, file_filter) \
 	"SELECT channel_key, file_id, channel_id, topic, message_encoding," \
-	" schema_key, max_segment_span_ns FROM hdaq.channel" \
+	" schema_key, max_segment_span_ns, start_ns, end_ns FROM hdaq.channel" \
 	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
 	" " topic_filter " " file_filter " ORDER BY file_id, channel_key"
 #define CHANNELS_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8OID}, true
@@ -160,9 +160,10 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	},
 	[STMT_INSERT_SEGMENT] = {
 		"INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns,"
-		" message_count, compression, uncompressed_size, data)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		8, {INT8OID, INT8OID, INT4OID, INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID}
+		" message_count, compression, uncompressed_size, data, file_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		9, {INT8OID, INT8OID, INT4OID, INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID,
+		INT8OID}
 	},
 	[STMT_INSERT_METADATA] = {
 		"INSERT INTO hdaq.metadata (file_id, ord, name, metadata)"
@@ -246,8 +247,9 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	},
 	[STMT_SEGMENT_SIZES] = {
 		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
-		" WHERE channel_key = $1 ORDER BY start_ns, seq",
-		1, {INT8OID}
+		" WHERE channel_key = $1 AND start_ns >= $2 AND start_ns <= $3"
+		" ORDER BY start_ns, seq",
+		3, {INT8OID, INT8OID, INT8OID}
 	},
 	[STMT_SET_CHANNEL_SPAN] = {
 		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
@@ -778,7 +780,7 @@ store_complete_channel(int64 channel_key, const ChannelSummary *summary)
 void
 store_insert_segment(const SegmentRow *row)
 {
-	Datum		values[8];
+	Datum		values[9];
 
 	values[0] = Int64GetDatum(row->channel_key);
 	values[1] = Int64GetDatum(row->start_ns);
@@ -788,6 +790,7 @@ store_insert_segment(const SegmentRow *row)
 	values[5] = CStringGetTextDatum(row->compression);
 	values[6] = Int32GetDatum(row->uncompressed_size);
 	values[7] = PointerGetDatum(row->data);
+	values[8] = Int64GetDatum(row->file_id);
 	store_run_int8(STMT_INSERT_SEGMENT, values, NULL, NULL);
 }
 
@@ -844,6 +847,8 @@ read_channel(uint64 i, void *row)
 	ch->schema_key = col_int8(i, 6, &isnull);
 	ch->has_schema = !isnull;
 	ch->max_segment_span_ns = col_int8(i, 7, NULL);
+	ch->start_ns = col_int8(i, 8, NULL);
+	ch->end_ns = col_int8(i, 9, NULL);
 }
 
 StoredChannel *
@@ -1544,10 +1549,14 @@ read_segment_size(uint64 i, void *row)
 }
 
 SegmentSize *
-store_segment_sizes(int64 channel_key, int *count)
+store_segment_sizes(int64 channel_key, int64 start_ns, int64 end_ns,
+					int *count)
 {
-	return store_read_file_rows(STMT_SEGMENT_SIZES, channel_key,
-								sizeof(SegmentSize), read_segment_size, count);
+	Datum		values[3] = {Int64GetDatum(channel_key),
+		Int64GetDatum(start_ns), Int64GetDatum(end_ns)};
+
+	return store_read_rows(STMT_SEGMENT_SIZES, values, NULL,
+						   sizeof(SegmentSize), read_segment_size, count);
 }
 
 void
