@@ -32,7 +32,7 @@ $$;
 -- Stored files are not dropped by accident: DROP EXTENSION hdaq (with or
 -- without CASCADE) and DROP SCHEMA hdaq CASCADE are refused while files are
 -- stored, unless the session has SET hdaq.allow_drop = on.  Back up first:
--- pg_dump -n hdaq.
+-- pg_dump -n hdaq -e hdaq.
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION guard_drop() RETURNS event_trigger

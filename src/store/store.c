@@ -92,7 +92,17 @@ typedef struct StatementDef
 	int			nargs;
 	Oid			argtypes[18];
 	bool		read_only;		/* reads with the caller's snapshot */
+	bool		generic_plan;	/* one plan for every call (below) */
 } StatementDef;
+
+/*
+ * generic_plan: the statements run once per segment or once per channel
+ * name segments by channel and start, and hdaq.segment is partitioned by
+ * start (a partition per year).  The plan cache would plan them again at
+ * every call, as a plan for any values looks to the planner as if it read
+ * every partition; one plan, made once, that picks the partitions when it
+ * starts to run saves that planning.
+ */
 
 /* The channels in a time range; each variant uses its index. */
 #define CHANNELS_SQL(topic_filter, file_filter) \
@@ -243,13 +253,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_DELETE_SEGMENT] = {
 		"DELETE FROM hdaq.segment WHERE channel_key = $1 AND start_ns = $2"
 		" AND seq = $3",
-		3, {INT8OID, INT8OID, INT4OID}
+		3, {INT8OID, INT8OID, INT4OID}, false, true
 	},
 	[STMT_SEGMENT_SIZES] = {
 		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
 		" WHERE channel_key = $1 AND start_ns >= $2 AND start_ns <= $3"
 		" ORDER BY start_ns, seq",
-		3, {INT8OID, INT8OID, INT8OID}
+		3, {INT8OID, INT8OID, INT8OID}, false, true
 	},
 	[STMT_SET_CHANNEL_SPAN] = {
 		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
@@ -283,13 +293,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" WHERE channel_key = $1 AND start_ns >= $2"
 		" AND start_ns <= $3 AND end_ns >= $4"
 		" ORDER BY start_ns, seq",
-		4, {INT8OID, INT8OID, INT8OID, INT8OID}, true
+		4, {INT8OID, INT8OID, INT8OID, INT8OID}, true, true
 	},
 	[STMT_SEGMENT_DATA] = {
 		"SELECT compression, uncompressed_size, data"
 		" FROM hdaq.segment WHERE channel_key = $1"
 		" AND start_ns = $2 AND seq = $3",
-		3, {INT8OID, INT8OID, INT4OID}, true
+		3, {INT8OID, INT8OID, INT4OID}, true, true
 	},
 	[STMT_SCHEMA] = {
 		"SELECT name, encoding, data FROM hdaq.schema"
@@ -409,8 +419,10 @@ statement_plan(StoreStatement which)
 
 	if (statement_plans[which] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs,
-									   (Oid *) def->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(def->sql, def->nargs,
+											  (Oid *) def->argtypes,
+											  def->generic_plan ?
+											  CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
