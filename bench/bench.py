@@ -848,11 +848,14 @@ def render(results, args):
         w("")
         w("All results agree with the baselines' results.")
     w("")
-    analysis = os.path.join(HERE, "ANALYSIS.md")
-    if args.mode == "full" and os.path.exists(analysis):
-        with open(analysis) as fh:
-            L.append(fh.read().rstrip())
-        w("")
+    # bench/seasons.py measures on two builds side by side, not here: its
+    # last report is carried into the full report as it is
+    for extra in ("ANALYSIS.md", "SEASONS.md"):
+        path = os.path.join(HERE, extra)
+        if args.mode == "full" and os.path.exists(path):
+            with open(path) as fh:
+                L.append(fh.read().rstrip())
+            w("")
     w("## Reproduce")
     w("")
     w("```sh")

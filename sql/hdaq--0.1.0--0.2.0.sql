@@ -32,7 +32,7 @@ $$;
 -- Stored files are not dropped by accident: DROP EXTENSION hdaq (with or
 -- without CASCADE) and DROP SCHEMA hdaq CASCADE are refused while files are
 -- stored, unless the session has SET hdaq.allow_drop = on.  Back up first:
--- pg_dump -n hdaq.
+-- pg_dump -n hdaq -e hdaq.
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION guard_drop() RETURNS event_trigger
@@ -394,3 +394,142 @@ SELECT f.file_id,
 	f.state,
 	f.stored_bytes
 FROM file f;
+
+-- ---------------------------------------------------------------------------
+-- Seasons: hdaq.segment partitioned by year.
+--
+-- hdaq.segment is partitioned by range of start_ns, one partition per
+-- calendar year (UTC) named hdaq.segment_YYYY for 2000 to 2049, and a
+-- DEFAULT partition hdaq.segment_other for any other time.  Every
+-- partition exists from the install on, so no ingest ever runs DDL (nor
+-- does a server that receives segments by logical replication with
+-- publish_via_partition_root).  A season goes at once with its
+-- partition: hdaq.drop_season(year) empties it by TRUNCATE instead of
+-- deleting its rows one by one, and leaves nothing for vacuum to do; a
+-- season is archived by ALTER TABLE hdaq.segment DETACH PARTITION.
+--
+-- Each segment carries its file's file_id: the key a distributed store
+-- would spread segments by, with the file and channel rows beside them.
+-- The primary key (channel_key, start_ns, seq) holds the partition key.
+--
+-- An existing store's segments are copied into the partitions (the
+-- upgrade needs free space about the size of its segments while it runs).
+-- ---------------------------------------------------------------------------
+
+ALTER TABLE segment RENAME TO segment_0_1;
+ALTER INDEX segment_pkey RENAME TO segment_0_1_pkey;
+ALTER TABLE segment_0_1 RENAME CONSTRAINT segment_channel_key_fkey TO segment_0_1_channel_key_fkey;
+
+CREATE TABLE segment (
+	file_id bigint NOT NULL,	-- the channel's file
+	channel_key bigint NOT NULL REFERENCES channel ON DELETE CASCADE,
+	start_ns bigint NOT NULL,
+	seq integer NOT NULL,		-- order of the segment within its channel
+	end_ns bigint NOT NULL,
+	message_count integer NOT NULL,
+	compression text NOT NULL,	-- 'zstd' or '' (none)
+	uncompressed_size integer NOT NULL,
+	data bytea NOT NULL,		-- concatenated MCAP Message records
+	PRIMARY KEY (channel_key, start_ns, seq)
+) PARTITION BY RANGE (start_ns);
+ALTER TABLE segment ALTER COLUMN data SET STORAGE EXTERNAL;
+COMMENT ON TABLE segment IS
+	'runs of messages of one channel sorted by log time, stored as compressed MCAP Message records; one partition per year of start_ns (UTC)';
+COMMENT ON COLUMN segment.file_id IS 'the file of the segment''s channel';
+
+DO $$
+DECLARE
+	y integer;
+	part text;
+BEGIN
+	FOR y IN 2000..2049 LOOP
+		part := format('segment_%s', y);
+		EXECUTE format('CREATE TABLE @extschema@.%I PARTITION OF @extschema@.segment'
+					   ' FOR VALUES FROM (%s) TO (%s)', part,
+					   @extschema@.timestamptz_to_ns(make_timestamptz(y, 1, 1, 0, 0, 0, 'UTC')),
+					   @extschema@.timestamptz_to_ns(make_timestamptz(y + 1, 1, 1, 0, 0, 0, 'UTC')));
+		EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN data SET STORAGE EXTERNAL', part);
+		EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', part,
+					   format('the segments that start in %s (UTC)', y));
+		PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', part)::regclass, '');
+	END LOOP;
+END
+$$;
+
+CREATE TABLE segment_other PARTITION OF segment DEFAULT;
+ALTER TABLE segment_other ALTER COLUMN data SET STORAGE EXTERNAL;
+COMMENT ON TABLE segment_other IS
+	'the segments that start outside the years that have a partition of their own';
+SELECT pg_catalog.pg_extension_config_dump('segment_other', '');
+
+INSERT INTO segment (file_id, channel_key, start_ns, seq, end_ns, message_count,
+					 compression, uncompressed_size, data)
+SELECT c.file_id, s.channel_key, s.start_ns, s.seq, s.end_ns, s.message_count,
+	   s.compression, s.uncompressed_size, s.data
+  FROM segment_0_1 s JOIN channel c USING (channel_key)
+ ORDER BY s.channel_key, s.start_ns, s.seq;
+-- leaving the extension takes it off pg_dump's list of tables to keep
+ALTER EXTENSION hdaq DROP TABLE segment_0_1;
+DROP TABLE segment_0_1;
+
+CREATE FUNCTION drop_season(year integer) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	part regclass;
+	lo bigint := @extschema@.timestamptz_to_ns(make_timestamptz(drop_season.year, 1, 1, 0, 0, 0, 'UTC'));
+	hi bigint := @extschema@.timestamptz_to_ns(make_timestamptz(drop_season.year + 1, 1, 1, 0, 0, 0, 'UTC'));
+	seasons text;
+	schema_keys bigint[];
+	removed bigint;
+BEGIN
+	SELECT c.oid INTO part
+	  FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+	 WHERE i.inhparent = '@extschema@.segment'::regclass
+	   AND c.relnamespace = '@extschema@'::regnamespace
+	   AND c.relname = format('segment_%s', drop_season.year)
+	   AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES FROM (''%s'') TO (''%s'')', lo, hi);
+	IF part IS NULL THEN
+		SELECT CASE WHEN count(*) > 0
+					THEN format('%s and %s', min(substr(c.relname, 9)::integer),
+								max(substr(c.relname, 9)::integer)) END INTO seasons
+		  FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+		 WHERE i.inhparent = '@extschema@.segment'::regclass
+		   AND c.relname ~ '^segment_[0-9]{1,9}$';
+		RAISE EXCEPTION 'hdaq.segment has no partition for the year %', drop_season.year
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = format('A season is a partition hdaq.segment_YYYY holding the segments that start in that year (UTC); hdaq.segment has partitions of its own for years between %s.',
+								  coalesce(seasons, 'none')),
+				  HINT = 'Delete the files of other years with hdaq.delete_file.';
+	END IF;
+
+	SELECT array_agg(DISTINCT c.schema_key) INTO schema_keys
+	  FROM @extschema@.file f JOIN @extschema@.channel c USING (file_id)
+	 WHERE f.start_ns >= lo AND f.start_ns < hi;
+
+	-- The partition goes at once.  The segments in it of files that began
+	-- in an earlier year (recording over New Year's Eve) are kept: put
+	-- back after the TRUNCATE.
+	EXECUTE format('CREATE TEMPORARY TABLE hdaq_season_keep ON COMMIT DROP AS'
+				   ' SELECT s.* FROM %s s JOIN @extschema@.file f USING (file_id)'
+				   ' WHERE f.start_ns < %s', part, lo);
+	EXECUTE format('TRUNCATE %s', part);
+	INSERT INTO @extschema@.segment SELECT * FROM pg_temp.hdaq_season_keep;
+	DROP TABLE pg_temp.hdaq_season_keep;
+
+	-- Then the files: their channels, metadata and attachments go by
+	-- cascade, and so do their segments in later years (a file that
+	-- began on December 31st); none is left in the partition.
+	DELETE FROM @extschema@.file f
+	 WHERE f.start_ns >= lo AND f.start_ns < hi;
+	GET DIAGNOSTICS removed = ROW_COUNT;
+	DELETE FROM @extschema@.schema s
+	 WHERE s.schema_key = ANY (schema_keys)
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.channel c
+					   WHERE c.schema_key = s.schema_key);
+	RETURN removed;
+END
+$$;
+COMMENT ON FUNCTION drop_season(integer) IS
+	'remove the files that start in a year (UTC): that year''s partition of hdaq.segment is emptied at once; returns the number of files removed';

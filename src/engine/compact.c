@@ -85,7 +85,7 @@ int
 compact_file(int64 file_id)
 {
 	ScanRequest req = {0};
-	SegmentWriter *writer = segment_writer_create();
+	SegmentWriter *writer = segment_writer_create(file_id);
 	StoredChannel *channels;
 	int			nchannels;
 	int			rewritten = 0;
@@ -109,7 +109,9 @@ compact_file(int64 file_id)
 	for (int i = 0; i < nchannels; i++)
 	{
 		int			n;
-		SegmentSize *segs = store_segment_sizes(channels[i].channel_key, &n);
+		SegmentSize *segs = store_segment_sizes(channels[i].channel_key,
+												channels[i].start_ns,
+												channels[i].end_ns, &n);
 
 		CHECK_FOR_INTERRUPTS();
 		if (!needs_compaction(segs, n, writer->target_bytes))

@@ -518,7 +518,7 @@ ingest_create(int64 file_id, const char *what)
 
 	ing->context = CurrentMemoryContext;
 	ing->what = what;
-	ing->writer = segment_writer_create();
+	ing->writer = segment_writer_create(file_id);
 	ing->buffer_limit = (size_t) ingest_buffer_kb * 1024;
 	ing->file_id = file_id;
 	return ing;

@@ -7,7 +7,10 @@
  * Segments of a channel that overlap [start, end] are found through the
  * segment primary key (channel_key, start_ns, seq): a segment that ends at
  * or after start began no earlier than start minus the channel's longest
- * segment span, which bounds the index range.  Only those segments are
+ * segment span, which bounds the index range; and every segment starts
+ * within its channel's time range, which bounds it again, so that a
+ * lookup reads only the partitions (years) of hdaq.segment the channel
+ * spans, even for a scan without a time range.  Only those segments are
  * read and decompressed, one at a time as the merge reaches their start,
  * so memory holds the segments that overlap the current time, not the
  * result.  Messages before start are skipped inside the first segment.
@@ -176,13 +179,17 @@ add_channel_segments(MessageScan *scan, int c, int *capacity)
 	StoredSegment *found;
 	int			n;
 	int64		lowest;
+	int64		highest;
 
 	/* a segment ending at or after start began at start - span or later */
 	if (scan->start_ns < PG_INT64_MIN + ch->max_segment_span_ns)
 		lowest = PG_INT64_MIN;
 	else
 		lowest = scan->start_ns - ch->max_segment_span_ns;
-	found = store_find_segments(ch->channel_key, lowest, scan->end_ns,
+	/* and within the channel's own time range: only its years' partitions */
+	lowest = Max(lowest, ch->start_ns);
+	highest = Min(scan->end_ns, ch->end_ns);
+	found = store_find_segments(ch->channel_key, lowest, highest,
 								scan->start_ns, &n);
 	for (int i = 0; i < n; i++)
 	{

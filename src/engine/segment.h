@@ -46,9 +46,10 @@ typedef struct SegmentStats
 	int32		last_size;
 } SegmentStats;
 
-/* Shared by every channel of an ingest. */
+/* Shared by every channel of an ingest: they are of one file. */
 typedef struct SegmentWriter
 {
+	int64		file_id;		/* stored in each segment row */
 	McapCompressor *compressor;
 	McapBuffer	sorted;			/* scratch: records in log-time order */
 	McapBuffer	compressed;		/* scratch: compressed segment */
@@ -60,7 +61,7 @@ typedef struct SegmentWriter
 /* hdaq.segment_size and hdaq.compression_level, registered from _PG_init. */
 extern void segment_define_gucs(void);
 
-extern SegmentWriter *segment_writer_create(void);
+extern SegmentWriter *segment_writer_create(int64 file_id);
 extern void segment_buffer_init(SegmentBuffer *buf);
 extern void segment_buffer_add(SegmentBuffer *buf, const McapMessage *msg);
 extern void segment_buffer_flush(SegmentWriter *writer, SegmentBuffer *buf,

@@ -43,12 +43,16 @@ free_compressor(void *comp)
 	mcap_compressor_free(comp);
 }
 
-/* A writer whose buffers live as long as CurrentMemoryContext. */
+/*
+ * A writer of file_id's segments, whose buffers live as long as
+ * CurrentMemoryContext.
+ */
 SegmentWriter *
-segment_writer_create(void)
+segment_writer_create(int64 file_id)
 {
 	SegmentWriter *writer = palloc0(sizeof(SegmentWriter));
 
+	writer->file_id = file_id;
 	writer->compressor = mcap_compressor_new();
 	if (writer->compressor == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
@@ -166,6 +170,7 @@ segment_buffer_flush(SegmentWriter *writer, SegmentBuffer *buf,
 	if (buf->count == 0)
 		return;
 	records = sorted_records(writer, buf);
+	row.file_id = writer->file_id;
 	row.channel_key = channel_key;
 	row.start_ns = (int64) buf->entries[0].log_time;
 	row.end_ns = (int64) buf->entries[buf->count - 1].log_time;

@@ -261,9 +261,10 @@ hdaq_fields(PG_FUNCTION_ARGS)
 			list_channel_fields(&chans[i], &sink);
 	if (sink.any_repeated && req.has_file_id)
 		lengths = array_lengths(&req);
-	SPI_finish();
+	/* the rows live in SPI's memory: put them out before it goes */
 	foreach(lc, sink.rows)
 		put_row(rsinfo, lfirst(lc), lengths);
+	SPI_finish();
 	if (sink.rows == NIL)
 		ereport(NOTICE,
 				(errmsg("the schema of topic \"%s\" does not list its fields", topic),

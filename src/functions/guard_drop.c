@@ -83,6 +83,6 @@ hdaq_guard_drop(PG_FUNCTION_ARGS)
 																		   Int64GetDatum(bytes)))),
 						GetCommandTagName(trigdata->tag),
 						count == 1 ? "it" : "them"),
-				 errhint("Back them up first (pg_dump -n hdaq -f hdaq.dump), then SET hdaq.allow_drop = on and drop again.")));
+				 errhint("Back them up first (pg_dump -n hdaq -e hdaq -f hdaq.dump), then SET hdaq.allow_drop = on and drop again.")));
 	PG_RETURN_VOID();
 }

@@ -93,12 +93,22 @@ typedef struct StatementDef
 	int			nargs;
 	Oid			argtypes[18];
 	bool		read_only;		/* reads with the caller's snapshot */
+	bool		generic_plan;	/* one plan for every call (below) */
 } StatementDef;
+
+/*
+ * generic_plan: the statements run once per segment or once per channel
+ * name segments by channel and start, and hdaq.segment is partitioned by
+ * start (a partition per year).  The plan cache would plan them again at
+ * every call, as a plan for any values looks to the planner as if it read
+ * every partition; one plan, made once, that picks the partitions when it
+ * starts to run saves that planning.
+ */
 
 /* The channels in a time range; each variant uses its index. */
 #define CHANNELS_SQL(topic_filter, file_filter) \
 	"SELECT channel_key, file_id, channel_id, topic, message_encoding," \
-	" schema_key, max_segment_span_ns FROM hdaq.channel" \
+	" schema_key, max_segment_span_ns, start_ns, end_ns FROM hdaq.channel" \
 	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
 	" " topic_filter " " file_filter " ORDER BY file_id, channel_key"
 #define CHANNELS_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8OID}, true
@@ -161,9 +171,10 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	},
 	[STMT_INSERT_SEGMENT] = {
 		"INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns,"
-		" message_count, compression, uncompressed_size, data)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		8, {INT8OID, INT8OID, INT4OID, INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID}
+		" message_count, compression, uncompressed_size, data, file_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		9, {INT8OID, INT8OID, INT4OID, INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID,
+		INT8OID}
 	},
 	[STMT_INSERT_METADATA] = {
 		"INSERT INTO hdaq.metadata (file_id, ord, name, metadata)"
@@ -243,12 +254,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_DELETE_SEGMENT] = {
 		"DELETE FROM hdaq.segment WHERE channel_key = $1 AND start_ns = $2"
 		" AND seq = $3",
-		3, {INT8OID, INT8OID, INT4OID}
+		3, {INT8OID, INT8OID, INT4OID}, false, true
 	},
 	[STMT_SEGMENT_SIZES] = {
 		"SELECT seq, start_ns, end_ns, uncompressed_size FROM hdaq.segment"
-		" WHERE channel_key = $1 ORDER BY start_ns, seq",
-		1, {INT8OID}
+		" WHERE channel_key = $1 AND start_ns >= $2 AND start_ns <= $3"
+		" ORDER BY start_ns, seq",
+		3, {INT8OID, INT8OID, INT8OID}, false, true
 	},
 	/* as STMT_SEGMENT_DATA, but seeing what this transaction just wrote */
 	[STMT_OWN_SEGMENT_DATA] = {
@@ -289,13 +301,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" WHERE channel_key = $1 AND start_ns >= $2"
 		" AND start_ns <= $3 AND end_ns >= $4"
 		" ORDER BY start_ns, seq",
-		4, {INT8OID, INT8OID, INT8OID, INT8OID}, true
+		4, {INT8OID, INT8OID, INT8OID, INT8OID}, true, true
 	},
 	[STMT_SEGMENT_DATA] = {
 		"SELECT compression, uncompressed_size, data"
 		" FROM hdaq.segment WHERE channel_key = $1"
 		" AND start_ns = $2 AND seq = $3",
-		3, {INT8OID, INT8OID, INT4OID}, true
+		3, {INT8OID, INT8OID, INT4OID}, true, true
 	},
 	[STMT_SCHEMA] = {
 		"SELECT name, encoding, data FROM hdaq.schema"
@@ -415,8 +427,10 @@ statement_plan(StoreStatement which)
 
 	if (statement_plans[which] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(def->sql, def->nargs,
-									   (Oid *) def->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(def->sql, def->nargs,
+											  (Oid *) def->argtypes,
+											  def->generic_plan ?
+											  CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -794,7 +808,7 @@ store_complete_channel(int64 channel_key, const ChannelSummary *summary)
 void
 store_insert_segment(const SegmentRow *row)
 {
-	Datum		values[8];
+	Datum		values[9];
 
 	values[0] = Int64GetDatum(row->channel_key);
 	values[1] = Int64GetDatum(row->start_ns);
@@ -804,6 +818,7 @@ store_insert_segment(const SegmentRow *row)
 	values[5] = CStringGetTextDatum(row->compression);
 	values[6] = Int32GetDatum(row->uncompressed_size);
 	values[7] = PointerGetDatum(row->data);
+	values[8] = Int64GetDatum(row->file_id);
 	store_run_int8(STMT_INSERT_SEGMENT, values, NULL, NULL);
 }
 
@@ -860,6 +875,8 @@ read_channel(uint64 i, void *row)
 	ch->schema_key = col_int8(i, 6, &isnull);
 	ch->has_schema = !isnull;
 	ch->max_segment_span_ns = col_int8(i, 7, NULL);
+	ch->start_ns = col_int8(i, 8, NULL);
+	ch->end_ns = col_int8(i, 9, NULL);
 }
 
 StoredChannel *
@@ -1563,10 +1580,14 @@ read_segment_size(uint64 i, void *row)
 }
 
 SegmentSize *
-store_segment_sizes(int64 channel_key, int *count)
+store_segment_sizes(int64 channel_key, int64 start_ns, int64 end_ns,
+					int *count)
 {
-	return store_read_file_rows(STMT_SEGMENT_SIZES, channel_key,
-								sizeof(SegmentSize), read_segment_size, count);
+	Datum		values[3] = {Int64GetDatum(channel_key),
+		Int64GetDatum(start_ns), Int64GetDatum(end_ns)};
+
+	return store_read_rows(STMT_SEGMENT_SIZES, values, NULL,
+						   sizeof(SegmentSize), read_segment_size, count);
 }
 
 void

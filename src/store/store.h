@@ -49,6 +49,7 @@ typedef struct ChannelSummary
 /* One hdaq.segment row to insert. */
 typedef struct SegmentRow
 {
+	int64		file_id;		/* the channel's file */
 	int64		channel_key;
 	int64		start_ns;
 	int32		seq;
@@ -170,7 +171,11 @@ extern void store_add_channel_messages(int64 channel_key,
 extern void store_delete_segment(int64 channel_key, int64 start_ns,
 								 int32 seq);
 
-/* A channel's segments with their sizes, in (start_ns, seq) order. */
+/*
+ * A channel's segments with their sizes, in (start_ns, seq) order; the
+ * channel's time range bounds their starts, so that only the partitions
+ * of hdaq.segment that can hold them are read.
+ */
 typedef struct SegmentSize
 {
 	int32		seq;
@@ -179,7 +184,8 @@ typedef struct SegmentSize
 	int32		uncompressed_size;
 } SegmentSize;
 
-extern SegmentSize *store_segment_sizes(int64 channel_key, int *count);
+extern SegmentSize *store_segment_sizes(int64 channel_key, int64 start_ns,
+										int64 end_ns, int *count);
 
 /*
  * After a channel's segments were rewritten: its longest segment span, and
@@ -202,6 +208,9 @@ typedef struct StoredChannel
 	bool		has_schema;
 	int64		schema_key;
 	int64		max_segment_span_ns;
+	/* the first and last log time of its messages: its segments start in it */
+	int64		start_ns;
+	int64		end_ns;
 } StoredChannel;
 
 /* Where a segment sits in its channel, without its data. */

@@ -72,6 +72,7 @@ my @same_queries = (
 	[ 'every message', $digest_sql ],
 	[ 'files, tags and recovery', q{SELECT string_agg(concat_ws('|', file_id, name, sha256, size_bytes, start_time, end_time, message_count, profile, library, tags, recovery, complete), ',' ORDER BY file_id) FROM hdaq.file JOIN hdaq.files USING (file_id, name, sha256, start_time, end_time, message_count, size_bytes, tags)} ],
 	[ 'channels', q{SELECT string_agg(concat_ws('|', channel_key, file_id, channel_id, topic, message_encoding, schema_key, metadata, message_count, start_ns, end_ns), ',' ORDER BY channel_key) FROM hdaq.channel} ],
+	[ 'segments, partition by partition', q{SELECT string_agg(concat_ws('|', tableoid::regclass, file_id, channel_key, start_ns, seq, md5(data)), ',' ORDER BY channel_key, start_ns, seq) FROM hdaq.segment} ],
 	[ 'schemas', q{SELECT string_agg(concat_ws('|', schema_key, name, encoding, md5(data)), ',' ORDER BY schema_key) FROM hdaq.schema} ],
 	[ 'metadata', q{SELECT string_agg(concat_ws('|', file_id, ord, name, metadata), ',' ORDER BY file_id, ord) FROM hdaq.metadata} ],
 	[ 'attachments', q{SELECT string_agg(concat_ws('|', file_id, ord, name, media_type, log_time_ns, create_time_ns, md5(data)), ',' ORDER BY file_id, ord) FROM hdaq.attachment} ],
@@ -149,8 +150,8 @@ for my $q (
 	q{SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL')},
 	q{SELECT count(*) FROM hdaq.signals(ARRAY['VehicleData/current_rpms.FL', 'ACUAllData/SoC'])},
 	q{SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 s')},
-	q{SELECT length(hdaq.export_mcap((SELECT min(file_id) FROM hdaq.file)))},
-	q{SELECT hdaq.info(hdaq.export_mcap((SELECT min(file_id) FROM hdaq.file)))->>'message_count'},
+	q{SELECT length(hdaq.export_mcap((SELECT file_id FROM hdaq.file WHERE name = 'gen')))},
+	q{SELECT hdaq.info(hdaq.export_mcap((SELECT file_id FROM hdaq.file WHERE name = 'gen')))->>'message_count'},
 	q{SELECT count(*) FROM hdaq.files},
 	q{SELECT count(*) FROM hdaq.topics})
 {
