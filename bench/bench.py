@@ -850,7 +850,7 @@ def render(results, args):
     w("")
     # bench/seasons.py measures on two builds side by side, not here: its
     # last report is carried into the full report as it is
-    for extra in ("ANALYSIS.md", "SEASONS.md"):
+    for extra in ("ANALYSIS.md", "SEASONS.md", "LIVE.md"):
         path = os.path.join(HERE, extra)
         if args.mode == "full" and os.path.exists(path):
             with open(path) as fh:
