@@ -235,7 +235,7 @@ mat_write_info(MbFile *file, const MatExportInfo *info)
 	int			n = time_fields(fields, info->has_origin, info->origin_ns);
 
 	fields[n++] = mb_char_var("file_name", info->file.name);
-	fields[n++] = scalar_var("file_id", (double) info->file_id);
+	fields[n++] = mb_int64_var("file_id", info->file_id);	/* 63 bits: exact */
 	fields[n++] = mb_char_var("sha256", info->file.sha256_hex);
 	fields[n++] = metadata_struct(info);
 	fields[n++] = key_value_struct("tags", info->tags, info->ntags);
