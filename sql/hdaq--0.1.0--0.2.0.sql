@@ -428,8 +428,9 @@ FROM file f;
 --   attachment  segments of those channels are not stored.
 --   segment
 --
--- Later updates and deletes of rows the centre did not store find nothing
--- here, which the apply worker passes over.  A delete at an edge deletes
+-- hdaq.file_edge records which subscription (which edge) each stored file
+-- came from.  Later updates and deletes of rows the centre did not store
+-- find nothing here, which the apply worker passes over.  A delete at an edge deletes
 -- at the centre, unless hdaq.keep_deleted_files(true) was called there:
 -- then a complete file deleted at its edge stays at the centre with all
 -- its rows (hdaq.deleted_at_edge lists them), while the deletes an edge
@@ -453,6 +454,14 @@ CREATE TABLE channel_skipped (
 COMMENT ON TABLE channel_skipped IS
 	'at a centre: channels of aliased files, whose segments are not stored';
 
+CREATE TABLE file_edge (
+	file_id bigint PRIMARY KEY REFERENCES file ON DELETE CASCADE,
+	edge name NOT NULL			-- the subscription it came by
+);
+CREATE INDEX file_edge_edge_idx ON file_edge (edge);
+COMMENT ON TABLE file_edge IS
+	'at a centre: the subscription (the edge) each file replicated from came by';
+
 CREATE TABLE centre_setting (
 	keep_deleted_files boolean NOT NULL,
 	one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row)
@@ -469,6 +478,7 @@ COMMENT ON TABLE deleted_at_edge IS
 
 SELECT pg_catalog.pg_extension_config_dump('file_alias', '');
 SELECT pg_catalog.pg_extension_config_dump('channel_skipped', '');
+SELECT pg_catalog.pg_extension_config_dump('file_edge', '');
 SELECT pg_catalog.pg_extension_config_dump('centre_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('deleted_at_edge', '');
 
@@ -577,15 +587,19 @@ AS $$
 DECLARE
 	same bigint;
 BEGIN
-	IF NEW.sha256 IS NULL THEN
-		RETURN NEW;
+	IF NEW.sha256 IS NOT NULL THEN
+		same := @extschema@.centre_same_content(NEW.file_id, NEW.sha256);
+		IF same IS NOT NULL THEN
+			PERFORM @extschema@.centre_alias_file(NEW.file_id, same, NEW.tags);
+			RETURN NULL;
+		END IF;
 	END IF;
-	same := @extschema@.centre_same_content(NEW.file_id, NEW.sha256);
-	IF same IS NULL THEN
-		RETURN NEW;
-	END IF;
-	PERFORM @extschema@.centre_alias_file(NEW.file_id, same, NEW.tags);
-	RETURN NULL;
+	-- the worker's subscription (a first copy's worker has its own row)
+	INSERT INTO @extschema@.file_edge (file_id, edge)
+	SELECT NEW.file_id, s.subname FROM pg_catalog.pg_stat_subscription s
+	 WHERE s.pid = pg_catalog.pg_backend_pid()
+	ON CONFLICT (file_id) DO UPDATE SET edge = excluded.edge;
+	RETURN NEW;
 END
 $$;
 
@@ -623,6 +637,8 @@ BEGIN
 		ON CONFLICT DO NOTHING;
 		RETURN NULL;
 	END IF;
+	-- (foreign keys do not cascade in a replication worker)
+	DELETE FROM @extschema@.file_edge e WHERE e.file_id = OLD.file_id;
 	RETURN OLD;
 END
 $$;
@@ -723,11 +739,11 @@ END
 $$;
 
 COMMENT ON FUNCTION centre_file_insert() IS
-	'at a centre: a file whose content is stored under another file_id is recorded as its alias, not stored';
+	'at a centre: a file whose content is stored under another file_id is recorded as its alias, not stored; a file stored is recorded with its edge';
 COMMENT ON FUNCTION centre_file_update() IS
 	'at a centre: a file whose digest becomes one stored under another file_id is deleted and recorded as its alias';
 COMMENT ON FUNCTION centre_file_delete() IS
-	'at a centre keeping deleted files: a complete file deleted at its edge is kept';
+	'at a centre: a file deleted at its edge is deleted, unless it is complete and the centre keeps deleted files';
 COMMENT ON FUNCTION centre_schema_insert() IS
 	'at a centre: a schema already stored is not stored again';
 COMMENT ON FUNCTION centre_schema_delete() IS

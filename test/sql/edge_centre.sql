@@ -138,6 +138,8 @@ SELECT count(*) AS segments FROM hdaq.segment WHERE channel_key BETWEEN 1002000 
 INSERT INTO hdaq.file (file_id, sha256, name, size_bytes, tags, state, stored_bytes)
 VALUES (1003, sha256('\x01'), 'only at B', 1, '{}', 'complete', 1);
 SELECT name FROM hdaq.file WHERE file_id = 1003;
+-- (hdaq.file_edge names a worker's subscription: a session is none)
+SELECT count(*) AS file_edge_rows FROM hdaq.file_edge;
 
 RESET session_replication_role;
 

@@ -13,6 +13,7 @@
 #    hdaq.topics rows and messages (ordered digest of hdaq.messages), and
 #    nothing is left over: no channel without its file, no segment without
 #    its channel, no channel without its schema, no file no edge has;
+#    hdaq.file_edge names the edge each file came from;
 #  - the same log at both edges, whole or live at both (or whole at one
 #    and live at the other), is stored once at the centre and
 #    hdaq.file_alias names the copy not stored; a live copy an edge drops
@@ -247,6 +248,8 @@ sub compare_all
 			if ($at_centre{$fid})
 			{
 				ok(!exists $alias{$fid}, "$what: at the centre, not an alias");
+				is(sql_on($centre, "SELECT edge FROM hdaq.file_edge WHERE file_id = $fid"), $edge->name,
+					"$what: hdaq.file_edge names its edge");
 				is(sql_on($centre, q_files_row($fid)), sql_on($edge, q_files_row($fid)), "$what: the same hdaq.files row");
 				is(sql_on($centre, q_topics($fid)), sql_on($edge, q_topics($fid)), "$what: the same hdaq.topics rows");
 				is(sql_on($centre, q_messages($fid)), sql_on($edge, q_messages($fid)), "$what: the same messages");
