@@ -429,13 +429,13 @@ FROM file f;
 --   segment
 --
 -- hdaq.file_edge records which subscription (which edge) each stored file
--- came from.  Later updates and deletes of rows the centre did not store
--- find nothing here, which the apply worker passes over.  A delete at an edge deletes
--- at the centre, unless hdaq.keep_deleted_files(true) was called there:
--- then a complete file deleted at its edge stays at the centre with all
--- its rows (hdaq.deleted_at_edge lists them), while the deletes an edge
--- makes to store a file (a live file's segments rewritten, a file still
--- recording, a duplicate) still apply.
+-- came by.  Later updates and deletes of rows the centre did not store
+-- find nothing here, which the apply worker passes over.  A delete at an
+-- edge deletes at the centre, unless hdaq.keep_deleted_files(true) was
+-- called there: then a complete file deleted at its edge stays at the
+-- centre with all its rows (hdaq.deleted_at_edge lists them), while the
+-- deletes an edge makes to store a file (a live file's segments
+-- rewritten, a file still recording, a duplicate) still apply.
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE file_alias (
@@ -488,9 +488,12 @@ CREATE FUNCTION create_edge_publication(publication name DEFAULT 'hdaq_edge')
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- no truncate: an edge's TRUNCATE would empty the centre's tables,
+	-- which hold the files of every edge
 	EXECUTE format('CREATE PUBLICATION %1$I FOR TABLE %2$I.file, %2$I.schema,'
 				   ' %2$I.channel, %2$I.segment, %2$I.metadata, %2$I.attachment'
-				   ' WITH (publish_via_partition_root = true)',
+				   ' WITH (publish = ''insert, update, delete'','
+				   ' publish_via_partition_root = true)',
 				   create_edge_publication.publication, '@extschema@');
 END
 $$;

@@ -52,6 +52,13 @@ SELECT 1001000 + c.channel_id AS channel_key, 1001::bigint AS file_id, c.channel
 	   c.message_encoding, c.schema_id, c.schema_key, c.metadata, c.message_count,
 	   c.start_ns, c.end_ns, c.max_segment_span_ns, c.channel_key AS original_key
   FROM hdaq.channel c WHERE c.file_id = :a;
+-- a segment row under another channel (and file, for a store whose
+-- segments name theirs), whatever columns hdaq.segment has
+CREATE FUNCTION pg_temp.segment_copy(g hdaq.segment, channel_key bigint, file_id bigint, seq_offset integer)
+	RETURNS hdaq.segment LANGUAGE sql AS $$
+	SELECT jsonb_populate_record(NULL::hdaq.segment,
+		to_jsonb(g) || jsonb_build_object('channel_key', channel_key, 'file_id', file_id, 'seq', g.seq + seq_offset))
+$$;
 CREATE TEMP TABLE messages_before AS
 SELECT count(*) AS n, md5(string_agg(concat_ws('|', topic, log_time_ns, sequence, md5(data)), ',' ORDER BY topic, log_time_ns, sequence, data)) AS digest
   FROM hdaq.messages(file_id => :a);
@@ -60,9 +67,9 @@ SET session_replication_role = replica;
 
 -- ---- the same file from a second edge: segments first, then channels,
 -- ---- metadata, then the file row (a first copy in the worst order)
-INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns, message_count, compression, uncompressed_size, data)
-SELECT c.channel_key, g.start_ns, g.seq, g.end_ns, g.message_count, g.compression, g.uncompressed_size, g.data
-  FROM copy_channel c JOIN hdaq.segment g ON g.channel_key = c.original_key;
+INSERT INTO hdaq.segment
+SELECT s.* FROM copy_channel c JOIN hdaq.segment g ON g.channel_key = c.original_key,
+	 LATERAL pg_temp.segment_copy(g, c.channel_key, 1001, 0) s;
 INSERT INTO hdaq.channel (channel_key, file_id, channel_id, topic, message_encoding, schema_id, schema_key, metadata, message_count, start_ns, end_ns, max_segment_span_ns)
 SELECT channel_key, file_id, channel_id, topic, message_encoding, schema_id, schema_key, metadata, message_count, start_ns, end_ns, max_segment_span_ns
   FROM copy_channel;
@@ -81,9 +88,9 @@ SELECT (SELECT count(*) FROM hdaq.file WHERE file_id = 1001) AS files,
 	   (SELECT count(*) FROM hdaq.metadata WHERE file_id = 1001) AS metadata;
 SELECT tags, properties->>'station' AS station, properties->>'lap' AS lap FROM hdaq.file WHERE file_id = :a;
 -- later rows of the copy: not stored either
-INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns, message_count, compression, uncompressed_size, data)
-SELECT c.channel_key, g.start_ns, g.seq + 100, g.end_ns, g.message_count, g.compression, g.uncompressed_size, g.data
-  FROM copy_channel c JOIN hdaq.segment g ON g.channel_key = c.original_key;
+INSERT INTO hdaq.segment
+SELECT s.* FROM copy_channel c JOIN hdaq.segment g ON g.channel_key = c.original_key,
+	 LATERAL pg_temp.segment_copy(g, c.channel_key, 1001, 100) s;
 INSERT INTO hdaq.channel (channel_key, file_id, channel_id, topic, message_encoding, schema_id)
 VALUES (1001099, 1001, 99, 'late', 'json', 0);
 INSERT INTO hdaq.attachment (file_id, ord, name, media_type, log_time_ns, create_time_ns, data)
@@ -108,9 +115,10 @@ VALUES (1002, 'b live at station B', 0, '{"live": true}', 'recording', 0);
 INSERT INTO hdaq.channel (channel_key, file_id, channel_id, topic, message_encoding, schema_id, schema_key, message_count, start_ns, end_ns)
 SELECT 1002000 + channel_id, 1002, channel_id, topic, message_encoding, schema_id, schema_key, message_count, start_ns, end_ns
   FROM hdaq.channel WHERE file_id = :b;
-INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns, message_count, compression, uncompressed_size, data)
-SELECT 1002000 + c.channel_id, g.start_ns, g.seq, g.end_ns, g.message_count, g.compression, g.uncompressed_size, g.data
-  FROM hdaq.channel c JOIN hdaq.segment g USING (channel_key) WHERE c.file_id = :b;
+INSERT INTO hdaq.segment
+SELECT s.* FROM hdaq.channel c JOIN hdaq.segment g USING (channel_key),
+	 LATERAL pg_temp.segment_copy(g, 1002000 + c.channel_id, 1002, 0) s
+ WHERE c.file_id = :b;
 INSERT INTO hdaq.metadata (file_id, ord, name, metadata)
 SELECT 1002, ord, name, metadata FROM hdaq.metadata WHERE file_id = :b;
 INSERT INTO hdaq.attachment (file_id, ord, name, media_type, log_time_ns, create_time_ns, data)
@@ -129,9 +137,10 @@ SELECT (SELECT count(*) FROM hdaq.file WHERE file_id = 1002) AS files,
 	   (SELECT same_as = :b FROM hdaq.file_alias WHERE file_id = 1002) AS aliased_to_b;
 SELECT tags FROM hdaq.file WHERE file_id = :b;
 -- its compaction's segments, arriving after: not stored
-INSERT INTO hdaq.segment (channel_key, start_ns, seq, end_ns, message_count, compression, uncompressed_size, data)
-SELECT 1002000 + c.channel_id, g.start_ns, g.seq + 100, g.end_ns, g.message_count, g.compression, g.uncompressed_size, g.data
-  FROM hdaq.channel c JOIN hdaq.segment g USING (channel_key) WHERE c.file_id = :b;
+INSERT INTO hdaq.segment
+SELECT s.* FROM hdaq.channel c JOIN hdaq.segment g USING (channel_key),
+	 LATERAL pg_temp.segment_copy(g, 1002000 + c.channel_id, 1002, 100) s
+ WHERE c.file_id = :b;
 SELECT count(*) AS segments FROM hdaq.segment WHERE channel_key BETWEEN 1002000 AND 1002999;
 
 -- ---- a file of its own from an edge is stored as it comes
@@ -212,5 +221,6 @@ VALUES (:a, 999, 'added here', 'json', 0);
 SELECT count(*) AS stored FROM hdaq.channel WHERE topic = 'added here';
 
 DROP VIEW copy_channel;
+DROP FUNCTION pg_temp.segment_copy;
 SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;
