@@ -533,3 +533,413 @@ END
 $$;
 COMMENT ON FUNCTION drop_season(integer) IS
 	'remove the files that start in a year (UTC): that year''s partition of hdaq.segment is emptied at once; returns the number of files removed';
+
+-- ---------------------------------------------------------------------------
+-- From the track to the factory: each base station (an edge) runs its own
+-- hdaq, and a central one (the centre) subscribes to every edge with
+-- logical replication (README.md says how to set it up).  An edge
+-- publishes its tables with hdaq.create_edge_publication(); the centre
+-- runs CREATE SUBSCRIPTION once per edge.
+--
+-- The centre merges what arrives from several edges by the triggers
+-- below, made ENABLE REPLICA: they fire only where session_replication_role
+-- is replica, that is in the workers that copy and apply a subscription's
+-- changes, never for a session's own statements (at an edge they never
+-- fire).  In those workers foreign keys are neither checked nor cascaded,
+-- and an edge's tables are first copied in parallel, in no set order, so a
+-- row may come before the row it belongs to: nothing here relies on that
+-- order.
+--
+--   schema      a schema already stored (same key: the same schema from
+--               another edge) is not stored again; a deleted schema that
+--               a channel stored here still uses is kept.
+--   file        a file whose content (sha256) is already stored under
+--               another file_id is not stored: hdaq.file_alias records
+--               (file_id -> same_as), its tags are merged into the stored
+--               file's (a key it has replaces the stored value, as a
+--               re-ingest's tags do), and its channels, metadata and
+--               attachments are not stored either (any that came first
+--               are deleted).  The same when a file's digest becomes known
+--               later (the same log uploaded live at two base stations,
+--               or streamed by hdaq.ingest_lo): the copy being completed
+--               is deleted here with everything of it, by the trigger of
+--               that UPDATE.
+--   channel,    rows of an aliased file are not stored; the keys of its
+--   metadata,   channels go into hdaq.channel_skipped, and
+--   attachment  segments of those channels are not stored.
+--   segment
+--
+-- hdaq.file_edge records which subscription (which edge) each stored file
+-- came by.  Later updates and deletes of rows the centre did not store
+-- find nothing here, which the apply worker passes over.  A delete at an
+-- edge deletes at the centre, unless hdaq.keep_deleted_files(true) was
+-- called there: then a complete file deleted at its edge stays at the
+-- centre with all its rows (hdaq.deleted_at_edge lists them), while the
+-- deletes an edge makes to store a file (a live file's segments
+-- rewritten, a file still recording, a duplicate) still apply.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE file_alias (
+	file_id bigint PRIMARY KEY,	-- an edge's file, not stored here
+	same_as bigint NOT NULL,	-- the stored file with the same content
+	aliased_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX file_alias_same_as_idx ON file_alias (same_as);
+COMMENT ON TABLE file_alias IS
+	'at a centre: files of an edge not stored because the same content was already stored as same_as (which may have been deleted since)';
+
+CREATE TABLE channel_skipped (
+	channel_key bigint PRIMARY KEY,
+	file_id bigint NOT NULL		-- the aliased file it belongs to
+);
+COMMENT ON TABLE channel_skipped IS
+	'at a centre: channels of aliased files, whose segments are not stored';
+
+CREATE TABLE file_edge (
+	file_id bigint PRIMARY KEY REFERENCES file ON DELETE CASCADE,
+	edge name NOT NULL			-- the subscription it came by
+);
+CREATE INDEX file_edge_edge_idx ON file_edge (edge);
+COMMENT ON TABLE file_edge IS
+	'at a centre: the subscription (the edge) each file replicated from came by';
+
+CREATE TABLE centre_setting (
+	keep_deleted_files boolean NOT NULL,
+	one_row boolean PRIMARY KEY DEFAULT true CHECK (one_row)
+);
+COMMENT ON TABLE centre_setting IS
+	'at a centre: how it merges its edges (no row: the defaults); set by hdaq.keep_deleted_files';
+
+CREATE TABLE deleted_at_edge (
+	file_id bigint PRIMARY KEY REFERENCES file ON DELETE CASCADE,
+	deleted_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE deleted_at_edge IS
+	'at a centre keeping deleted files: the files deleted at their edge and kept here';
+
+SELECT pg_catalog.pg_extension_config_dump('file_alias', '');
+SELECT pg_catalog.pg_extension_config_dump('channel_skipped', '');
+SELECT pg_catalog.pg_extension_config_dump('file_edge', '');
+SELECT pg_catalog.pg_extension_config_dump('centre_setting', '');
+SELECT pg_catalog.pg_extension_config_dump('deleted_at_edge', '');
+
+CREATE FUNCTION create_edge_publication(publication name DEFAULT 'hdaq_edge')
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- no truncate: an edge's TRUNCATE would empty the centre's tables,
+	-- which hold the files of every edge
+	EXECUTE format('CREATE PUBLICATION %1$I FOR TABLE %2$I.file, %2$I.schema,'
+				   ' %2$I.channel, %2$I.segment, %2$I.metadata, %2$I.attachment'
+				   ' WITH (publish = ''insert, update, delete'','
+				   ' publish_via_partition_root = true)',
+				   create_edge_publication.publication, '@extschema@');
+END
+$$;
+COMMENT ON FUNCTION create_edge_publication(name) IS
+	'at an edge: the publication a centre subscribes to (the stored files, not the state of uploads in progress); needs wal_level = logical';
+
+CREATE FUNCTION keep_deleted_files(keep boolean) RETURNS boolean
+	LANGUAGE sql VOLATILE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	INSERT INTO @extschema@.centre_setting AS s (keep_deleted_files)
+	VALUES (keep_deleted_files.keep)
+	ON CONFLICT (one_row) DO UPDATE SET keep_deleted_files = excluded.keep_deleted_files
+	RETURNING s.keep_deleted_files
+$$;
+COMMENT ON FUNCTION keep_deleted_files(boolean) IS
+	'at a centre: whether complete files deleted at their edge are kept here (default false: deletes replicate)';
+
+-- The advisory lock ingest takes on a digest (its first 8 bytes, read as
+-- the server's bigint: little-endian here), so that the centre's workers
+-- and local ingests of the same content wait for one another.
+CREATE FUNCTION sha256_lock_key(sha256 bytea) RETURNS bigint
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ('x' || string_agg(encode(substring(sha256_lock_key.sha256 FROM i FOR 1), 'hex'),
+							  '' ORDER BY i DESC))::bit(64)::bigint
+	  FROM generate_series(1, 8) AS i
+$$;
+COMMENT ON FUNCTION sha256_lock_key(bytea) IS
+	'the key of the advisory lock that ingest takes on a file''s digest';
+
+-- The file stored with this digest under another file_id, or NULL; holds
+-- the digest's lock until the end of the transaction.
+CREATE FUNCTION centre_same_content(file_id bigint, sha256 bytea) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	same bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(@extschema@.sha256_lock_key(centre_same_content.sha256));
+	SELECT f.file_id INTO same FROM @extschema@.file f
+	 WHERE f.sha256 = centre_same_content.sha256
+	   AND f.file_id <> centre_same_content.file_id;
+	RETURN same;
+END
+$$;
+COMMENT ON FUNCTION centre_same_content(bigint, bytea) IS
+	'at a centre: the stored file with this content other than file_id, or NULL (takes the digest''s lock)';
+
+-- Record file_id as an alias of same_as, merge its tags into same_as's, and
+-- delete whatever of it is stored here.  Foreign keys do not cascade in a
+-- replication worker: its rows are deleted one table after the other.
+CREATE FUNCTION centre_alias_file(file_id bigint, same_as bigint, tags jsonb)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fid bigint := centre_alias_file.file_id;
+	merged jsonb;
+BEGIN
+	INSERT INTO @extschema@.file_alias (file_id, same_as)
+	VALUES (fid, centre_alias_file.same_as)
+	ON CONFLICT DO NOTHING;
+	INSERT INTO @extschema@.channel_skipped (channel_key, file_id)
+	SELECT c.channel_key, c.file_id FROM @extschema@.channel c WHERE c.file_id = fid
+	ON CONFLICT DO NOTHING;
+	DELETE FROM @extschema@.segment g
+	 WHERE g.channel_key IN (SELECT c.channel_key FROM @extschema@.channel c
+							 WHERE c.file_id = fid);
+	DELETE FROM @extschema@.channel c WHERE c.file_id = fid;
+	DELETE FROM @extschema@.metadata m WHERE m.file_id = fid;
+	DELETE FROM @extschema@.attachment a WHERE a.file_id = fid;
+	DELETE FROM @extschema@.file f WHERE f.file_id = fid;
+	IF coalesce(centre_alias_file.tags, '{}'::jsonb) <> '{}'::jsonb THEN
+		-- hdaq.file's properties trigger does not fire in a replication
+		-- worker: properties are set here
+		UPDATE @extschema@.file f
+		   SET tags = f.tags || centre_alias_file.tags,
+			   properties = @extschema@.file_properties(f.file_id, f.tags || centre_alias_file.tags)
+		 WHERE f.file_id = centre_alias_file.same_as;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION centre_alias_file(bigint, bigint, jsonb) IS
+	'at a centre: record an edge''s file as the same as a stored one, merge its tags into it, delete what of it is stored';
+
+CREATE FUNCTION centre_file_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	same bigint;
+BEGIN
+	IF NEW.sha256 IS NOT NULL THEN
+		same := @extschema@.centre_same_content(NEW.file_id, NEW.sha256);
+		IF same IS NOT NULL THEN
+			PERFORM @extschema@.centre_alias_file(NEW.file_id, same, NEW.tags);
+			RETURN NULL;
+		END IF;
+	END IF;
+	-- the worker's subscription (a first copy's worker has its own row)
+	INSERT INTO @extschema@.file_edge (file_id, edge)
+	SELECT NEW.file_id, s.subname FROM pg_catalog.pg_stat_subscription s
+	 WHERE s.pid = pg_catalog.pg_backend_pid()
+	ON CONFLICT (file_id) DO UPDATE SET edge = excluded.edge;
+	RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION centre_file_update() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	same bigint;
+BEGIN
+	IF NEW.sha256 IS NULL OR NEW.sha256 IS NOT DISTINCT FROM OLD.sha256 THEN
+		RETURN NEW;
+	END IF;
+	same := @extschema@.centre_same_content(NEW.file_id, NEW.sha256);
+	IF same IS NULL THEN
+		RETURN NEW;
+	END IF;
+	-- deletes the row being updated; returning NULL skips the update
+	PERFORM @extschema@.centre_alias_file(OLD.file_id, same, NEW.tags);
+	RETURN NULL;
+END
+$$;
+
+-- A complete file deleted at its edge: kept if the centre keeps them.  A
+-- file still recording (no digest yet) is deleted, as is a duplicate the
+-- edge removes while storing it.
+CREATE FUNCTION centre_file_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF OLD.sha256 IS NOT NULL
+	   AND EXISTS (SELECT 1 FROM @extschema@.centre_setting s WHERE s.keep_deleted_files) THEN
+		INSERT INTO @extschema@.deleted_at_edge (file_id) VALUES (OLD.file_id)
+		ON CONFLICT DO NOTHING;
+		RETURN NULL;
+	END IF;
+	-- (foreign keys do not cascade in a replication worker)
+	DELETE FROM @extschema@.file_edge e WHERE e.file_id = OLD.file_id;
+	RETURN OLD;
+END
+$$;
+
+CREATE FUNCTION centre_schema_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(NEW.schema_key);
+	IF EXISTS (SELECT 1 FROM @extschema@.schema s WHERE s.schema_key = NEW.schema_key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+-- An edge deletes a schema none of its own files uses any more; files
+-- from other edges may still use it here.
+CREATE FUNCTION centre_schema_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.channel c WHERE c.schema_key = OLD.schema_key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$$;
+
+CREATE FUNCTION centre_channel_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.file_alias a WHERE a.file_id = NEW.file_id) THEN
+		INSERT INTO @extschema@.channel_skipped (channel_key, file_id)
+		VALUES (NEW.channel_key, NEW.file_id) ON CONFLICT DO NOTHING;
+		-- segments copied before their channel
+		DELETE FROM @extschema@.segment g WHERE g.channel_key = NEW.channel_key;
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+-- metadata and attachment
+CREATE FUNCTION centre_file_part_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.file_alias a WHERE a.file_id = NEW.file_id) THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION centre_segment_insert() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.channel_skipped k WHERE k.channel_key = NEW.channel_key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+-- channel, metadata and attachment rows of a kept file
+CREATE FUNCTION centre_file_part_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.deleted_at_edge d WHERE d.file_id = OLD.file_id) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$$;
+
+CREATE FUNCTION centre_segment_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM @extschema@.channel c
+				 JOIN @extschema@.deleted_at_edge d ON d.file_id = c.file_id
+				WHERE c.channel_key = OLD.channel_key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$$;
+
+COMMENT ON FUNCTION centre_file_insert() IS
+	'at a centre: a file whose content is stored under another file_id is recorded as its alias, not stored; a file stored is recorded with its edge';
+COMMENT ON FUNCTION centre_file_update() IS
+	'at a centre: a file whose digest becomes one stored under another file_id is deleted and recorded as its alias';
+COMMENT ON FUNCTION centre_file_delete() IS
+	'at a centre: a file deleted at its edge is deleted, unless it is complete and the centre keeps deleted files';
+COMMENT ON FUNCTION centre_schema_insert() IS
+	'at a centre: a schema already stored is not stored again';
+COMMENT ON FUNCTION centre_schema_delete() IS
+	'at a centre: a schema still used by a stored channel is not deleted';
+COMMENT ON FUNCTION centre_channel_insert() IS
+	'at a centre: channels of aliased files are not stored';
+COMMENT ON FUNCTION centre_file_part_insert() IS
+	'at a centre: metadata and attachments of aliased files are not stored';
+COMMENT ON FUNCTION centre_segment_insert() IS
+	'at a centre: segments of channels not stored are not stored';
+COMMENT ON FUNCTION centre_file_part_delete() IS
+	'at a centre keeping deleted files: the channels, metadata and attachments of a kept file stay';
+COMMENT ON FUNCTION centre_segment_delete() IS
+	'at a centre keeping deleted files: the segments of a kept file stay';
+
+CREATE TRIGGER centre_insert BEFORE INSERT ON file
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_insert();
+CREATE TRIGGER centre_update BEFORE UPDATE ON file
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_update();
+CREATE TRIGGER centre_delete BEFORE DELETE ON file
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_delete();
+CREATE TRIGGER centre_insert BEFORE INSERT ON schema
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_schema_insert();
+CREATE TRIGGER centre_delete BEFORE DELETE ON schema
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_schema_delete();
+CREATE TRIGGER centre_insert BEFORE INSERT ON channel
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_channel_insert();
+CREATE TRIGGER centre_delete BEFORE DELETE ON channel
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_part_delete();
+CREATE TRIGGER centre_insert BEFORE INSERT ON segment
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_segment_insert();
+CREATE TRIGGER centre_delete BEFORE DELETE ON segment
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_segment_delete();
+CREATE TRIGGER centre_insert BEFORE INSERT ON metadata
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_part_insert();
+CREATE TRIGGER centre_delete BEFORE DELETE ON metadata
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_part_delete();
+CREATE TRIGGER centre_insert BEFORE INSERT ON attachment
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_part_insert();
+CREATE TRIGGER centre_delete BEFORE DELETE ON attachment
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.centre_file_part_delete();
+
+ALTER TABLE file ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE file ENABLE REPLICA TRIGGER centre_update;
+ALTER TABLE file ENABLE REPLICA TRIGGER centre_delete;
+ALTER TABLE schema ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE schema ENABLE REPLICA TRIGGER centre_delete;
+ALTER TABLE channel ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE channel ENABLE REPLICA TRIGGER centre_delete;
+ALTER TABLE segment ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE segment ENABLE REPLICA TRIGGER centre_delete;
+ALTER TABLE metadata ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE metadata ENABLE REPLICA TRIGGER centre_delete;
+ALTER TABLE attachment ENABLE REPLICA TRIGGER centre_insert;
+ALTER TABLE attachment ENABLE REPLICA TRIGGER centre_delete;

@@ -18,7 +18,8 @@ our @EXPORT = qw(start_server sql_in run_command run_hdaq);
 # libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
 # command, as the tests run them, reach it.  Returns the node.  Options:
 # name (the node's name, default hdaq), allows_streaming (1: a primary that
-# standbys can stream from).
+# standbys can stream from; 'logical': one that logical replication can
+# subscribe to), conf (lines for postgresql.conf, set before it starts).
 sub start_server
 {
 	my (%opts) = @_;
@@ -28,6 +29,7 @@ sub start_server
 		allows_streaming => $opts{allows_streaming} // 0);
 	# the tests send whole files as SQL literals: keep them out of the log
 	$node->append_conf('postgresql.conf', "log_statement = none\n");
+	$node->append_conf('postgresql.conf', $opts{conf}) if defined $opts{conf};
 	$node->start;
 	use_server($node);
 	return $node;
