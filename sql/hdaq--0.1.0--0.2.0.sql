@@ -326,15 +326,19 @@ CREATE TABLE upload_channel (
 	file_id bigint NOT NULL REFERENCES upload ON DELETE CASCADE,
 	channel_id integer NOT NULL,
 	next_seq integer NOT NULL DEFAULT 0,
-	tail_start_ns bigint,		-- the channel's last segment, while smaller than
-	tail_seq integer,			-- hdaq.segment_size: the next append takes it up
+	-- the run of small segments at the channel's end, the last piece of each
+	-- append: merged into one once they add up to hdaq.segment_size or
+	-- number 16 (their start_ns, seq and uncompressed size)
+	run_start_ns bigint[] NOT NULL DEFAULT '{}',
+	run_seqs integer[] NOT NULL DEFAULT '{}',
+	run_sizes integer[] NOT NULL DEFAULT '{}',
 	max_segment_span_ns bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX upload_channel_file_idx ON upload_channel (file_id);
 -- compressed MCAP records already: not worth compressing again
 ALTER TABLE upload ALTER COLUMN pending SET STORAGE EXTERNAL;
 COMMENT ON TABLE upload_channel IS
-	'per channel of a recording file: the next segment number and the last segment, still growing';
+	'per channel of a recording file: the next segment number and the small segments at its end, to be merged';
 
 SELECT pg_catalog.pg_extension_config_dump('upload', '');
 SELECT pg_catalog.pg_extension_config_dump('upload_channel', '');

@@ -28,13 +28,13 @@
  * smaller than half the target size.
  */
 static bool
-needs_compaction(const SegmentSize *segs, int n, size_t target)
+needs_compaction(const SegmentSize *segs, int n, size_t target, bool overlaps)
 {
 	int64		end = PG_INT64_MIN;
 
 	for (int i = 0; i < n; i++)
 	{
-		if (segs[i].start_ns < end)
+		if (overlaps && segs[i].start_ns < end)
 			return true;
 		if (i < n - 1 && (size_t) segs[i].uncompressed_size < target / 2)
 			return true;
@@ -82,7 +82,7 @@ rewrite_channel(const StoredChannel *channel, const SegmentSize *old, int n,
 }
 
 int
-compact_file(int64 file_id)
+compact_file(int64 file_id, bool overlaps)
 {
 	ScanRequest req = {0};
 	SegmentWriter *writer = segment_writer_create(file_id);
@@ -114,7 +114,7 @@ compact_file(int64 file_id)
 												channels[i].end_ns, &n);
 
 		CHECK_FOR_INTERRUPTS();
-		if (!needs_compaction(segs, n, writer->target_bytes))
+		if (!needs_compaction(segs, n, writer->target_bytes, overlaps))
 			continue;
 		rewrite_channel(&channels[i], segs, n, writer);
 		rewritten++;

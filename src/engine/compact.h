@@ -11,10 +11,11 @@
 #include "hdaq.h"
 
 /*
- * Rewrite the segments of each channel of a file that has small or
- * overlapping ones; returns the number of channels rewritten.  The caller
- * is connected to SPI and holds the file's row lock.
+ * Rewrite the segments of each channel of a file that has small ones (or,
+ * with overlaps, segments that overlap in time); returns the number of
+ * channels rewritten.  The caller is connected to SPI and holds the file's
+ * row lock.
  */
-extern int	compact_file(int64 file_id);
+extern int	compact_file(int64 file_id, bool overlaps);
 
 #endif							/* HDAQ_COMPACT_H */

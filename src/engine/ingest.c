@@ -294,8 +294,6 @@ ingest_message(Ingest *ing, const McapRecord *rec)
 		note_dropped_message(ing, rec, "its time is beyond the year 2262");
 		return;
 	}
-	if (ch->summary.message_count == 0 && ing->first_message_hook)
-		ing->first_message_hook(ing, ch);
 	before = ch->buffer.records.len;
 	segment_buffer_add(&ch->buffer, msg);
 	ing->buffered += ch->buffer.records.len - before;

@@ -28,17 +28,11 @@ typedef struct IngestChannel
 	SegmentBuffer buffer;
 	SegmentStats segments;
 	ChannelSummary summary;		/* of the messages this ingest added */
-	/* live: the channel's last segment, taken up by its next message */
-	bool		has_tail;
-	int64		tail_start_ns;
-	int32		tail_seq;
 	bool		known;			/* stored by an earlier piece */
+	UploadChannel run;			/* live: its small segments at the end */
 } IngestChannel;
 
 typedef struct Ingest Ingest;
-
-/* Called before a channel's first message of this ingest is buffered. */
-typedef void (*IngestChannelHook) (Ingest *ing, IngestChannel *ch);
 
 struct Ingest
 {
@@ -66,8 +60,6 @@ struct Ingest
 	int64		end_ns;
 	int64		messages_dropped;	/* unknown channel or time out of range */
 	char		first_drop[160];
-	IngestChannelHook first_message_hook;	/* NULL: none */
-	void	   *hook_arg;
 };
 
 /* An Ingest of file_id's records, living in CurrentMemoryContext. */

@@ -19,11 +19,11 @@
  * twice; an offset past the bytes received is refused.
  *
  * Messages go into segments as a whole-file ingest writes them.  What is
- * left of a channel at the end of an append is written as its last segment
- * (readers see it), and the channel's next message of a later append takes
- * that segment up again, while it is smaller than hdaq.segment_size: a
- * file stored live ends with segments of the same size as one stored
- * whole.  When the footer and closing magic arrive the file is finished:
+ * left of a channel at the end of an append is written as a small segment
+ * (readers see it); a channel's small segments are merged once they add
+ * up to hdaq.segment_size, so a file stored live ends with segments of the
+ * same size as one stored whole, and every message is written about
+ * twice.  When the footer and closing magic arrive the file is finished:
  * its SHA-256 is known, a copy already stored takes its place, its
  * segments are compacted (compact.c) and its state becomes complete.
  *
@@ -147,34 +147,92 @@ live_begin(const char *name, Jsonb *tags)
 	return file_id;
 }
 
-/* ---- taking up a channel's last segment ------------------------------------ */
+/* ---- the small segments at a channel's end --------------------------------- */
 
 /*
- * Before a channel's first message of this append: the messages of its
- * last segment, if that is still small, go back into its buffer ahead of
- * the new ones, and the segment is deleted; it is written again with them.
+ * An append writes what it holds of each channel as a segment, so that
+ * readers see it; at the car's pace that is a small segment a second per
+ * channel.  The small segments at a channel's end make its run; once they
+ * add up to hdaq.segment_size, or number RUN_MAX, they are merged into one
+ * segment, which leaves the run when it is full.  Every message is so
+ * written about twice, whatever the pace, and a channel has at most
+ * RUN_MAX small segments at a time.
+ */
+#define RUN_MAX 16
+
+/*
+ * A segment this transaction may have written: its messages into the
+ * channel's buffer, which is written as a segment whenever it is full, as
+ * a whole-file ingest cuts them.
  */
 static void
-take_up_last_segment(Ingest *ing, IngestChannel *ch)
+take_up_segment(LiveAppend *la, IngestChannel *ch, int64 start_ns, int32 seq)
 {
-	LiveAppend *la = ing->hook_arg;
+	SegmentWriter *writer = la->ing->writer;
 	StoredSegmentData seg;
 	SegmentCursor cursor;
 	McapMessage msg;
-	size_t		before = ch->buffer.records.len;
 
-	if (!ch->has_tail)
-		return;
-	if (!store_read_own_segment(ch->channel_key, ch->tail_start_ns,
-								ch->tail_seq, &seg))
-		stored_state_damaged(la, "last segment of a channel");
+	if (!store_read_own_segment(ch->channel_key, start_ns, seq, &seg))
+		stored_state_damaged(la, "small segments of a channel");
 	segment_open(la->dec, seg.compression, seg.data, seg.uncompressed_size,
 				 la->segment_bytes, &cursor, la->what);
+	store_delete_segment(ch->channel_key, start_ns, seq);
 	while (segment_next(&cursor, &msg, la->what))
+	{
 		segment_buffer_add(&ch->buffer, &msg);
-	store_delete_segment(ch->channel_key, ch->tail_start_ns, ch->tail_seq);
-	ing->buffered += ch->buffer.records.len - before;
-	ch->has_tail = false;
+		if (ch->buffer.records.len >= writer->target_bytes)
+			segment_buffer_flush(writer, &ch->buffer, ch->channel_key,
+								 &ch->segments);
+	}
+}
+
+static void
+run_add(IngestChannel *ch, int64 start_ns, int32 seq, int32 size)
+{
+	UploadChannel *run = &ch->run;
+
+	run->run_start_ns = repalloc(run->run_start_ns, sizeof(int64) * (run->nrun + 1));
+	run->run_seqs = repalloc(run->run_seqs, sizeof(int32) * (run->nrun + 1));
+	run->run_sizes = repalloc(run->run_sizes, sizeof(int32) * (run->nrun + 1));
+	run->run_start_ns[run->nrun] = start_ns;
+	run->run_seqs[run->nrun] = seq;
+	run->run_sizes[run->nrun] = size;
+	run->nrun++;
+}
+
+static uint64
+run_bytes(const UploadChannel *run)
+{
+	uint64		total = 0;
+
+	for (int i = 0; i < run->nrun; i++)
+		total += (uint64) run->run_sizes[i];
+	return total;
+}
+
+/*
+ * Merge the run into full segments (each sorted by log time, ties in the
+ * order the messages arrived) and what is left, which stays in the run.
+ */
+static void
+merge_run(LiveAppend *la, IngestChannel *ch)
+{
+	SegmentWriter *writer = la->ing->writer;
+	UploadChannel *run = &ch->run;
+
+	if (run->nrun < 2)
+		return;
+	for (int i = 0; i < run->nrun; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		take_up_segment(la, ch, run->run_start_ns[i], run->run_seqs[i]);
+	}
+	run->nrun = 0;
+	segment_buffer_flush(writer, &ch->buffer, ch->channel_key, &ch->segments);
+	if ((size_t) ch->segments.last_size < writer->target_bytes)
+		run_add(ch, ch->segments.last_start_ns, ch->segments.last_seq,
+				ch->segments.last_size);
 }
 
 /* An Ingest that knows the channels and schemas earlier appends stored. */
@@ -196,23 +254,32 @@ open_ingest(LiveAppend *la)
 
 		ch->segments.next_seq = uc[i].next_seq;
 		ch->segments.max_span_ns = uc[i].max_segment_span_ns;
-		ch->has_tail = uc[i].has_tail;
-		ch->tail_start_ns = uc[i].tail_start_ns;
-		ch->tail_seq = uc[i].tail_seq;
+		ch->run = uc[i];
 	}
 	ing->metadata_count = la->st.metadata_count;
 	ing->attachment_count = la->st.attachment_count;
-	ing->first_message_hook = take_up_last_segment;
-	ing->hook_arg = la;
 	la->dec = hdaq_decompressor_new();
 	la->segment_bytes = palloc(sizeof(McapBuffer));
 	hdaq_buffer_init(la->segment_bytes);
 	la->ing = ing;
 }
 
+/* A new channel's run, empty. */
+static void
+init_run(IngestChannel *ch)
+{
+	if (ch->known || ch->run.run_start_ns != NULL)
+		return;
+	ch->run.run_start_ns = palloc(sizeof(int64));
+	ch->run.run_seqs = palloc(sizeof(int32));
+	ch->run.run_sizes = palloc(sizeof(int32));
+	ch->run.nrun = 0;
+}
+
 /*
- * Write what is left in each channel's buffer as its last segment, and
- * save the channels' counts and where their segments go on.
+ * Write what is left in each channel's buffer as a segment, add it to the
+ * channel's run (merging the run when it is big enough), and save the
+ * channels' counts and where their segments go on.
  */
 static void
 close_channels(LiveAppend *la)
@@ -223,32 +290,29 @@ close_channels(LiveAppend *la)
 	for (int i = 0; i < ing->nchannels; i++)
 	{
 		IngestChannel *ch = ing->channels[i];
-		UploadChannel uc = {0};
+		UploadChannel *run = &ch->run;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ch->summary.message_count == 0 && ch->known)
 			continue;
+		init_run(ch);
 		if (ch->buffer.count > 0)
 		{
-			/* taken up again by the next append: not worth compressing */
-			ing->writer->store_raw = true;
 			segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
 								 &ch->segments);
-			ing->writer->store_raw = false;
-			ch->has_tail = (size_t) ch->segments.last_size < target;
-			ch->tail_start_ns = ch->segments.last_start_ns;
-			ch->tail_seq = ch->segments.last_seq;
+			if ((size_t) ch->segments.last_size < target)
+				run_add(ch, ch->segments.last_start_ns, ch->segments.last_seq,
+						ch->segments.last_size);
 		}
+		if (run_bytes(run) >= target || run->nrun >= RUN_MAX)
+			merge_run(la, ch);
 		ch->summary.max_segment_span_ns = ch->segments.max_span_ns;
 		store_add_channel_messages(ch->channel_key, &ch->summary);
-		uc.channel_key = ch->channel_key;
-		uc.channel_id = ch->id;
-		uc.next_seq = ch->segments.next_seq;
-		uc.has_tail = ch->has_tail;
-		uc.tail_start_ns = ch->tail_start_ns;
-		uc.tail_seq = ch->tail_seq;
-		uc.max_segment_span_ns = ch->segments.max_span_ns;
-		store_save_upload_channel(la->st.file_id, &uc);
+		run->channel_key = ch->channel_key;
+		run->channel_id = ch->id;
+		run->next_seq = ch->segments.next_seq;
+		run->max_segment_span_ns = ch->segments.max_span_ns;
+		store_save_upload_channel(la->st.file_id, run);
 	}
 	ing->buffered = 0;
 }
@@ -450,30 +514,15 @@ refuse_if_empty(const LiveAppend *la)
 					 (long long) la->st.file_id)));
 }
 
-/*
- * The last segment of each channel was stored uncompressed, to be taken up
- * by the next append: there is none now, so it is written compressed.
- */
+/* No more appends: every channel's run becomes one segment. */
 static void
-compress_last_segments(LiveAppend *la)
+merge_runs(LiveAppend *la)
 {
-	Ingest	   *ing;
-
 	if (la->ing == NULL)
 		open_ingest(la);
-	ing = la->ing;
-	for (int i = 0; i < ing->nchannels; i++)
-	{
-		IngestChannel *ch = ing->channels[i];
-
-		CHECK_FOR_INTERRUPTS();
-		if (!ch->has_tail)
-			continue;
-		take_up_last_segment(ing, ch);
-		segment_buffer_flush(ing->writer, &ch->buffer, ch->channel_key,
-							 &ch->segments);
-	}
-	ing->buffered = 0;
+	for (int i = 0; i < la->ing->nchannels; i++)
+		merge_run(la, la->ing->channels[i]);
+	la->ing->buffered = 0;
 }
 
 /*
@@ -500,8 +549,9 @@ finish_file(LiveAppend *la, bool complete)
 		store_delete_file(st->file_id);
 		return existing;
 	}
-	compress_last_segments(la);
-	compact_file(st->file_id);
+	merge_runs(la);
+	/* as a whole-file ingest, which leaves late messages' overlaps */
+	compact_file(st->file_id, false);
 	whole_recovery(la, complete, &rec);
 	ing = la->ing;
 	ing->messages_dropped = st->messages_dropped;

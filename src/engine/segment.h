@@ -55,7 +55,6 @@ typedef struct SegmentWriter
 	McapBuffer	compressed;		/* scratch: compressed segment */
 	int			level;
 	size_t		target_bytes;
-	bool		store_raw;		/* write segments uncompressed (live.c's last ones) */
 } SegmentWriter;
 
 /* hdaq.segment_size and hdaq.compression_level, registered from _PG_init. */

@@ -141,12 +141,11 @@ segment_bytes(SegmentWriter *writer, const McapBuffer *records,
 	bytea	   *data;
 
 	mcap_buffer_reset(&writer->compressed);
-	if (!writer->store_raw &&
-		mcap_compress(writer->compressor, zstd, writer->level, records->data,
+	if (mcap_compress(writer->compressor, zstd, writer->level, records->data,
 					  records->len, &writer->compressed, &err) != MCAP_OK)
 		hdaq_report_mcap_error(&err, "compressing a segment");
 	*compression = "";
-	if (!writer->store_raw && writer->compressed.len < records->len)
+	if (writer->compressed.len < records->len)
 	{
 		*compression = "zstd";
 		src = writer->compressed.data;

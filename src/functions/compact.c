@@ -27,7 +27,7 @@ hdaq_compact(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (!store_lock_upload(file_id, &st))
 		request_report_missing_file(file_id);
-	rewritten = compact_file(file_id);
+	rewritten = compact_file(file_id, true);
 	SPI_finish();
 	PG_RETURN_INT32(rewritten);
 }

@@ -230,18 +230,20 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		7, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID}
 	},
 	[STMT_UPLOAD_CHANNELS] = {
-		"SELECT channel_key, channel_id, next_seq, tail_start_ns, tail_seq,"
-		" max_segment_span_ns FROM hdaq.upload_channel WHERE file_id = $1"
+		"SELECT channel_key, channel_id, next_seq, max_segment_span_ns,"
+		" run_start_ns, run_seqs, run_sizes"
+		" FROM hdaq.upload_channel WHERE file_id = $1"
 		" ORDER BY channel_id",
 		1, {INT8OID}
 	},
 	[STMT_SAVE_UPLOAD_CHANNEL] = {
 		"INSERT INTO hdaq.upload_channel AS u (channel_key, file_id, channel_id,"
-		" next_seq, tail_start_ns, tail_seq, max_segment_span_ns)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel_key) DO UPDATE"
-		" SET next_seq = $4, tail_start_ns = $5, tail_seq = $6,"
-		" max_segment_span_ns = $7",
-		7, {INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, INT4OID, INT8OID}
+		" next_seq, max_segment_span_ns, run_start_ns, run_seqs, run_sizes)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel_key) DO UPDATE"
+		" SET next_seq = $4, max_segment_span_ns = $5, run_start_ns = $6,"
+		" run_seqs = $7, run_sizes = $8",
+		8, {INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, INT8ARRAYOID,
+		INT4ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ADD_CHANNEL_MESSAGES] = {
 		"UPDATE hdaq.channel SET message_count = message_count + $2,"
@@ -272,8 +274,8 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_SET_CHANNEL_SPAN] = {
 		"WITH c AS (UPDATE hdaq.channel SET max_segment_span_ns = $2"
 		" WHERE channel_key = $1 RETURNING channel_key)"
-		" UPDATE hdaq.upload_channel SET next_seq = $3, tail_start_ns = NULL,"
-		" tail_seq = NULL, max_segment_span_ns = $2"
+		" UPDATE hdaq.upload_channel SET next_seq = $3, run_start_ns = '{}',"
+		" run_seqs = '{}', run_sizes = '{}', max_segment_span_ns = $2"
 		" WHERE channel_key = (SELECT channel_key FROM c)",
 		3, {INT8OID, INT8OID, INT4OID}
 	},
@@ -1516,15 +1518,30 @@ static void
 read_upload_channel(uint64 i, void *row)
 {
 	UploadChannel *ch = row;
-	bool		isnull;
+	int			nstarts;
+	int			nseqs;
+	int			nsizes;
+	Datum	   *starts;
+	Datum	   *seqs;
+	Datum	   *sizes;
 
 	ch->channel_key = col_int8(i, 1, NULL);
 	ch->channel_id = col_int4(i, 2);
 	ch->next_seq = col_int4(i, 3);
-	ch->tail_start_ns = col_int8(i, 4, &isnull);
-	ch->has_tail = !isnull;
-	ch->tail_seq = ch->has_tail ? col_int4(i, 5) : 0;
-	ch->max_segment_span_ns = col_int8(i, 6, NULL);
+	ch->max_segment_span_ns = col_int8(i, 4, NULL);
+	starts = col_array(i, 5, INT8OID, &nstarts);
+	seqs = col_array(i, 6, INT4OID, &nseqs);
+	sizes = col_array(i, 7, INT4OID, &nsizes);
+	ch->nrun = Min(nstarts, Min(nseqs, nsizes));
+	ch->run_start_ns = palloc(sizeof(int64) * Max(ch->nrun, 1));
+	ch->run_seqs = palloc(sizeof(int32) * Max(ch->nrun, 1));
+	ch->run_sizes = palloc(sizeof(int32) * Max(ch->nrun, 1));
+	for (int k = 0; k < ch->nrun; k++)
+	{
+		ch->run_start_ns[k] = DatumGetInt64(starts[k]);
+		ch->run_seqs[k] = DatumGetInt32(seqs[k]);
+		ch->run_sizes[k] = DatumGetInt32(sizes[k]);
+	}
 }
 
 UploadChannel *
@@ -1538,19 +1555,17 @@ store_upload_channels(int64 file_id, int *count)
 void
 store_save_upload_channel(int64 file_id, const UploadChannel *ch)
 {
-	Datum		values[7];
-	char		nulls[8] = "       ";
+	Datum		values[8];
 
 	values[0] = Int64GetDatum(ch->channel_key);
 	values[1] = Int64GetDatum(file_id);
 	values[2] = Int32GetDatum(ch->channel_id);
 	values[3] = Int32GetDatum(ch->next_seq);
-	values[4] = Int64GetDatum(ch->tail_start_ns);
-	values[5] = Int32GetDatum(ch->tail_seq);
-	if (!ch->has_tail)
-		nulls[4] = nulls[5] = 'n';
-	values[6] = Int64GetDatum(ch->max_segment_span_ns);
-	store_run_int8(STMT_SAVE_UPLOAD_CHANNEL, values, nulls, NULL);
+	values[4] = Int64GetDatum(ch->max_segment_span_ns);
+	values[5] = int8_array(ch->run_start_ns, ch->nrun);
+	values[6] = int4_array(ch->run_seqs, ch->nrun);
+	values[7] = int4_array(ch->run_sizes, ch->nrun);
+	store_run_int8(STMT_SAVE_UPLOAD_CHANNEL, values, NULL, NULL);
 }
 
 void

@@ -142,10 +142,12 @@ typedef struct UploadChannel
 	int64		channel_key;
 	int32		channel_id;
 	int32		next_seq;
-	bool		has_tail;
-	int64		tail_start_ns;
-	int32		tail_seq;
 	int64		max_segment_span_ns;
+	/* the small segments at the channel's end, oldest first */
+	int			nrun;
+	int64	   *run_start_ns;
+	int32	   *run_seqs;
+	int32	   *run_sizes;
 } UploadChannel;
 
 /*
