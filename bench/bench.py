@@ -853,6 +853,11 @@ def render(results, args):
         with open(analysis) as fh:
             L.append(fh.read().rstrip())
         w("")
+    many = os.path.join(HERE, "many-files.md")
+    if args.mode == "full" and os.path.exists(many):
+        with open(many) as fh:
+            L.append(fh.read().rstrip())
+        w("")
     w("## Reproduce")
     w("")
     w("```sh")
