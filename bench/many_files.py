@@ -18,6 +18,8 @@ size of the store around them changes:
   d  hdaq.downsample over a week across runs (the test week, ten runs),
      and over the latest week of the season (every run of it)
   e  ingest of one more file, through the hdaq command and through SQL
+  f  Grafana users at once: each week's downsample from 1, 2, 4 and 8
+     sessions together (pgbench), panels per second
 
 Each read is the median of several runs in one session, caches warm (one
 unmeasured run first).  At each step the run also records the store's size
@@ -221,7 +223,8 @@ class Many:
             mem_kb = int(f.readline().split()[1])
         git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".",
-                           ":!bench/RESULTS.md", ":!bench/results.json", ":!bench/many-files.md", ":!bench/many-files.json"],
+                           ":!bench/RESULTS.md", ":!bench/results.json", ":!bench/many-files.md", ":!bench/many-files.json",
+                           ":!bench/many-files-analysis.md"],
                           capture_output=True, text=True).stdout.strip():
             git += " (with uncommitted changes)"
         settings = {r[0]: r[1] for r in self.sql.query(
@@ -372,6 +375,26 @@ class Many:
             e["rows_removed"] += sum(int(x) for x in re.findall(r"Rows Removed by (?:Filter|Index Recheck): (\d+)", pl["plan"]))
         return sorted(merged.values(), key=lambda e: -e["ms"])
 
+    # -- f: several sessions at once
+
+    def concurrency(self, sql):
+        """Panels a second when 1, 2, 4, 8 sessions run the query together
+        for a few seconds each (pgbench, connections made beforehand)."""
+        script = os.path.join(self.work, "panel.sql")
+        with open(script, "w") as fh:
+            fh.write(sql + ";\n")
+        out = {}
+        for clients in (1, 2, 4, 8):
+            p = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T",
+                                str(self.args.concurrency_seconds), "-f", script, DB],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError(f"pgbench failed: {p.stderr[-1000:]}")
+            tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", p.stdout)
+            lat = re.search(r"latency average = ([0-9.]+) ms", p.stdout)
+            out[clients] = {"per_s": float(tps.group(1)), "latency_ms": float(lat.group(1)) if lat else None}
+        return out
+
     # -- e: one more file
 
     def time_ingest(self, n_step):
@@ -440,6 +463,9 @@ class Many:
             if k == "d_downsample_latest_week" and n > 1000:
                 continue  # one segment statement per run: long, and the same plans as the test week's
             st["plans"][k] = self.explain(q)
+        B.log("  sessions at once (pgbench)")
+        st["concurrency"] = self.concurrency(queries["d_downsample_test_week"][0])
+        st["concurrency_latest"] = self.concurrency(queries["d_downsample_latest_week"][0])
         B.log("  ingest of one more file")
         st["ingest"] = self.time_ingest(n)
         self.sql.query("VACUUM ANALYZE")
@@ -569,6 +595,14 @@ def render(results, args):
     w("| e. ingest one more file: `hdaq ingest -t … FILE` (connecting, hashing, large object, commit) | " + " | ".join(cells) + " |")
     cells = [fmt_ms(B.median(s["ingest"]["sql_ms"])) for s in steps]
     w("| e. ingest one more file: `hdaq.ingest(pg_read_binary_file(…), name, tags)` | " + " | ".join(cells) + " |")
+    for key, what in (("concurrency", "test-week"), ("concurrency_latest", "latest-week")):
+        for c in ("1", "2", "4", "8"):
+            cells = []
+            for s in steps:
+                r = s.get(key, {}).get(c) or s.get(key, {}).get(int(c))
+                cells.append(f"{r['per_s']:,.0f}/s ({fmt_ms(r['latency_ms'])} each)" if r else "—")
+            w(f"| f. {what} downsample, {c} session{'s' if c != '1' else ''} at once: panels a second (pgbench) | "
+              + " | ".join(cells) + " |")
     cells = [f"{fmt_ms(s['bulk']['median_ms'])} ({s['bulk']['files_per_s']:.0f} files/s)" for s in steps]
     w("| bulk ingest of the step's new files, median a file (rate) | " + " | ".join(cells) + " |")
     w("")
@@ -676,6 +710,7 @@ def main():
     ap.add_argument("--steps", default="10,100,1000,10000")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--ingest-reps", type=int, default=5)
+    ap.add_argument("--concurrency-seconds", type=int, default=5)
     ap.add_argument("--mode", default="full", choices=["quick", "full"])
     ap.add_argument("--render-only", action="store_true", help="rewrite the report from --out-json")
     args = ap.parse_args()
