@@ -17,7 +17,12 @@ tree (Debian's extension_destdir), and checks:
      a second edge's files do too, or the subscription stops, and on
      what (keys generated on each edge independently); and the same with
      keys that cannot meet (a third edge whose identity sequences start
-     at 2^62, as keys drawn at random would).
+     at 2^62, as keys drawn at random would);
+  3. the keys edges would need, emulated without changing hdaq: identity
+     sequences in a range of their own on each edge, a schema's key made
+     from its content (a trigger on each edge), and on the central server
+     a trigger that skips a schema row it already has: every file of two
+     edges arrives and reads the same.
 
     replication.py --destdir DIR --work DIR --files FILE... --out-json FILE
 
@@ -209,7 +214,9 @@ def edges_check(work, destdir, files, checks, out):
             ingest(edge_a, path)
         central.sql(f"CREATE SUBSCRIPTION from_a CONNECTION '{edge_a.dsn()}' PUBLICATION hdaq_pub")
         n_a = len(a_files)
-        t = wait_for(lambda: central.value("SELECT count(*) FROM hdaq.file WHERE size_bytes > 0") == str(n_a))
+        a_messages = edge_a.value("SELECT count(*) FROM hdaq.messages()")
+        t = wait_for(lambda: central.value("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'") == "0"
+                     and central.value("SELECT count(*) FROM hdaq.messages()") == a_messages)
         checks.add("edge A's files arrive whole on the central server", t is not None, f"{n_a} files in {t} s")
         a = reads(edge_a, os.path.basename(a_files[0]))
         c = reads(central, os.path.basename(a_files[0]))
@@ -280,6 +287,83 @@ def edges_check(work, destdir, files, checks, out):
             c.stop()
 
 
+# Emulating, without changing hdaq, the keys the edges would need: each
+# edge's identity sequences start in a range of their own (as keys drawn at
+# random would), and a schema's key is made from its content on every edge
+# (the first 63 bits of a digest of name, encoding and sha256), so that the
+# same schema has the same key everywhere.
+CONTENT_KEY = """
+CREATE FUNCTION public.schema_content_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.schema_key := ('x' || left(encode(sha256(convert_to(NEW.name, 'UTF8') || '\\x00'::bytea
+		|| convert_to(NEW.encoding, 'UTF8') || '\\x00'::bytea || NEW.sha256), 'hex'), 16))::bit(64)::bigint
+		& 9223372036854775807;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER schema_content_key BEFORE INSERT ON hdaq.schema
+	FOR EACH ROW EXECUTE FUNCTION public.schema_content_key();
+"""
+
+# On the central server: a schema row that is already there (the same
+# content, so the same key) is skipped rather than stopping the
+# subscription; ENABLE ALWAYS makes the trigger fire for replicated rows.
+SKIP_KNOWN_SCHEMA = """
+CREATE FUNCTION public.skip_known_schema() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM hdaq.schema s WHERE s.schema_key = NEW.schema_key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER skip_known_schema BEFORE INSERT ON hdaq.schema
+	FOR EACH ROW EXECUTE FUNCTION public.skip_known_schema();
+ALTER TABLE hdaq.schema ENABLE ALWAYS TRIGGER skip_known_schema;
+"""
+
+
+def designed_edges_check(work, destdir, files, checks, out):
+    edges = [Cluster(work, "edge_1", 55451, destdir), Cluster(work, "edge_2", 55452, destdir)]
+    central = Cluster(work, "central_2", 55453, destdir)
+    tables = "hdaq.file, hdaq.schema, hdaq.channel, hdaq.segment, hdaq.metadata, hdaq.attachment"
+    try:
+        for c in (*edges, central):
+            c.init()
+            c.start()
+            c.sql(f"CREATE DATABASE {DB}", db="postgres")
+            c.sql("CREATE EXTENSION hdaq")
+        central.sql(SKIP_KNOWN_SCHEMA)
+        for n, (edge, mine) in enumerate(zip(edges, (files[0::2], files[1::2])), start=1):
+            for table, column in (("file", "file_id"), ("channel", "channel_key")):
+                edge.sql(f"SELECT setval(pg_get_serial_sequence('hdaq.{table}', '{column}'), {n << 60})")
+            edge.sql(CONTENT_KEY)
+            edge.sql(f"CREATE PUBLICATION hdaq_pub FOR TABLE {tables}")
+            for path in mine:
+                ingest(edge, path)
+            central.sql(f"CREATE SUBSCRIPTION from_{n} CONNECTION '{edge.dsn()}' PUBLICATION hdaq_pub")
+        total = sum(int(e.value("SELECT count(*) FROM hdaq.messages()")) for e in edges)
+        # every table of both subscriptions copied and caught up, every message there
+        t = wait_for(lambda: central.value("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'") == "0"
+                     and central.value("SELECT count(*) FROM hdaq.messages()") == str(total), timeout=120)
+        same = {}
+        for edge, mine in zip(edges, (files[0::2], files[1::2])):
+            name = os.path.basename(mine[0])
+            fid = edge.value(f"SELECT file_id FROM hdaq.file WHERE name = '{name}'")
+            q = (f"SELECT count(*) || '/' || sum(value) FROM hdaq.signal('{TOPIC}', '{PATH}', file_id => {fid})")
+            same[name] = (edge.value(q), central.sql(q, check=False))
+        central_total = central.sql("SELECT count(*) FROM hdaq.messages()", check=False)
+        schemas = central.value("SELECT count(*) FROM hdaq.schema")
+        edge_schemas = [e.value("SELECT count(*) FROM hdaq.schema") for e in edges]
+        ok = t is not None and all(a == b for a, b in same.values()) and central_total == str(total)
+        out["designed_edges"] = {"arrived_s": t, "signal_edge_vs_central": same, "messages_edges": total,
+                                 "messages_central": central_total, "schemas_central": schemas,
+                                 "schemas_edges": edge_schemas}
+        checks.add("two edges with keys of their own and content keys for schemas: every file arrives and reads the same",
+                   ok, json.dumps(out["designed_edges"]))
+    finally:
+        for c in (central, *edges):
+            c.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--destdir", required=True)
@@ -295,7 +379,7 @@ def main():
         os.chown(work, pw.pw_uid, pw.pw_gid)
     files = [os.path.abspath(f) for f in args.files]
     checks, out = Checks(), {}
-    for name, fn in (("standby", standby_check), ("edges", edges_check)):
+    for name, fn in (("standby", standby_check), ("edges", edges_check), ("designed edges", designed_edges_check)):
         try:
             fn(work, os.path.abspath(args.destdir), files, checks, out)
         except Exception as e:
