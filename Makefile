@@ -194,9 +194,13 @@ demo-stop:
 
 # make bench: a 1-hour session against the baselines, into bench/RESULTS.md;
 # make bench QUICK=1: a 2-minute session, to check that the harness works.
+# make bench MANY=1: many runs in one store, a store grown from 10 to 10,000
+# files (bench/many_files.py), into its section of bench/RESULTS.md; with
+# QUICK=1 up to 1,000 files; MANY_STEPS=10,100,1000,10000,100000 for others.
 .PHONY: bench
 bench:
-	bench/run $(if $(filter 1 yes true,$(QUICK)),--quick)
+	bench/run $(if $(filter 1 yes true,$(QUICK)),--quick) \
+		$(if $(filter 1 yes true,$(MANY)),--many) $(if $(MANY_STEPS),--steps $(MANY_STEPS))
 
 # the headers each object was built from (written by -MMD)
 -include $(wildcard build/*/src/*/*.d build/*/test/*/*.d) $(wildcard $(OBJS:.o=.d))

@@ -947,3 +947,27 @@ ALTER TABLE metadata ENABLE REPLICA TRIGGER centre_insert;
 ALTER TABLE metadata ENABLE REPLICA TRIGGER centre_delete;
 ALTER TABLE attachment ENABLE REPLICA TRIGGER centre_insert;
 ALTER TABLE attachment ENABLE REPLICA TRIGGER centre_delete;
+
+-- ---------------------------------------------------------------------------
+-- Many runs in one store: finding the channels a read needs stays an index
+-- probe however many files are stored (bench/many_files.py measures it).
+--
+-- channel_topic_file_idx: one topic of one file.  The statement filters on
+-- file_id + 0 (so that stale statistics never make the planner read every
+-- channel of a large file through (file_id, channel_id), once per topic);
+-- without an index on that expression it read every channel of the topic,
+-- one per stored file.
+--
+-- channel_time_idx: the channels of every file that overlap a time range.
+-- [start_ns, end_ns] as an int8range, written [start_ns, end_ns + 1) with
+-- no upper bound for a channel ending at the largest time, so that the
+-- expression cannot overflow; the statements compare it with the range
+-- asked for, written the same way.  Without it a window across runs read
+-- every channel of the topic.
+-- ---------------------------------------------------------------------------
+
+CREATE INDEX channel_topic_file_idx ON channel (topic, (file_id + 0));
+
+CREATE INDEX channel_time_idx ON channel USING gist
+	(int8range(start_ns, CASE WHEN end_ns < 9223372036854775807 THEN end_ns + 1 END))
+	WHERE message_count > 0;

@@ -61,6 +61,8 @@ typedef enum StoreStatement
 	STMT_CHANNELS_BY_FILE,
 	STMT_CHANNELS_BY_TOPIC,
 	STMT_CHANNELS_BY_TOPIC_FILE,
+	STMT_CHANNELS_IN_RANGE,
+	STMT_CHANNELS_BY_TOPIC_IN_RANGE,
 	STMT_SEGMENTS,
 	STMT_SEGMENT_DATA,
 	/* schemas and topics */
@@ -112,6 +114,18 @@ typedef struct StatementDef
 	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
 	" " topic_filter " " file_filter " ORDER BY file_id, channel_key"
 #define CHANNELS_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8OID}, true
+
+/*
+ * A time range across every file: [$1, $2] as the GiST index
+ * channel_time_idx holds a channel's [start_ns, end_ns], a range whose end
+ * is one past the last nanosecond (none for the largest time), so that
+ * the lookup is a probe of that index however many files are stored.
+ */
+#define CHANNELS_IN_RANGE \
+	"AND int8range(start_ns, CASE WHEN end_ns < 9223372036854775807" \
+	" THEN end_ns + 1 END) && int8range(least($1, CASE WHEN $2 <" \
+	" 9223372036854775807 THEN $2 + 1 END), CASE WHEN $2 <" \
+	" 9223372036854775807 THEN $2 + 1 END)"
 
 static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_FIND_FILE] = {
@@ -293,10 +307,24 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	 * its file_id look rare, and the planner would then read every channel
 	 * of the file through (file_id, channel_id) to find one topic, once per
 	 * topic (quadratic in a file's topics); the topic's index is always
-	 * the right one.
+	 * the right one (channel_topic_file_idx is on topic, file_id + 0).
 	 */
 	[STMT_CHANNELS_BY_TOPIC_FILE] = {
 		CHANNELS_SQL("AND topic = ANY ($3)", "AND file_id + 0 = $4"), CHANNELS_ARGS
+	},
+	/*
+	 * A time range in every file.  "topic || ''": the topic's index would
+	 * be read whole (one entry per stored file) to be ANDed with the time
+	 * index's few entries; the time index alone is the probe.
+	 */
+	[STMT_CHANNELS_IN_RANGE] = {
+		CHANNELS_SQL("AND $3 IS NULL", "AND $4 IS NULL " CHANNELS_IN_RANGE),
+		CHANNELS_ARGS
+	},
+	[STMT_CHANNELS_BY_TOPIC_IN_RANGE] = {
+		CHANNELS_SQL("AND topic || '' = ANY ($3)",
+					 "AND $4 IS NULL " CHANNELS_IN_RANGE),
+		CHANNELS_ARGS
 	},
 	[STMT_SEGMENTS] = {
 		"SELECT seq, start_ns, end_ns FROM hdaq.segment"
@@ -854,13 +882,18 @@ store_insert_attachment(int64 file_id, int32 ord, const McapAttachment *att)
 
 /* ---- reading messages back ------------------------------------------------------ */
 
-/* The channel statement that can use its index for this request. */
+/*
+ * The channel statement that can use its index for this request: the
+ * file's, the time range's across files, else the topic's.
+ */
 static StoreStatement
-channels_statement(bool by_topic, bool by_file)
+channels_statement(bool by_topic, bool by_file, bool bounded)
 {
-	if (by_topic)
-		return by_file ? STMT_CHANNELS_BY_TOPIC_FILE : STMT_CHANNELS_BY_TOPIC;
-	return by_file ? STMT_CHANNELS_BY_FILE : STMT_CHANNELS;
+	if (by_file)
+		return by_topic ? STMT_CHANNELS_BY_TOPIC_FILE : STMT_CHANNELS_BY_FILE;
+	if (bounded)
+		return by_topic ? STMT_CHANNELS_BY_TOPIC_IN_RANGE : STMT_CHANNELS_IN_RANGE;
+	return by_topic ? STMT_CHANNELS_BY_TOPIC : STMT_CHANNELS;
 }
 
 static void
@@ -887,6 +920,8 @@ store_find_channels(const ScanRequest *req, int *count)
 	Datum		values[4];
 	char		nulls[5] = "    ";
 	bool		by_topic = req->topics != NULL;
+	bool		bounded = req->start_ns != PG_INT64_MIN ||
+		req->end_ns != PG_INT64_MAX;
 
 	values[0] = Int64GetDatum(req->start_ns);
 	values[1] = Int64GetDatum(req->end_ns);
@@ -894,7 +929,8 @@ store_find_channels(const ScanRequest *req, int *count)
 	nulls[2] = by_topic ? ' ' : 'n';
 	values[3] = Int64GetDatum(req->file_id);
 	nulls[3] = req->has_file_id ? ' ' : 'n';
-	return store_read_rows(channels_statement(by_topic, req->has_file_id),
+	return store_read_rows(channels_statement(by_topic, req->has_file_id,
+											  bounded),
 						   values, nulls, sizeof(StoredChannel), read_channel,
 						   count);
 }
