@@ -129,6 +129,8 @@ def visibility(work, rate, seconds, results, checks):
             os.remove(p)
     fresh_db(LIVE_DB)
     env = dict(os.environ, PGDATABASE=LIVE_DB)
+    wal = Psql(LIVE_DB, "hdaq-live-wal")
+    lsn0 = wal.value("SELECT pg_current_wal_lsn()")
     grow = subprocess.Popen(["node", GROW, "--out", path, "--seconds", str(seconds), "--rate", str(rate),
                              "--chunk-size", "32768", "--events", events_path],
                             stdout=subprocess.PIPE, text=True)
@@ -149,6 +151,8 @@ def visibility(work, rate, seconds, results, checks):
             cpu1 = proc_cpu_seconds(pid)
         time.sleep(0.1)
     wall = time.time() - t0
+    wal_bytes = int(wal.value(f"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '{lsn0}')"))
+    wal.close()
     time.sleep(0.3)
     poller.stop.set()
     poller.join()
@@ -185,6 +189,9 @@ def visibility(work, rate, seconds, results, checks):
         "chunks_measured": len(latencies),
         "backend_cpu_s": (cpu1 - cpu0) if (cpu0 is not None and cpu1 is not None) else None,
         "wall_s": wall,
+        "file_bytes": os.path.getsize(path),
+        "wal_bytes": wal_bytes,
+        "wal_per_file_byte": wal_bytes / os.path.getsize(path),
     }
     if fig["backend_cpu_s"] is not None:
         fig["backend_cpu_per_s"] = fig["backend_cpu_s"] / seconds
@@ -312,6 +319,8 @@ def report(results, checks, args):
         f"| chunks measured | {v1.get('chunks_measured', 'n/a')} | {v10.get('chunks_measured', 'n/a')} | |",
         f"| backend CPU per second of recording | {s(v1.get('backend_cpu_per_s'), '{:.3f}')} s | "
         f"{s(v10.get('backend_cpu_per_s'), '{:.3f}')} s | |",
+        f"| WAL written per byte of the file (the whole server, during the session) | "
+        f"{s(v1.get('wal_per_file_byte'))} | {s(v10.get('wal_per_file_byte'))} | |",
         "",
     ]
     if c:
