@@ -130,6 +130,16 @@ SELECT f.name, count(*) AS messages, count(DISTINCT m.topic) AS topics,
   FROM hdaq.file f JOIN hdaq.message m USING (file_id)
  WHERE f.tags->>'driver' = 'A'
  GROUP BY f.name, f.message_count ORDER BY 1;
+-- a join on the time: each outer row's file and time taken by the scan
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM hdaq.file f
+  JOIN hdaq.message m ON m.file_id = f.file_id AND m.log_time <= f.start_time + interval '1 s'
+ WHERE f.name = 'gen';
+SELECT count(*) = (SELECT count(*) FROM hdaq.messages(file_id => :gen, end_time => (SELECT start_time + interval '1 s' FROM hdaq.file WHERE file_id = :gen)))
+	   AS first_second
+  FROM hdaq.file f
+  JOIN hdaq.message m ON m.file_id = f.file_id AND m.log_time <= f.start_time + interval '1 s'
+ WHERE f.name = 'gen';
 -- two scans, segments read per file
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*)
@@ -178,6 +188,14 @@ SELECT count(*) AS rows, min(log_time) = f.start_time AS from_the_start
 -- Only the columns read are formed; a whole row has them all
 SELECT m IS NOT NULL AS complete FROM hdaq.message m WHERE file_id = :gen LIMIT 1;
 SELECT count(*) AS rows, count(data) AS with_data FROM hdaq.message WHERE file_id = :new_year;
+
+-- A long scan stops when the statement is cancelled (here by its timeout):
+-- for each message, a scan of the rest of its file
+SET statement_timeout = '300ms';
+SELECT sum(x.n) FROM hdaq.message m1,
+	   LATERAL (SELECT count(*) AS n FROM hdaq.message m2
+				 WHERE m2.file_id = m1.file_id AND m2.log_time_ns >= m1.log_time_ns) x;
+RESET statement_timeout;
 
 -- Read only, no options
 INSERT INTO hdaq.message (file_id) VALUES (1);
