@@ -191,11 +191,14 @@ SELECT count(*) AS rows, count(data) AS with_data FROM hdaq.message WHERE file_i
 
 -- A long scan stops when the statement is cancelled (here by its timeout):
 -- for each message, a scan of the rest of its file
+-- (terse: the error's context is wherever the cancel found the scan)
+\set VERBOSITY terse
 SET statement_timeout = '300ms';
 SELECT sum(x.n) FROM hdaq.message m1,
 	   LATERAL (SELECT count(*) AS n FROM hdaq.message m2
 				 WHERE m2.file_id = m1.file_id AND m2.log_time_ns >= m1.log_time_ns) x;
 RESET statement_timeout;
+\set VERBOSITY default
 
 -- Read only, no options
 INSERT INTO hdaq.message (file_id) VALUES (1);
