@@ -849,8 +849,9 @@ def render(results, args):
         w("All results agree with the baselines' results.")
     w("")
     # bench/seasons.py measures on two builds side by side, not here: its
-    # last report is carried into the full report as it is
-    for extra in ("ANALYSIS.md", "SEASONS.md", "LIVE.md"):
+    # last report is carried into the full report as it is (and so are
+    # bench/live.py's and bench/relation.py's)
+    for extra in ("ANALYSIS.md", "SEASONS.md", "LIVE.md", "RELATION.md"):
         path = os.path.join(HERE, extra)
         if args.mode == "full" and os.path.exists(path):
             with open(path) as fh:

@@ -237,7 +237,7 @@ def render(r):
     w("-- on the relation, as written in Grafana")
     w("SELECT $__timeGroupAlias(log_time, $__interval), count(*) AS messages")
     w("  FROM hdaq.message")
-    w(f"  WHERE file_id = $run AND topic = '{TOPIC}' AND $__timeFilter(log_time)")
+    w(f" WHERE file_id = $run AND topic = '{TOPIC}' AND $__timeFilter(log_time)")
     w(" GROUP BY 1 ORDER BY 1")
     w("-- as Grafana sends it")
     w(g["queries"]["relation_topic"])
@@ -245,18 +245,18 @@ def render(r):
     w(g["queries"]["downsample"])
     w("```")
     w("")
-    w(f"On the relation the panel costs the scan of the topic plus Grafana's bucket expression, "
-      f"`floor(extract(epoch from log_time)/{g['interval_ms'] / 1000:g})*{g['interval_ms'] / 1000:g}`, which computes in "
-      "`numeric` for each row (`extract` returns `numeric`); `date_bin` buckets the same rows in `timestamptz`. "
-      "`hdaq.downsample` reads the same segments and decodes one field of each message.")
-    w("")
-    w("and the plan of the first (`EXPLAIN (COSTS OFF)`): the scan takes the file, the topic and the range, "
+    w("The plan of the first (`EXPLAIN (COSTS OFF)`): the scan takes the file, the topic and the range, "
       "and reads only the segments of that channel in it.")
     w("")
     w("```")
     for line in g["explain"]:
         w(line)
     w("```")
+    w("")
+    w(f"On the relation the panel costs the scan of the topic plus Grafana's bucket expression, "
+      f"`floor(extract(epoch from log_time)/{g['interval_ms'] / 1000:g})*{g['interval_ms'] / 1000:g}`, which computes in "
+      "`numeric` for each row (`extract` returns `numeric`); `date_bin` buckets the same rows in `timestamptz`. "
+      "`hdaq.downsample` reads the same segments and decodes one field of each message.")
     w("")
     w("Checks: " + "; ".join(f"{'ok' if ok else 'FAILED'}: {what} ({detail})" for what, ok, detail in r["checks"]) + ".")
     w("")
