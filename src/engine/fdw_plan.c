@@ -242,14 +242,14 @@ join_condition_candidates(PlannerInfo *root, RelOptInfo *baserel,
 	for (int i = 0; i < (int) lengthof(eq_columns); i++)
 	{
 		AttrNumber *attno = &info->attnos[eq_columns[i]];
+		List	   *implied;
 
 		if (*attno == 0)
 			continue;
-		candidates = list_concat(candidates,
-								 generate_implied_equalities_for_column(root, baserel,
-																		member_is_column,
-																		attno,
-																		baserel->lateral_referencers));
+		implied = generate_implied_equalities_for_column(root, baserel,
+														 member_is_column, attno,
+														 baserel->lateral_referencers);
+		candidates = list_concat(candidates, implied);
 	}
 	return candidates;
 }
