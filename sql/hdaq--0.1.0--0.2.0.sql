@@ -971,3 +971,56 @@ CREATE INDEX channel_topic_file_idx ON channel (topic, (file_id + 0));
 CREATE INDEX channel_time_idx ON channel USING gist
 	(int8range(start_ns, CASE WHEN end_ns < 9223372036854775807 THEN end_ns + 1 END))
 	WHERE message_count > 0;
+
+-- The message relation: hdaq.message holds every stored message as a row,
+-- as hdaq.messages() returns them, for queries that select by WHERE, join
+-- and order as with any table:
+--   SELECT log_time, data FROM hdaq.message
+--    WHERE file_id = 42 AND topic = '/imu'
+--      AND log_time BETWEEN '2026-03-01T10:00:00Z' AND '2026-03-01T10:05:00Z'
+--    ORDER BY log_time;
+-- It is a foreign table of hdaq's own foreign-data wrapper, hdaq_fdw,
+-- which reads hdaq.segment through the same scan as the functions.  Its
+-- scan takes file_id (= and IN), topic (=, IN, = ANY) and ranges of
+-- log_time and log_time_ns (BETWEEN, as Grafana's $__timeFilter writes
+-- it), reads only the segments that can match, returns rows in log-time
+-- order (ORDER BY log_time needs no sort) one at a time (LIMIT stops the
+-- reading), and probes per file in a join (hdaq.file f JOIN hdaq.message m
+-- USING (file_id) WHERE f.tags->>'driver' = 'A').  A WHERE that matches
+-- nothing returns no rows.  It is read only.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION message_fdw_handler()
+	RETURNS fdw_handler
+	AS 'MODULE_PATHNAME', 'hdaq_message_fdw_handler'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION message_fdw_handler() IS
+	'the callbacks of the foreign-data wrapper hdaq_fdw (hdaq.message)';
+
+CREATE FUNCTION message_fdw_validator(text[], oid)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'hdaq_message_fdw_validator'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION message_fdw_validator(text[], oid) IS
+	'hdaq_fdw takes no options';
+
+CREATE FOREIGN DATA WRAPPER hdaq_fdw
+	HANDLER message_fdw_handler
+	VALIDATOR message_fdw_validator;
+COMMENT ON FOREIGN DATA WRAPPER hdaq_fdw IS
+	'reads the messages hdaq stores (hdaq.message)';
+
+CREATE SERVER hdaq_store FOREIGN DATA WRAPPER hdaq_fdw;
+COMMENT ON SERVER hdaq_store IS 'the messages stored in this database''s hdaq tables';
+
+CREATE FOREIGN TABLE message (
+	file_id bigint,
+	topic text,
+	log_time timestamptz,		-- log_time_ns truncated to the microsecond
+	log_time_ns bigint,
+	publish_time_ns bigint,
+	sequence bigint,
+	data bytea
+) SERVER hdaq_store;
+COMMENT ON FOREIGN TABLE message IS
+	'every stored message, in log-time order; WHERE on file_id, topic, log_time and log_time_ns reads only what can match';

@@ -39,6 +39,9 @@ typedef struct ScanRequest
 	int			ntopics;
 	bool		has_file_id;
 	int64		file_id;
+	/* or several files: file_ids[0 .. nfile_ids - 1] when not NULL */
+	const int64 *file_ids;
+	int			nfile_ids;
 	int64		start_ns;		/* inclusive */
 	int64		end_ns;			/* inclusive */
 } ScanRequest;

@@ -23,6 +23,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "executor/spi.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -65,6 +66,8 @@ struct MessageScan
 	int			nspare;
 	McapDecompressor *decompressor;
 	MemoryContext fetch_context;
+	bool		connect_per_fetch;	/* the caller is not connected to SPI */
+	int64		segments_read;
 };
 
 /* ---- arguments and result columns ----------------------------------------------------------- */
@@ -245,8 +248,12 @@ static void
 load_segment(MessageScan *scan, SegmentReader *r, const ScanSegment *seg)
 {
 	const ScanChannel *ch = &scan->channels[seg->channel];
-	MemoryContext oldcxt = MemoryContextSwitchTo(scan->fetch_context);
+	MemoryContext oldcxt;
 	StoredSegmentData stored;
+
+	if (scan->connect_per_fetch)
+		SPI_connect();
+	oldcxt = MemoryContextSwitchTo(scan->fetch_context);
 
 	snprintf(r->what, sizeof(r->what), "segment %d of topic \"%.40s\" (channel %lld)",
 			 seg->seq, ch->topic, (long long) ch->channel_key);
@@ -271,6 +278,9 @@ load_segment(MessageScan *scan, SegmentReader *r, const ScanSegment *seg)
 	r->segment = seg;
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(scan->fetch_context);
+	if (scan->connect_per_fetch)
+		SPI_finish();
+	scan->segments_read++;
 }
 
 /* Move a reader to its next message in range; false when it has none. */
@@ -380,6 +390,19 @@ scan_begin_channels(const ScanRequest *req, const ScanChannel *channels,
 					int nchannels)
 {
 	return begin_scan(req, channels, nchannels);
+}
+
+void
+scan_connect_per_fetch(MessageScan *scan)
+{
+	scan->connect_per_fetch = true;
+}
+
+void
+scan_segment_counts(const MessageScan *scan, int64 *selected, int64 *read)
+{
+	*selected = scan->nsegments;
+	*read = scan->segments_read;
 }
 
 int

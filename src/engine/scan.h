@@ -54,6 +54,20 @@ extern MessageScan *scan_begin_channels(const ScanRequest *req,
 										const ScanChannel *channels,
 										int nchannels);
 
+/*
+ * For a caller that is not connected to SPI while it reads the scan (a
+ * foreign scan returns to the executor between rows): from now on each
+ * segment fetch connects to SPI for itself.
+ */
+extern void scan_connect_per_fetch(MessageScan *scan);
+
+/*
+ * How many segments the scan selected (those of its channels that overlap
+ * its time range) and how many of them it has read so far.
+ */
+extern void scan_segment_counts(const MessageScan *scan, int64 *selected,
+								int64 *read);
+
 extern int	scan_channel_count(const MessageScan *scan);
 extern const ScanChannel *scan_channel(const MessageScan *scan, int index);
 

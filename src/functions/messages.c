@@ -11,6 +11,7 @@
  */
 #include "hdaq.h"
 
+#include "engine/bytes_view.h"
 #include "engine/request.h"
 #include "engine/scan.h"
 
@@ -18,7 +19,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -26,65 +26,6 @@ PG_FUNCTION_INFO_V1(hdaq_messages);
 PG_FUNCTION_INFO_V1(hdaq_messages_mcap);
 
 #define MESSAGES_COLUMNS (SCAN_MESSAGE_COLUMNS + 1)
-
-/*
- * A message's bytes as a bytea datum without copying them: a read-only
- * expanded object that PostgreSQL flattens straight into the row it forms
- * (heap_form_minimal_tuple calls flatten_into).  So a message as large as
- * hdaq.max_chunk_bytes is held twice while its row is made (in its chunk
- * or segment, and in the row), not three times, and nothing of it is kept
- * after.  One view serves every row.
- */
-typedef struct BytesView
-{
-	ExpandedObjectHeader hdr;
-	const uint8 *data;
-	size_t		len;
-} BytesView;
-
-static Size
-view_flat_size(ExpandedObjectHeader *eohptr)
-{
-	BytesView  *view = (BytesView *) eohptr;
-
-	return VARHDRSZ + view->len;
-}
-
-static void
-view_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
-{
-	BytesView  *view = (BytesView *) eohptr;
-
-	Assert(allocated_size == VARHDRSZ + view->len);
-	SET_VARSIZE(result, VARHDRSZ + view->len);
-	memcpy(VARDATA(result), view->data, view->len);
-}
-
-static const ExpandedObjectMethods view_methods = {
-	view_flat_size,
-	view_flatten
-};
-
-static BytesView *
-bytes_view_create(void)
-{
-	BytesView  *view = palloc0(sizeof(BytesView));
-
-	EOH_init_header(&view->hdr, &view_methods, CurrentMemoryContext);
-	return view;
-}
-
-static Datum
-bytea_datum(BytesView *view, McapBytes b)
-{
-	if (b.len > MaxAllocHugeSize - VARHDRSZ)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("a message of %llu bytes is too large for a bytea",
-							   (unsigned long long) b.len)));
-	view->data = b.data;
-	view->len = (size_t) b.len;
-	return EOHPGetRODatum(&view->hdr);
-}
 
 /* One output row: file_id, topic, log_time, log_time_ns, publish_time_ns, sequence, data */
 static void
@@ -95,7 +36,7 @@ put_message(ReturnSetInfo *rsinfo, BytesView *view, bool has_file,
 	bool		nulls[MESSAGES_COLUMNS] = {0};
 
 	scan_message_columns(values, nulls, has_file, file_id, topic, msg);
-	values[6] = bytea_datum(view, msg->data);
+	values[6] = bytes_view_datum(view, msg->data);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 

@@ -63,6 +63,8 @@ typedef enum StoreStatement
 	STMT_CHANNELS_BY_TOPIC_FILE,
 	STMT_CHANNELS_IN_RANGE,
 	STMT_CHANNELS_BY_TOPIC_IN_RANGE,
+	STMT_CHANNELS_BY_FILES,
+	STMT_CHANNELS_BY_TOPIC_FILES,
 	STMT_SEGMENTS,
 	STMT_SEGMENT_DATA,
 	/* schemas and topics */
@@ -86,6 +88,13 @@ typedef enum StoreStatement
 	STMT_ATTACHMENTS,
 	/* guarding a drop */
 	STMT_COUNT_FILES,
+	/* the message relation: the planner's estimates, EXPLAIN's counts */
+	STMT_ESTIMATE,
+	STMT_ESTIMATE_BY_FILES,
+	STMT_ESTIMATE_BY_TOPIC,
+	STMT_ESTIMATE_BY_TOPIC_FILES,
+	STMT_TOTAL_MESSAGES,
+	STMT_COUNT_SEGMENTS,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -114,6 +123,23 @@ typedef struct StatementDef
 	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
 	" " topic_filter " " file_filter " ORDER BY file_id, channel_key"
 #define CHANNELS_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8OID}, true
+/* the same with a list of files */
+#define CHANNELS_LIST_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8ARRAYOID}, true
+
+/*
+ * What the channels a selection reads hold: their messages in the time
+ * range (as if each channel's messages were spread evenly over its own
+ * time range), and how many files, topics and channels they are.
+ */
+#define ESTIMATE_SQL(topic_filter, file_filter) \
+	"SELECT coalesce(sum(message_count * CASE WHEN end_ns <= start_ns THEN 1.0" \
+	" ELSE (least(end_ns, $2)::float8 - greatest(start_ns, $1)::float8 + 1)" \
+	" / (end_ns::float8 - start_ns::float8 + 1) END), 0)::float8," \
+	" count(DISTINCT file_id)::float8, count(DISTINCT topic)::float8," \
+	" count(*)::float8 FROM hdaq.channel" \
+	" WHERE message_count > 0 AND end_ns >= $1 AND start_ns <= $2" \
+	" " topic_filter " " file_filter
+#define ESTIMATE_ARGS 4, {INT8OID, INT8OID, TEXTARRAYOID, INT8ARRAYOID}, true
 
 /*
  * A time range across every file: [$1, $2] as the GiST index
@@ -326,6 +352,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 					 "AND $4 IS NULL " CHANNELS_IN_RANGE),
 		CHANNELS_ARGS
 	},
+	[STMT_CHANNELS_BY_FILES] = {
+		CHANNELS_SQL("AND $3 IS NULL", "AND file_id = ANY ($4)"), CHANNELS_LIST_ARGS
+	},
+	[STMT_CHANNELS_BY_TOPIC_FILES] = {
+		CHANNELS_SQL("AND topic = ANY ($3)", "AND file_id + 0 = ANY ($4)"),
+		CHANNELS_LIST_ARGS
+	},
 	[STMT_SEGMENTS] = {
 		"SELECT seq, start_ns, end_ns FROM hdaq.segment"
 		" WHERE channel_key = $1 AND start_ns >= $2"
@@ -422,6 +455,28 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_COUNT_FILES] = {
 		"SELECT count(*), coalesce(sum(size_bytes), 0)::bigint FROM hdaq.file",
 		0, {InvalidOid}, true
+	},
+	[STMT_ESTIMATE] = {
+		ESTIMATE_SQL("AND $3 IS NULL", "AND $4 IS NULL"), ESTIMATE_ARGS
+	},
+	[STMT_ESTIMATE_BY_FILES] = {
+		ESTIMATE_SQL("AND $3 IS NULL", "AND file_id = ANY ($4)"), ESTIMATE_ARGS
+	},
+	[STMT_ESTIMATE_BY_TOPIC] = {
+		ESTIMATE_SQL("AND topic = ANY ($3)", "AND $4 IS NULL"), ESTIMATE_ARGS
+	},
+	[STMT_ESTIMATE_BY_TOPIC_FILES] = {
+		ESTIMATE_SQL("AND topic = ANY ($3)", "AND file_id + 0 = ANY ($4)"),
+		ESTIMATE_ARGS
+	},
+	[STMT_TOTAL_MESSAGES] = {
+		"SELECT coalesce(sum(message_count), 0)::float8 FROM hdaq.file",
+		0, {InvalidOid}, true
+	},
+	[STMT_COUNT_SEGMENTS] = {
+		"SELECT count(*) FROM hdaq.segment WHERE channel_key = $1"
+		" AND start_ns >= $2 AND start_ns <= $3",
+		3, {INT8OID, INT8OID, INT8OID}, true, true
 	},
 };
 
@@ -668,6 +723,8 @@ ns_datum(uint64_t ns)
 }
 
 /* The request's topics as a text[] datum. */
+static Datum int8_array(const int64 *v, int n);
+
 static Datum
 topics_array(const ScanRequest *req)
 {
@@ -887,9 +944,13 @@ store_insert_attachment(int64 file_id, int32 ord, const McapAttachment *att)
  * file's, the time range's across files, else the topic's.
  */
 static StoreStatement
-channels_statement(bool by_topic, bool by_file, bool bounded)
+channels_statement(const ScanRequest *req, bool bounded)
 {
-	if (by_file)
+	bool		by_topic = req->topics != NULL;
+
+	if (req->file_ids != NULL)
+		return by_topic ? STMT_CHANNELS_BY_TOPIC_FILES : STMT_CHANNELS_BY_FILES;
+	if (req->has_file_id)
 		return by_topic ? STMT_CHANNELS_BY_TOPIC_FILE : STMT_CHANNELS_BY_FILE;
 	if (bounded)
 		return by_topic ? STMT_CHANNELS_BY_TOPIC_IN_RANGE : STMT_CHANNELS_IN_RANGE;
@@ -927,12 +988,72 @@ store_find_channels(const ScanRequest *req, int *count)
 	values[1] = Int64GetDatum(req->end_ns);
 	values[2] = by_topic ? topics_array(req) : (Datum) 0;
 	nulls[2] = by_topic ? ' ' : 'n';
-	values[3] = Int64GetDatum(req->file_id);
-	nulls[3] = req->has_file_id ? ' ' : 'n';
-	return store_read_rows(channels_statement(by_topic, req->has_file_id,
-											  bounded),
-						   values, nulls, sizeof(StoredChannel), read_channel,
-						   count);
+	if (req->file_ids != NULL)
+		values[3] = int8_array(req->file_ids, req->nfile_ids);
+	else
+		values[3] = Int64GetDatum(req->file_id);
+	nulls[3] = req->has_file_id || req->file_ids != NULL ? ' ' : 'n';
+	return store_read_rows(channels_statement(req, bounded), values, nulls,
+						   sizeof(StoredChannel), read_channel, count);
+}
+
+void
+store_estimate_channels(const ScanRequest *req, ChannelEstimate *out)
+{
+	Datum		values[4];
+	char		nulls[5] = "    ";
+	bool		by_topic = req->topics != NULL;
+	bool		by_files = req->file_ids != NULL;
+	StoreStatement which;
+
+	values[0] = Int64GetDatum(req->start_ns);
+	values[1] = Int64GetDatum(req->end_ns);
+	values[2] = by_topic ? topics_array(req) : (Datum) 0;
+	nulls[2] = by_topic ? ' ' : 'n';
+	values[3] = by_files ? int8_array(req->file_ids, req->nfile_ids) : (Datum) 0;
+	nulls[3] = by_files ? ' ' : 'n';
+	if (by_topic)
+		which = by_files ? STMT_ESTIMATE_BY_TOPIC_FILES : STMT_ESTIMATE_BY_TOPIC;
+	else
+		which = by_files ? STMT_ESTIMATE_BY_FILES : STMT_ESTIMATE;
+	memset(out, 0, sizeof(ChannelEstimate));
+	if (store_run(which, values, nulls, 0) == 1)
+	{
+		bool		isnull;
+
+		out->messages = DatumGetFloat8(col_datum(0, 1, &isnull));
+		out->files = DatumGetFloat8(col_datum(0, 2, &isnull));
+		out->topics = DatumGetFloat8(col_datum(0, 3, &isnull));
+		out->channels = DatumGetFloat8(col_datum(0, 4, &isnull));
+	}
+	store_done();
+}
+
+double
+store_total_messages(void)
+{
+	double		total = 0;
+
+	if (store_run(STMT_TOTAL_MESSAGES, NULL, NULL, 0) == 1)
+	{
+		bool		isnull;
+
+		total = DatumGetFloat8(col_datum(0, 1, &isnull));
+	}
+	store_done();
+	return total;
+}
+
+int64
+store_count_segments(int64 channel_key, int64 lowest_start,
+					 int64 highest_start)
+{
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = Int64GetDatum(lowest_start);
+	values[2] = Int64GetDatum(highest_start);
+	return store_run_int8(STMT_COUNT_SEGMENTS, values, NULL, NULL);
 }
 
 static void

@@ -238,6 +238,29 @@ typedef struct StoredSegmentData
 extern StoredChannel *store_find_channels(const ScanRequest *req, int *count);
 
 /*
+ * What the channels a request selects hold, for the planner: their
+ * messages in its time range (each channel's taken as spread evenly over
+ * its own time range), and how many files, topics and channels they are.
+ */
+typedef struct ChannelEstimate
+{
+	double		messages;
+	double		files;
+	double		topics;
+	double		channels;
+} ChannelEstimate;
+
+extern void store_estimate_channels(const ScanRequest *req,
+									ChannelEstimate *out);
+
+/* How many messages every stored file holds together. */
+extern double store_total_messages(void);
+
+/* How many segments of a channel start in [lowest_start, highest_start]. */
+extern int64 store_count_segments(int64 channel_key, int64 lowest_start,
+								  int64 highest_start);
+
+/*
  * The segments of a channel that start in [lowest_start, highest_start]
  * and end at or after min_end, by start, then seq.
  */

@@ -5,8 +5,9 @@
 #  - a populated 0.1.0 store is upgraded by ALTER EXTENSION hdaq UPDATE
 #    and reads back the same, its segments moved into the partitions of
 #    the years they start in; pg_dump -n hdaq -e hdaq of it restores into
-#    an empty database and reads back the same; and the upgraded store has
-#    the 0.2.0 guards.
+#    an empty database and reads back the same (through hdaq.messages and
+#    the relation hdaq.message); and the upgraded store has the 0.2.0
+#    guards.
 use strict;
 use warnings;
 use Test::More;
@@ -159,6 +160,12 @@ for my $what (sort keys %read)
 }
 ok($before{messages} =~ /^\d+\|/ && $before{messages} !~ /^0\|/, 'the upgraded store holds messages');
 is($node->safe_psql('upgraded', $per_file), $files_before, 'after the upgrade: every file\'s messages read back the same');
+# and through the relation the upgrade adds
+(my $per_file_relation = $per_file) =~
+  s/FROM hdaq\.messages\(file_id => f\.file_id\) m\)/FROM hdaq.message m WHERE m.file_id = f.file_id)/
+  or die 'the per-file query has changed';
+is($node->safe_psql('upgraded', $per_file_relation), $files_before,
+	'after the upgrade: hdaq.message reads every file\'s messages the same');
 my $segments_in_partitions = q{SELECT string_agg(p || ':' || n, ' ' ORDER BY p) FROM (
 	SELECT tableoid::regclass::text AS p, count(*) AS n FROM hdaq.segment GROUP BY 1) t};
 is($node->safe_psql('upgraded', $segments_in_partitions), $segments_expected,
@@ -178,6 +185,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE restored');
 my ($restore_rc, $restore_out, $restore_err) = run_command('pg_restore', '-d', 'restored', "$tmp/hdaq.dump");
 is($restore_rc, 0, 'pg_restore into an empty database') or diag($restore_err);
 is($node->safe_psql('restored', $per_file), $files_before, 'restored: every file\'s messages read back the same');
+is($node->safe_psql('restored', $per_file_relation), $files_before, 'restored: and through hdaq.message');
 is($node->safe_psql('restored', $segments_in_partitions), $segments_expected,
 	'restored: every segment in the partition of its year');
 is($node->safe_psql('restored', $read{files}), $before{files}, 'restored: the files the same');

@@ -51,6 +51,17 @@ sub grafana
 	$sql =~ s/\$__timeFrom\(\)/$from/g;
 	$sql =~ s/\$__timeTo\(\)/$to/g;
 	$sql =~ s/\$__timeFilter\(([^)]+)\)/$1 BETWEEN $from AND $to/g;
+	# $__timeGroupAlias(column, interval): the interval in seconds
+	$sql =~ s{\$__timeGroupAlias\(\s*([^,)]+?)\s*,\s*([^)]+?)\s*\)}{
+		my ($col, $iv) = ($1, $2);
+		$iv =~ s/^'(.*)'$/$1/;
+		my $secs = $iv eq '$__interval' ? 0.1
+		  : $iv =~ /^([0-9.]+)ms$/ ? $1 / 1000
+		  : $iv =~ /^([0-9.]+)s$/ ? $1
+		  : $iv =~ /^([0-9.]+)m$/ ? $1 * 60
+		  : die "interval $iv";
+		"floor(extract(epoch from $col)/$secs)*$secs AS \"time\"";
+	}ge;
 	$sql =~ s/\$__interval_ms/100/g;
 	$sql =~ s/\$run\b/$run/g;
 	return $sql;

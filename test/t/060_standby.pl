@@ -2,10 +2,12 @@
 # made from its base backup as docker/README.md says (a replication role,
 # pg_basebackup -R, hot_standby on); every function that reads runs on both
 # and must answer the same:
-#  - hdaq.messages (both forms), messages_json, signal, signals, downsample,
-#    fields, info, export_mcap, export_mat (v5, v7, v7.3), query_to_mat,
-#    the tables and the views hdaq.files and hdaq.topics, and the grafana
-#    role of docker/initdb/grafana-role.sql running a panel's query;
+#  - hdaq.messages (both forms), the relation hdaq.message (its scan taking
+#    file, topics and time; joined with hdaq.file), messages_json, signal,
+#    signals, downsample, fields, info, export_mcap, export_mat (v5, v7,
+#    v7.3), query_to_mat, the tables and the views hdaq.files and
+#    hdaq.topics, and the grafana role of docker/initdb/grafana-role.sql
+#    running a panel's query (on hdaq.downsample and on hdaq.message);
 #  - the hdaq command's ls, fields, export, query and plot pointed at the
 #    standby, and info on what it exported;
 #  - a file ingested on the primary afterwards shows on the standby;
@@ -156,6 +158,20 @@ my @reads = (
 		sprintf("SELECT $rows FROM hdaq.messages(ARRAY['mc1_torque_command_data', 'lf_ttpms_1_data'], $window, $fb)",
 			q{concat_ws('|', topic, log_time, log_time_ns, sequence, md5(data))},
 			'topic, log_time_ns, sequence, md5(data)') ],
+	[ 'hdaq.message',
+		sprintf("SELECT $rows FROM hdaq.message",
+			q{concat_ws('|', file_id, topic, log_time_ns, publish_time_ns, sequence, md5(data))},
+			'file_id, topic, log_time_ns, sequence, md5(data)') ],
+	[ 'hdaq.message by file, topics and time (taken by its scan)',
+		sprintf("SELECT $rows FROM hdaq.message WHERE file_id = $fb"
+			. " AND topic IN ('mc1_torque_command_data', 'lf_ttpms_1_data')"
+			. " AND log_time BETWEEN '$start_b'::timestamptz + interval '1 s' AND '$end_b'::timestamptz - interval '1 s'",
+			q{concat_ws('|', topic, log_time, log_time_ns, sequence, md5(data))},
+			'topic, log_time_ns, sequence, md5(data)') ],
+	[ 'hdaq.message joined with hdaq.file, one scan per file',
+		sprintf("SELECT $rows FROM hdaq.file f JOIN hdaq.message m USING (file_id) WHERE f.name LIKE '%%.mcap'",
+			q{concat_ws('|', f.name, m.topic, m.log_time_ns, md5(m.data))},
+			'f.name, m.topic, m.log_time_ns, md5(m.data)') ],
 	[ 'hdaq.messages(mcap)',
 		sprintf("SELECT $rows FROM hdaq.messages(hdaq.export_mcap($fa))",
 			q{concat_ws('|', topic, log_time_ns, publish_time_ns, sequence, md5(data))},
@@ -238,6 +254,18 @@ for my $format ('v7.3', 'v7')
 	my ($rc, $o, $e) = psql_on($standby, $panel);
 	is($rc, 0, 'the grafana role runs a panel query on the standby') or diag($e);
 	chomp $o;
+	is($o, sql_on($primary, $panel), 'with the answer of the primary');
+	# a panel on the message relation, its macros expanded
+	$panel = "SELECT count(*) || ' ' || md5(string_agg(t || '=' || n, ',' ORDER BY t))
+	  FROM (SELECT floor(extract(epoch from log_time)/0.4)*0.4 AS t, count(*) AS n
+			  FROM hdaq.message
+			 WHERE file_id = $fb AND topic = 'mc1_torque_command_data'
+			   AND log_time BETWEEN '$start_b' AND '$end_b'
+			 GROUP BY 1) p";
+	($rc, $o, $e) = psql_on($standby, $panel);
+	is($rc, 0, 'the grafana role runs a panel query on hdaq.message on the standby') or diag($e);
+	chomp $o;
+	like($o, qr/^[1-9]\d* \S+$/, "a panel on hdaq.message: something to compare ($o)");
 	is($o, sql_on($primary, $panel), 'with the answer of the primary');
 }
 

@@ -1,0 +1,136 @@
+/*-------------------------------------------------------------------------
+ *
+ * fdw.h
+ *	  Engine: hdaq.message, every stored message as a row of a foreign
+ *	  table whose foreign-data wrapper (hdaq_fdw) reads hdaq's own store.
+ *
+ *	  fdw_quals.c	which WHERE clauses the scan can take (file_id, topic,
+ *					log_time, log_time_ns) and what they select once their
+ *					values are known
+ *	  fdw_plan.c	sizes, costs, paths (ordered by log time, probing per
+ *					file for a join), the plan
+ *	  fdw_scan.c	the scan: one row per message through the message
+ *					scan (scan.h), streamed; EXPLAIN
+ *
+ * The entry points (the handler and the validator) are in
+ * functions/message_fdw.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_FDW_H
+#define HDAQ_FDW_H
+
+#include "hdaq.h"
+
+#include "access/tupdesc.h"
+#include "foreign/fdwapi.h"
+#include "nodes/pathnodes.h"
+
+/* The columns a message relation can have, found by name. */
+typedef enum MessageColumn
+{
+	MSG_FILE_ID,
+	MSG_TOPIC,
+	MSG_LOG_TIME,
+	MSG_LOG_TIME_NS,
+	MSG_PUBLISH_TIME_NS,
+	MSG_SEQUENCE,
+	MSG_DATA,
+	MSG_NCOLUMNS
+} MessageColumn;
+
+extern const char *const message_column_names[MSG_NCOLUMNS];
+
+/*
+ * The column of each attribute of a message relation (attribute i + 1 into
+ * columns[i]; -1 for a column of another name, which reads as NULL); an
+ * error for a known column of another type.
+ */
+extern void message_columns_of(TupleDesc desc, int *columns);
+
+/*
+ * The attribute number of each column (0 when the relation lacks it) into
+ * attnos[MSG_NCOLUMNS].
+ */
+extern void message_attnos_of(TupleDesc desc, AttrNumber *attnos);
+
+/* ---- conditions the scan takes (fdw_quals.c) ---- */
+
+/*
+ * A condition is "column op value": op a B-tree strategy (BTLess .. BTGreater)
+ * or COND_ANY (= ANY (array)).  Its code, an integer, travels in the plan.
+ */
+#define COND_ANY 6
+#define COND_CODE(column, op) ((column) * 8 + (op))
+#define COND_COLUMN(code) ((MessageColumn) ((code) / 8))
+#define COND_OP(code) ((code) % 8)
+
+/*
+ * Whether clause is a condition the scan takes: a column of the relation
+ * (relid; attribute numbers attnos) compared with a value that does not
+ * read the relation and can be computed before the scan starts (constants,
+ * parameters, stable functions, other relations' columns in a join).  Its
+ * code and value expression into *code and *value.
+ */
+extern bool message_condition(PlannerInfo *root, Index relid,
+							  const AttrNumber *attnos, Expr *clause,
+							  int *code, Expr **value);
+
+/* What the conditions select, as their values are added. */
+typedef struct MessageSelection
+{
+	bool		empty;			/* nothing can match */
+	bool		has_files;		/* files[] restricts */
+	int64	   *files;			/* sorted, distinct */
+	int			nfiles;
+	bool		has_topics;		/* topics[] restricts */
+	char	  **topics;			/* sorted, distinct */
+	int			ntopics;
+	int64		start_ns;		/* log_time_ns, inclusive */
+	int64		end_ns;
+} MessageSelection;
+
+extern void selection_init(MessageSelection *sel);
+
+/*
+ * Narrow the selection by a condition whose value is known: value (null
+ * when isnull) of type type, in CurrentMemoryContext.
+ */
+extern void selection_add(MessageSelection *sel, int code, Datum value,
+						  bool isnull, Oid type);
+
+/* Whether the selection can hold no message. */
+extern bool selection_is_empty(const MessageSelection *sel);
+
+/* The scan request of a selection that is not empty. */
+extern void selection_request(const MessageSelection *sel, ScanRequest *req);
+
+/* ---- planning (fdw_plan.c) ---- */
+
+extern void message_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid foreigntableid);
+extern void message_fdw_paths(PlannerInfo *root, RelOptInfo *baserel,
+							  Oid foreigntableid);
+extern ForeignScan *message_fdw_plan(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid,
+									 ForeignPath *best_path, List *tlist,
+									 List *scan_clauses, Plan *outer_plan);
+
+/*
+ * The plan's fdw_private: a list of two integer lists, the codes of the
+ * conditions whose values are fdw_exprs (in their order), and the
+ * attribute numbers of the columns the plan reads.
+ */
+#define FDW_PRIVATE_CODES 0
+#define FDW_PRIVATE_ATTNOS 1
+
+/* ---- the scan (fdw_scan.c) ---- */
+
+extern void message_fdw_begin(ForeignScanState *node, int eflags);
+extern TupleTableSlot *message_fdw_iterate(ForeignScanState *node);
+extern void message_fdw_rescan(ForeignScanState *node);
+extern void message_fdw_end(ForeignScanState *node);
+extern void message_fdw_explain(ForeignScanState *node,
+								struct ExplainState *es);
+
+#endif							/* HDAQ_FDW_H */
