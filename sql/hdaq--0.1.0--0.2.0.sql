@@ -972,6 +972,7 @@ CREATE INDEX channel_time_idx ON channel USING gist
 	(int8range(start_ns, CASE WHEN end_ns < 9223372036854775807 THEN end_ns + 1 END))
 	WHERE message_count > 0;
 
+-- ---------------------------------------------------------------------------
 -- The message relation: hdaq.message holds every stored message as a row,
 -- as hdaq.messages() returns them, for queries that select by WHERE, join
 -- and order as with any table:
