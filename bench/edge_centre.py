@@ -548,10 +548,9 @@ def render(results):
             L.append("")
             L.append(f"**What an append writes.** For its {p['piece_bytes'] / 1e3:.0f} kB of session, an append "
                      f"inserted a median of {sb / 1e3:.0f} kB of segment data ({sb / p['piece_bytes']:.1f}×): the "
-                     "new messages, and the last, still-growing segment of every channel written again whole "
-                     "(deleted and inserted until it reaches `hdaq.segment_size`). Those inserts are what the edge "
-                     "logs to WAL and sends to the centre, which is why the latency and the catch-up cost several "
-                     "times the plain rows'.")
+                     "new messages of each channel as a small segment, and, once a channel's small segments "
+                     "add up to `hdaq.segment_size`, the segment they are merged into (the small ones deleted). "
+                     "Those inserts and deletes are what the edge logs to WAL and sends to the centre.")
         L.append("")
     if cu:
         L.append(f"**Catch-up.** {cu['seconds_of_session']} s of the session ({cu['bytes'] / 1e6:.1f} MB, "
@@ -560,8 +559,8 @@ def render(results):
                  f"{cu['wal_bytes'] / 1e6:.1f} MB of WAL for them ({cu['wal_bytes'] / cu['bytes']:.1f}× the session's bytes), "
                  "all of which its replication slot kept for the centre; the plain rows made "
                  f"{cu['plain_wal_bytes'] / 1e6:.1f} MB. Catching up replays every change: each append's new segment "
-                 "rows, and its rewrites of the last, still-growing segment of every channel (deleted and inserted "
-                 "again, whole, until it reaches `hdaq.segment_size`), and the updates of the file and channel rows. The time runs from the start of "
+                 "rows, the merges of small segments into full ones, and the updates of the file and channel "
+                 "rows. The time runs from the start of "
                  "the edge's sender for the centre (the link up) to the moment the centre's polling loop saw the "
                  f"last append; before it, the centre's launcher took {cu['link_up_s']:.1f} s (hdaq) and "
                  f"{cu['plain_link_up_s']:.1f} s (plain) to start the worker after `ALTER SUBSCRIPTION edge ENABLE` "
