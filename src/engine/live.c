@@ -514,14 +514,27 @@ refuse_if_empty(const LiveAppend *la)
 					 (long long) la->st.file_id)));
 }
 
-/* No more appends: every channel's run becomes one segment. */
+/*
+ * No more appends: every channel's run becomes one segment, and the
+ * channel's longest segment span (what a time-range scan looks back by)
+ * counts the merged ones.
+ */
 static void
 merge_runs(LiveAppend *la)
 {
 	if (la->ing == NULL)
 		open_ingest(la);
 	for (int i = 0; i < la->ing->nchannels; i++)
-		merge_run(la, la->ing->channels[i]);
+	{
+		IngestChannel *ch = la->ing->channels[i];
+		ChannelSummary span = {0};
+
+		if (ch->run.nrun < 2)
+			continue;
+		merge_run(la, ch);
+		span.max_segment_span_ns = ch->segments.max_span_ns;
+		store_add_channel_messages(ch->channel_key, &span);
+	}
 	la->ing->buffered = 0;
 }
 

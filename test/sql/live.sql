@@ -49,6 +49,15 @@ SELECT state, stored_bytes = length(b) AS all_bytes, sha256 = sha256(b) AS diges
   FROM hdaq.file, src WHERE file_id = :live;
 SELECT count(*) AS upload_rows FROM hdaq.upload;
 SELECT hdaq.ingest_prefix_sha256(:live) IS NULL AS no_prefix_once_complete;
+-- a channel's longest segment span covers its merged segments (a time
+-- range is looked up that far back), and a query at a channel's last
+-- instant finds its last message
+SELECT count(*) AS spans_too_short FROM hdaq.segment s JOIN hdaq.channel c USING (channel_key)
+ WHERE c.file_id = :live AND s.end_ns - s.start_ns > c.max_segment_span_ns;
+SELECT count(*) AS channels_missing_their_last_message FROM hdaq.channel c
+ WHERE c.file_id = :live AND NOT EXISTS (
+	SELECT FROM hdaq.messages(ARRAY[c.topic], hdaq.ns_to_timestamptz(c.end_ns),
+							  hdaq.ns_to_timestamptz(c.end_ns), c.file_id));
 
 -- a whole-file ingest of the same bytes finds it stored
 SELECT hdaq.ingest((SELECT b FROM src), 'again') = :live AS same_file;
