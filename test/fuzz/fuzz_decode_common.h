@@ -75,6 +75,7 @@ fuzz_run(const HdDecoder *d, const HdPath *const *paths, int npaths,
 	bool		found[8];
 	int			rc;
 
+	memset(&err, 0, sizeof(err));	/* a failure must write its own message */
 	rc = hd_decode_json(d, msg, len, &buf, &err);
 	if (rc == HD_OK && (buf.data == NULL || strlen(buf.data) != buf.len))
 		abort();

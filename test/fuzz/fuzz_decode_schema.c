@@ -49,6 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(name, data + 2, n);
 	name[n] = '\0';
+	memset(&err, 0, sizeof(err));	/* a failure must write its own message */
 	d = hd_decoder_compile(enc[0], enc[1], name, data + 2 + n, size - 2 - n, &err);
 	if (d == NULL)
 	{
