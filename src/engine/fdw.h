@@ -158,18 +158,4 @@ extern void message_fdw_end(ForeignScanState *node);
 extern void message_fdw_explain(ForeignScanState *node,
 								struct ExplainState *es);
 
-/* parallel scans: the leader and the workers take a file at a time */
-extern bool message_fdw_parallel_safe(PlannerInfo *root, RelOptInfo *rel,
-									  RangeTblEntry *rte);
-extern Size message_fdw_estimate_dsm(ForeignScanState *node,
-									 ParallelContext *pcxt);
-extern void message_fdw_initialize_dsm(ForeignScanState *node,
-									   ParallelContext *pcxt,
-									   void *coordinate);
-extern void message_fdw_reinitialize_dsm(ForeignScanState *node,
-										 ParallelContext *pcxt,
-										 void *coordinate);
-extern void message_fdw_initialize_worker(ForeignScanState *node,
-										  shm_toc *toc, void *coordinate);
-
 #endif							/* HDAQ_FDW_H */

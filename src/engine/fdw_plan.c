@@ -359,47 +359,6 @@ add_parameterized_path(PlannerInfo *root, RelOptInfo *baserel,
 									 info->pathkeys_time, outer, NULL, NIL));
 }
 
-/* The share of a parallel scan's work one participant does, inverted. */
-static double
-parallel_divisor(int workers)
-{
-	double		divisor = workers;
-	double		leader = 1.0 - 0.3 * workers;
-
-	if (parallel_leader_participation && leader > 0)
-		divisor += leader;
-	return divisor;
-}
-
-/*
- * A partial path for a Gather: the leader and up to one worker per other
- * file share the files the conditions select (at least two), a file at a
- * time; rows in no overall order.
- */
-static void
-add_partial_path_by_file(PlannerInfo *root, RelOptInfo *baserel,
-						 MessageRelInfo *info, const QualCost *quals)
-{
-	int			workers = Min(max_parallel_workers_per_gather,
-							  (int) Min(info->est.files - 1, 1024));
-	double		divisor;
-	Cost		startup;
-	Cost		total;
-	ForeignPath *path;
-
-	if (workers < 1)
-		return;
-	divisor = parallel_divisor(workers);
-	path_costs(info, info->messages / divisor, info->channels / divisor,
-			   info->columns, quals, &startup, &total);
-	path = create_foreignscan_path(root, baserel, NULL,
-								   clamp_row_est(baserel->rows / divisor),
-								   startup, total, NIL, NULL, NULL, NIL);
-	path->path.parallel_aware = true;
-	path->path.parallel_workers = workers;
-	add_partial_path(baserel, (Path *) path);
-}
-
 void
 message_fdw_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -431,8 +390,6 @@ message_fdw_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 	foreach(lc, outer_relation_sets(root, baserel, info))
 		add_parameterized_path(root, baserel, info, (Relids) lfirst(lc));
-	if (baserel->consider_parallel && baserel->lateral_relids == NULL)
-		add_partial_path_by_file(root, baserel, info, &quals);
 }
 
 /* ---- the plan ------------------------------------------------------------------------ */

@@ -40,7 +40,6 @@
 
 #include "access/stratnum.h"
 #include "commands/explain.h"
-#include "port/atomics.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -48,16 +47,6 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/ruleutils.h"
-
-/*
- * A parallel scan's shared state: the index of the next of its files (the
- * same list in every participant: the same snapshot reads the same
- * channels) to scan.
- */
-typedef struct ParallelMessageScan
-{
-	pg_atomic_uint32 next_file;
-} ParallelMessageScan;
 
 typedef struct MessageScanState
 {
@@ -67,18 +56,9 @@ typedef struct MessageScanState
 	int		   *columns;		/* per attribute: MessageColumn or -1 */
 	int			natts;
 	bool		read[MSG_NCOLUMNS]; /* the columns the plan reads */
-	MemoryContext sel_cxt;		/* what the conditions select, per (re)scan */
-	MemoryContext scan_cxt;		/* the message scan being read */
+	MemoryContext scan_cxt;		/* one scan's memory, reset by a rescan */
 	bool		started;
-	MessageSelection sel;		/* in sel_cxt */
-	ScanRequest req;			/* of sel, when it is not empty */
-	bool		empty;			/* sel is */
-	bool		opened;			/* a scan of req was begun (not parallel) */
-	/* a parallel scan's: its files, handed out through shared memory */
-	ParallelMessageScan *shared;
-	int64	   *files;
-	int			nfiles;
-	MessageScan *scan;			/* NULL between scans */
+	MessageScan *scan;			/* NULL when the conditions select nothing */
 	Datum	   *topics;			/* per channel of the scan, as text */
 	BytesView  *view;
 	/* a sample relation's */
@@ -120,11 +100,8 @@ message_fdw_begin(ForeignScanState *node, int eflags)
 	}
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
-	st->sel_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
-										"hdaq relation selection",
-										ALLOCSET_SMALL_SIZES);
 	st->scan_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
-										 "hdaq relation scan",
+										 "hdaq message relation scan",
 										 ALLOCSET_DEFAULT_SIZES);
 	/* under EXPLAIN ANALYZE (the node's instrumentation comes after this) */
 	st->count_segments = node->ss.ps.state->es_instrument != 0;
@@ -191,105 +168,39 @@ begin_samples(MessageScanState *st, const MessageSelection *sel)
 	st->next_sample = 0;
 }
 
-/*
- * The distinct files of the channels a request selects, in file order
- * (a parallel scan hands them out), in CurrentMemoryContext.
- */
-static int64 *
-request_files(const ScanRequest *req, int *nfiles)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	StoredChannel *channels;
-	int64	   *files;
-	int			n;
-
-	SPI_connect();
-	MemoryContextSwitchTo(cxt);
-	channels = store_find_channels(req, &n);
-	SPI_finish();
-	MemoryContextSwitchTo(cxt);
-	files = palloc(sizeof(int64) * Max(n, 1));
-	*nfiles = 0;
-	for (int i = 0; i < n; i++)
-		if (*nfiles == 0 || files[*nfiles - 1] != channels[i].file_id)
-			files[(*nfiles)++] = channels[i].file_id;
-	return files;
-}
-
-/* What the scan reads, with its conditions' values computed now. */
 static void
-prepare_scan(ForeignScanState *node, MessageScanState *st)
-{
-	MemoryContext oldcxt = MemoryContextSwitchTo(st->sel_cxt);
-
-	compute_selection(node, st, &st->sel);
-	st->started = true;
-	st->opened = false;
-	st->scans++;
-	st->empty = selection_is_empty(&st->sel);
-	if (!st->empty)
-		selection_request(&st->sel, &st->req);
-	if (!st->empty && st->shared != NULL)
-		st->files = request_files(&st->req, &st->nfiles);
-	MemoryContextSwitchTo(oldcxt);
-}
-
-/* Begin the message (or signal) scan of req, in scan_cxt. */
-static void
-open_scan(MessageScanState *st, const ScanRequest *req)
+start_scan(ForeignScanState *node, MessageScanState *st)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(st->scan_cxt);
+	MessageSelection sel;
 
-	SPI_connect();
-	/* SPI made its own context current: the scan lives in scan_cxt */
-	MemoryContextSwitchTo(st->scan_cxt);
-	if (st->kind == REL_SAMPLE)
-		request_check_names(req);
-	st->scan = scan_begin(req);
-	if (st->kind == REL_SAMPLE)
-		begin_samples(st, &st->sel);
-	if (st->count_segments)
-		st->segments_total += count_channel_segments(st->scan);
-	SPI_finish();
-	MemoryContextSwitchTo(st->scan_cxt);
-	scan_connect_per_fetch(st->scan);
-	st->topics = palloc(sizeof(Datum) * Max(scan_channel_count(st->scan), 1));
-	for (int c = 0; c < scan_channel_count(st->scan); c++)
-		st->topics[c] = CStringGetTextDatum(scan_channel(st->scan, c)->topic);
-	st->view = bytes_view_create();
-	MemoryContextSwitchTo(oldcxt);
-}
-
-/*
- * Begin the next scan: the whole request's, once; in a parallel scan, the
- * next file no participant has taken.  False when none is left.
- */
-static bool
-open_next(MessageScanState *st)
-{
-	ScanRequest one;
-	uint32		i;
-
-	if (st->empty)
-		return false;
-	if (st->shared == NULL)
+	compute_selection(node, st, &sel);
+	st->started = true;
+	st->scans++;
+	if (!selection_is_empty(&sel))
 	{
-		if (st->opened)
-			return false;
-		st->opened = true;
-		open_scan(st, &st->req);
-		return true;
+		ScanRequest req;
+
+		selection_request(&sel, &req);
+		SPI_connect();
+		/* SPI made its own context current: the scan lives in scan_cxt */
+		MemoryContextSwitchTo(st->scan_cxt);
+		if (st->kind == REL_SAMPLE)
+			request_check_names(&req);
+		st->scan = scan_begin(&req);
+		if (st->kind == REL_SAMPLE)
+			begin_samples(st, &sel);
+		if (st->count_segments)
+			st->segments_total += count_channel_segments(st->scan);
+		SPI_finish();
+		MemoryContextSwitchTo(st->scan_cxt);
+		scan_connect_per_fetch(st->scan);
+		st->topics = palloc(sizeof(Datum) * Max(scan_channel_count(st->scan), 1));
+		for (int c = 0; c < scan_channel_count(st->scan); c++)
+			st->topics[c] = CStringGetTextDatum(scan_channel(st->scan, c)->topic);
+		st->view = bytes_view_create();
 	}
-	i = pg_atomic_fetch_add_u32(&st->shared->next_file, 1);
-	if (i >= (uint32) st->nfiles)
-		return false;
-	one = st->req;
-	one.has_file_id = true;
-	one.file_id = st->files[i];
-	one.file_ids = NULL;
-	one.nfile_ids = 0;
-	open_scan(st, &one);
-	return true;
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* Count what the current scan read, and forget it. */
@@ -306,18 +217,9 @@ close_scan(MessageScanState *st)
 		st->scan = NULL;
 		st->signals = NULL;
 	}
+	st->started = false;
 	if (st->scan_cxt != NULL)
 		MemoryContextReset(st->scan_cxt);
-}
-
-/* Forget the selection too: the next row starts over. */
-static void
-restart(MessageScanState *st)
-{
-	close_scan(st);
-	st->started = false;
-	if (st->sel_cxt != NULL)
-		MemoryContextReset(st->sel_cxt);
 }
 
 /* ---- rows ------------------------------------------------------------------------- */
@@ -414,20 +316,16 @@ message_fdw_iterate(ForeignScanState *node)
 	ExecClearTuple(slot);
 	CHECK_FOR_INTERRUPTS();
 	if (!st->started)
-		prepare_scan(node, st);
-	for (;;)
-	{
-		if (st->scan == NULL && !open_next(st))
-			return slot;
-		/* what the scan allocates as it goes (its readers) lives with it */
-		oldcxt = MemoryContextSwitchTo(st->scan_cxt);
-		found = st->kind == REL_SAMPLE ? next_sample(st, &row) :
-			next_message(st, &row, &msg);
-		MemoryContextSwitchTo(oldcxt);
-		if (found)
-			break;
-		close_scan(st);
-	}
+		start_scan(node, st);
+	if (st->scan == NULL)
+		return slot;
+	/* what the scan allocates as it goes (its readers) lives with it */
+	oldcxt = MemoryContextSwitchTo(st->scan_cxt);
+	found = st->kind == REL_SAMPLE ? next_sample(st, &row) :
+		next_message(st, &row, &msg);
+	MemoryContextSwitchTo(oldcxt);
+	if (!found)
+		return slot;
 	for (int i = 0; i < st->natts; i++)
 	{
 		int			column = st->columns[i];
@@ -447,7 +345,7 @@ message_fdw_iterate(ForeignScanState *node)
 void
 message_fdw_rescan(ForeignScanState *node)
 {
-	restart(node->fdw_state);
+	close_scan(node->fdw_state);
 }
 
 void
@@ -457,59 +355,10 @@ message_fdw_end(ForeignScanState *node)
 
 	if (st != NULL && st->scan_cxt != NULL)
 	{
-		restart(st);
+		close_scan(st);
 		MemoryContextDelete(st->scan_cxt);
-		MemoryContextDelete(st->sel_cxt);
 		st->scan_cxt = NULL;
-		st->sel_cxt = NULL;
 	}
-}
-
-/* ---- parallel scans ------------------------------------------------------------------ */
-
-/*
- * A parallel scan hands out the files its conditions select, one at a
- * time, to the leader and the workers; each reads its file's messages in
- * log-time order, so the rows of a parallel scan come in no overall order
- * (its partial path declares none).
- */
-bool
-message_fdw_parallel_safe(PlannerInfo *root, RelOptInfo *rel,
-						  RangeTblEntry *rte)
-{
-	return true;
-}
-
-Size
-message_fdw_estimate_dsm(ForeignScanState *node, ParallelContext *pcxt)
-{
-	return sizeof(ParallelMessageScan);
-}
-
-void
-message_fdw_initialize_dsm(ForeignScanState *node, ParallelContext *pcxt,
-						   void *coordinate)
-{
-	MessageScanState *st = node->fdw_state;
-
-	st->shared = coordinate;
-	pg_atomic_init_u32(&st->shared->next_file, 0);
-}
-
-void
-message_fdw_reinitialize_dsm(ForeignScanState *node, ParallelContext *pcxt,
-							 void *coordinate)
-{
-	pg_atomic_write_u32(&((ParallelMessageScan *) coordinate)->next_file, 0);
-}
-
-void
-message_fdw_initialize_worker(ForeignScanState *node, shm_toc *toc,
-							  void *coordinate)
-{
-	MessageScanState *st = node->fdw_state;
-
-	st->shared = coordinate;
 }
 
 /* ---- EXPLAIN ------------------------------------------------------------------------ */

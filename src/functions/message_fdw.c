@@ -33,11 +33,6 @@ hdaq_message_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = message_fdw_rescan;
 	routine->EndForeignScan = message_fdw_end;
 	routine->ExplainForeignScan = message_fdw_explain;
-	routine->IsForeignScanParallelSafe = message_fdw_parallel_safe;
-	routine->EstimateDSMForeignScan = message_fdw_estimate_dsm;
-	routine->InitializeDSMForeignScan = message_fdw_initialize_dsm;
-	routine->ReInitializeDSMForeignScan = message_fdw_reinitialize_dsm;
-	routine->InitializeWorkerForeignScan = message_fdw_initialize_worker;
 	PG_RETURN_POINTER(routine);
 }
 
