@@ -32,6 +32,7 @@
  *-------------------------------------------------------------------------
  */
 #include "engine/bytes_view.h"
+#include "engine/decoders.h"
 #include "engine/fdw.h"
 #include "engine/request.h"
 #include "engine/scan.h"
@@ -150,10 +151,17 @@ count_channel_segments(MessageScan *scan)
 static void
 begin_samples(MessageScanState *st, const MessageSelection *sel)
 {
-	int			nspecs = sel->ntopics * sel->npaths;
-	SignalSpec *specs = palloc(sizeof(SignalSpec) * Max(nspecs, 1));
+	int			nspecs;
+	SignalSpec *specs;
 	int			s = 0;
 
+	/* the topics are stored ones (checked): few; the paths are bounded */
+	if (sel->npaths > HD_MAX_PATHS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
+	nspecs = sel->ntopics * sel->npaths;
+	specs = palloc(sizeof(SignalSpec) * Max(nspecs, 1));
 	st->paths = palloc(sizeof(Datum) * Max(nspecs, 1));
 	for (int t = 0; t < sel->ntopics; t++)
 		for (int p = 0; p < sel->npaths; p++)

@@ -130,6 +130,9 @@ SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData' AND path IN ('current_rpms.FL', 'current_rpm.FR')$$);
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE file_id = 999 AND topic = 'VehicleData' AND path = 'current_rpms.FL'$$);
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData' AND path = 'is_ready_to_drive.x'$$);
+-- more paths than a scan decodes at once
+SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData'
+	AND path = ANY (ARRAY(SELECT 'current_rpms.FL' || repeat(' ', i) FROM generate_series(0, 256) i))$$);
 -- a path checked against the topic's schema where the selection holds none of its messages
 SELECT * FROM pg_temp.err(format($$SELECT * FROM hdaq.sample WHERE file_id = %s AND topic = 'VehicleData' AND path = 'current_rpms.XX'$$, :aero));
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData' AND path = 'current_rpms.XX' AND time < '2000-01-01'$$);
