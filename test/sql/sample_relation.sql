@@ -43,19 +43,7 @@ BEGIN
 END
 $$;
 
--- an error's SQLSTATE, message, DETAIL and HINT, as one line each
-CREATE FUNCTION pg_temp.err(q text) RETURNS TABLE (part text) LANGUAGE plpgsql AS $$
-DECLARE
-	st text; msg text; det text; hnt text;
-BEGIN
-	EXECUTE q;
-	RETURN QUERY SELECT 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN QUERY VALUES (st || ': ' || msg), ('DETAIL: ' || det), ('HINT: ' || hnt);
-END
-$$;
+\i test/sql/include/error_parts.sql
 
 -- a float32 leaf, every file (two files over the same 15 s, merged in time order)
 SELECT * FROM pg_temp.compare(
