@@ -1025,3 +1025,34 @@ CREATE FOREIGN TABLE message (
 ) SERVER hdaq_store;
 COMMENT ON FOREIGN TABLE message IS
 	'every stored message, in log-time order; WHERE on file_id, topic, log_time and log_time_ns reads only what can match';
+
+-- ---------------------------------------------------------------------------
+-- The sample relation: hdaq.sample holds the decoded numeric samples, one
+-- row per message and numeric leaf (path) of the topics and paths its WHERE
+-- names, with the values hdaq.signal returns, for a Grafana panel on the
+-- stock PostgreSQL data source:
+--   SELECT $__timeGroupAlias(time, $__interval), avg(value) FROM hdaq.sample
+--    WHERE topic = 'VehicleData' AND path = 'current_rpms.FL'
+--      AND $__timeFilter(time)
+--    GROUP BY 1 ORDER BY 1
+-- A second foreign table of hdaq_fdw: a column named path makes it a
+-- sample relation.  Its scan needs topic (=, IN, = ANY) and path (=, IN,
+-- = ANY) in WHERE (22023 otherwise), takes file_id and time ranges as
+-- hdaq.message does, returns rows in time order, and calls a file that is
+-- not stored, a topic no file has and a path the schema rules out errors.
+-- ---------------------------------------------------------------------------
+
+CREATE FOREIGN TABLE sample (
+	file_id bigint,
+	topic text,
+	path text,
+	time timestamptz,			-- time_ns truncated to the microsecond
+	time_ns bigint,				-- the message's log time
+	value double precision		-- NULL where the message lacks the leaf
+) SERVER hdaq_store;
+COMMENT ON FOREIGN TABLE sample IS
+	'decoded numeric samples: one row per message and path of the topics and paths named in WHERE (both required), in time order; values as hdaq.signal returns them';
+COMMENT ON FOREIGN DATA WRAPPER hdaq_fdw IS
+	'reads the messages hdaq stores (hdaq.message, and their numeric leaves in hdaq.sample)';
+COMMENT ON FUNCTION message_fdw_handler() IS
+	'the callbacks of the foreign-data wrapper hdaq_fdw (hdaq.message, hdaq.sample)';

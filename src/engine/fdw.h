@@ -26,7 +26,10 @@
 #include "foreign/fdwapi.h"
 #include "nodes/pathnodes.h"
 
-/* The columns a message relation can have, found by name. */
+/*
+ * The columns a relation of hdaq_fdw can have, found by name; the names
+ * depend on its kind (a sample relation's log_time is "time").
+ */
 typedef enum MessageColumn
 {
 	MSG_FILE_ID,
@@ -36,23 +39,42 @@ typedef enum MessageColumn
 	MSG_PUBLISH_TIME_NS,
 	MSG_SEQUENCE,
 	MSG_DATA,
+	MSG_PATH,
+	MSG_VALUE,
 	MSG_NCOLUMNS
 } MessageColumn;
 
-extern const char *const message_column_names[MSG_NCOLUMNS];
+typedef enum RelationKind
+{
+	REL_MESSAGE,				/* (file_id, topic, log_time, log_time_ns,
+								 * publish_time_ns, sequence, data) */
+	REL_SAMPLE					/* (file_id, topic, path, time, time_ns,
+								 * value) */
+} RelationKind;
+
+/* The column names of a kind of relation (NULL: it has no such column). */
+extern const char *const *relation_column_names(RelationKind kind);
 
 /*
- * The column of each attribute of a message relation (attribute i + 1 into
- * columns[i]; -1 for a column of another name, which reads as NULL); an
- * error for a known column of another type.
+ * The kind of a relation, and the column of each attribute (attribute
+ * i + 1 into columns[i]; -1 for a column of another name, which reads as
+ * NULL); an error for a known column of another type.
  */
-extern void message_columns_of(TupleDesc desc, int *columns);
+extern RelationKind message_columns_of(TupleDesc desc, int *columns);
 
 /*
- * The attribute number of each column (0 when the relation lacks it) into
- * attnos[MSG_NCOLUMNS].
+ * The kind, and the attribute number of each column (0 when the relation
+ * lacks it) into attnos[MSG_NCOLUMNS].
  */
-extern void message_attnos_of(TupleDesc desc, AttrNumber *attnos);
+extern RelationKind message_attnos_of(TupleDesc desc, AttrNumber *attnos);
+
+/*
+ * A sample relation's scan needs conditions on topic and path: an error
+ * (22023) naming the relation and what is missing when columns (a bitmask
+ * of 1 << MessageColumn, the columns the scan's conditions are on) lacks
+ * them.
+ */
+extern void sample_require_conditions(const char *relname, int columns);
 
 /* ---- conditions the scan takes (fdw_quals.c) ---- */
 
@@ -86,6 +108,9 @@ typedef struct MessageSelection
 	bool		has_topics;		/* topics[] restricts */
 	char	  **topics;			/* sorted, distinct */
 	int			ntopics;
+	bool		has_paths;		/* paths[] restricts (a sample relation) */
+	char	  **paths;			/* sorted, distinct */
+	int			npaths;
 	int64		start_ns;		/* log_time_ns, inclusive */
 	int64		end_ns;
 } MessageSelection;

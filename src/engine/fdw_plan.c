@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fdw_plan.c
- *	  Engine: planning a scan of a message relation (fdw.h).
+ *	  Engine: planning a scan of a relation of hdaq_fdw (fdw.h).
  *
  * Size: the channels the conditions known at planning select (constants,
  * and what the planner can estimate of stable expressions) are looked up
@@ -16,6 +16,10 @@
  * topic or the times (file_id = f.file_id), a path parameterised by them,
  * which the planner puts on the inner side of a nested loop: one scan per
  * outer row, reading only what that row selects.
+ *
+ * A sample relation's scan needs conditions on topic and path: a path
+ * without them costs disable_cost, so that a join that can give them (a
+ * parameterised path) wins, and the plan is an error if it has none.
  *
  * Plan: every clause stays in the plan's quals, which the executor checks
  * on each row; the values of the conditions the scan takes go to
@@ -42,6 +46,7 @@
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/selfuncs.h"
@@ -55,13 +60,17 @@
 #define SCAN_STARTUP_COST 10.0
 #define CHANNEL_COST 2.0
 #define MESSAGE_COST (2.0 * cpu_tuple_cost)
+#define DECODE_COST (2.0 * cpu_tuple_cost)	/* a sample relation's, more */
 
 /* What planning learnt of a message relation, in RelOptInfo.fdw_private. */
 typedef struct MessageRelInfo
 {
+	RelationKind kind;
 	AttrNumber	attnos[MSG_NCOLUMNS];
+	int			columns;		/* 1 << the columns of the conditions taken */
 	ChannelEstimate est;		/* what the conditions known now select */
 	double		messages;		/* the scan reads, after run-time conditions */
+	double		rows_per_message;	/* a sample relation's paths */
 	double		channels;
 	double		local_selectivity;	/* of the clauses the scan does not take */
 	List	   *pathkeys_time;	/* (log_time, log_time_ns), as far as useful */
@@ -90,6 +99,8 @@ runtime_share(int code, const ChannelEstimate *est, double *channel_share)
 			*channel_share = any ? Min(1.0, 4.0 / Max(est->topics, 1.0))
 				: 1.0 / Max(est->topics, 1.0);
 			return *channel_share;
+		case MSG_PATH:
+			return 1.0;			/* rows per message, not messages */
 		default:
 			return COND_OP(code) == BTEqualStrategyNumber ?
 				DEFAULT_EQ_SEL : DEFAULT_INEQ_SEL;
@@ -133,7 +144,7 @@ message_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel,
 	List	   *local = NIL;
 	ListCell   *lc;
 
-	message_attnos_of(RelationGetDescr(rel), info->attnos);
+	info->kind = message_attnos_of(RelationGetDescr(rel), info->attnos);
 	table_close(rel, NoLock);
 	baserel->fdw_private = info;
 
@@ -151,6 +162,7 @@ message_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel,
 			local = lappend(local, ri);
 			continue;
 		}
+		info->columns |= 1 << COND_COLUMN(code);
 		known = estimate_expression_value(root, (Node *) value);
 		if (IsA(known, Const))
 			selection_add(&sel, code, ((Const *) known)->constvalue,
@@ -170,10 +182,12 @@ message_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel,
 										&channel_share);
 		info->channels *= channel_share;
 	}
+	info->rows_per_message = sel.has_paths ? Max(sel.npaths, 1) : 1.0;
 	info->local_selectivity = clauselist_selectivity(root, local,
 													 baserel->relid,
 													 JOIN_INNER, NULL);
-	baserel->rows = info->messages * info->local_selectivity;
+	baserel->rows = info->messages * info->rows_per_message *
+		info->local_selectivity;
 	baserel->tuples = Max(total_messages(), info->messages);
 }
 
@@ -203,12 +217,25 @@ column_pathkeys(PlannerInfo *root, RelOptInfo *baserel,
 									baserel->relids, false);
 }
 
+/*
+ * columns: those of the conditions the path takes; a sample relation's
+ * path without topic or path costs disable_cost.
+ */
 static void
 path_costs(const MessageRelInfo *info, double messages, double channels,
-		   const QualCost *quals, Cost *startup, Cost *total)
+		   int columns, const QualCost *quals, Cost *startup, Cost *total)
 {
+	double		rows = messages * info->rows_per_message;
+
 	*startup = SCAN_STARTUP_COST + channels * CHANNEL_COST + quals->startup;
-	*total = *startup + messages * (MESSAGE_COST + quals->per_tuple);
+	if (info->kind == REL_SAMPLE)
+	{
+		if ((columns & (1 << MSG_TOPIC)) == 0 ||
+			(columns & (1 << MSG_PATH)) == 0)
+			*startup += disable_cost;
+		*startup += messages * DECODE_COST;
+	}
+	*total = *startup + messages * MESSAGE_COST + rows * quals->per_tuple;
 }
 
 /* Whether an equivalence member is the column at attribute *arg. */
@@ -235,7 +262,7 @@ join_condition_candidates(PlannerInfo *root, RelOptInfo *baserel,
 						  MessageRelInfo *info)
 {
 	List	   *candidates = list_copy(baserel->joininfo);
-	MessageColumn eq_columns[] = {MSG_FILE_ID, MSG_TOPIC};
+	MessageColumn eq_columns[] = {MSG_FILE_ID, MSG_TOPIC, MSG_PATH};
 
 	if (!baserel->has_eclass_joins)
 		return candidates;
@@ -295,6 +322,7 @@ add_parameterized_path(PlannerInfo *root, RelOptInfo *baserel,
 	ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
 	double		messages = info->messages;
 	double		channels = info->channels;
+	int			columns = info->columns;
 	List	   *others = NIL;
 	QualCost	quals;
 	Cost		startup;
@@ -314,16 +342,18 @@ add_parameterized_path(PlannerInfo *root, RelOptInfo *baserel,
 		{
 			messages *= runtime_share(code, &info->est, &channel_share);
 			channels *= channel_share;
+			columns |= 1 << COND_COLUMN(code);
 		}
 		else
 			others = lappend(others, ri);
 	}
-	rows = clamp_row_est(messages * info->local_selectivity *
+	rows = clamp_row_est(messages * info->rows_per_message *
+						 info->local_selectivity *
 						 clauselist_selectivity(root, others, 0, JOIN_INNER,
 												NULL));
 	cost_qual_eval(&quals, list_concat_copy(baserel->baserestrictinfo,
 											ppi->ppi_clauses), root);
-	path_costs(info, messages, channels, &quals, &startup, &total);
+	path_costs(info, messages, channels, columns, &quals, &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, rows, startup, total,
 									 info->pathkeys_time, outer, NULL, NIL));
@@ -346,7 +376,8 @@ message_fdw_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	info->pathkeys_ns = by_time != NIL ? by_ns : NIL;
 
 	cost_qual_eval(&quals, baserel->baserestrictinfo, root);
-	path_costs(info, info->messages, info->channels, &quals, &startup, &total);
+	path_costs(info, info->messages, info->channels, info->columns, &quals,
+			   &startup, &total);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, total, info->pathkeys_time,
@@ -394,6 +425,7 @@ message_fdw_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *quals = NIL;
 	List	   *codes = NIL;
 	List	   *values = NIL;
+	int			columns = 0;
 	ListCell   *lc;
 
 	foreach(lc, scan_clauses)
@@ -410,8 +442,13 @@ message_fdw_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		{
 			codes = lappend_int(codes, code);
 			values = lappend(values, copyObject(value));
+			columns |= 1 << COND_COLUMN(code);
 		}
 	}
+	if (info->kind == REL_SAMPLE)
+		sample_require_conditions(quote_qualified_identifier(get_namespace_name(get_rel_namespace(foreigntableid)),
+															 get_rel_name(foreigntableid)),
+								  columns);
 	return make_foreignscan(tlist, quals, baserel->relid, values,
 							list_make2(codes, read_attnos(baserel, quals)),
 							NIL, NIL, outer_plan);

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * fdw_quals.c
- *	  Engine: the columns of a message relation, the WHERE clauses its scan
- *	  takes, and what they select once their values are known.
+ *	  Engine: the columns of the relations of hdaq_fdw, the WHERE clauses
+ *	  their scan takes, and what they select once their values are known.
  *
  * The scan takes, in either order of the operands:
  *	  file_id = v, file_id = ANY (array)		(IN (...) is = ANY)
  *	  topic = v, topic = ANY (array)
+ *	  path = v, path = ANY (array)				(a sample relation)
  *	  log_time < <= = >= > v (timestamptz; BETWEEN is two of them)
  *	  log_time_ns < <= = >= > v (bigint, integer or smallint)
+ * (a sample relation's time and time_ns as log_time and log_time_ns)
  * where v reads nothing of the relation itself and is not volatile.  The
  * executor checks every clause again on the rows the scan returns, so a
  * condition need only select a superset of what its clause accepts; the
@@ -38,56 +40,105 @@
 #include "utils/pg_locale.h"
 #include "utils/timestamp.h"
 
-const char *const message_column_names[MSG_NCOLUMNS] = {
+static const char *const message_column_names[MSG_NCOLUMNS] = {
 	"file_id", "topic", "log_time", "log_time_ns", "publish_time_ns",
-	"sequence", "data"
+	"sequence", "data", NULL, NULL
+};
+
+static const char *const sample_column_names[MSG_NCOLUMNS] = {
+	"file_id", "topic", "time", "time_ns", NULL, NULL, NULL, "path", "value"
 };
 
 static const Oid message_column_types[MSG_NCOLUMNS] = {
-	INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, BYTEAOID
+	INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, BYTEAOID,
+	TEXTOID, FLOAT8OID
 };
 
 /* ---- columns --------------------------------------------------------------------- */
 
-static int
-column_named(const char *name)
+const char *const *
+relation_column_names(RelationKind kind)
 {
+	return kind == REL_SAMPLE ? sample_column_names : message_column_names;
+}
+
+static int
+column_named(RelationKind kind, const char *name)
+{
+	const char *const *names = relation_column_names(kind);
+
 	for (int c = 0; c < MSG_NCOLUMNS; c++)
-		if (strcmp(name, message_column_names[c]) == 0)
+		if (names[c] != NULL && strcmp(name, names[c]) == 0)
 			return c;
 	return -1;
 }
 
-void
-message_columns_of(TupleDesc desc, int *columns)
+/* A relation with a column named "path" is a sample relation. */
+static RelationKind
+relation_kind(TupleDesc desc)
 {
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		int			c = att->attisdropped ? -1 : column_named(NameStr(att->attname));
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "path") == 0)
+			return REL_SAMPLE;
+	}
+	return REL_MESSAGE;
+}
+
+RelationKind
+message_columns_of(TupleDesc desc, int *columns)
+{
+	RelationKind kind = relation_kind(desc);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			c = att->attisdropped ? -1 :
+			column_named(kind, NameStr(att->attname));
 
 		if (c >= 0 && att->atttypid != message_column_types[c])
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of a message relation must be of type %s",
+					 errmsg("column \"%s\" of a %s relation must be of type %s",
 							NameStr(att->attname),
+							kind == REL_SAMPLE ? "sample" : "message",
 							format_type_be(message_column_types[c])),
 					 errdetail("It is of type %s.", format_type_be(att->atttypid))));
 		columns[i] = c;
 	}
+	return kind;
 }
 
-void
+RelationKind
 message_attnos_of(TupleDesc desc, AttrNumber *attnos)
 {
 	int		   *columns = palloc(sizeof(int) * Max(desc->natts, 1));
+	RelationKind kind = message_columns_of(desc, columns);
 
-	message_columns_of(desc, columns);
 	memset(attnos, 0, sizeof(AttrNumber) * MSG_NCOLUMNS);
 	for (int i = 0; i < desc->natts; i++)
 		if (columns[i] >= 0)
 			attnos[columns[i]] = (AttrNumber) (i + 1);
 	pfree(columns);
+	return kind;
+}
+
+void
+sample_require_conditions(const char *relname, int columns)
+{
+	bool		topic = (columns & (1 << MSG_TOPIC)) != 0;
+	bool		path = (columns & (1 << MSG_PATH)) != 0;
+
+	if (topic && path)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("a query of %s must name its %s in WHERE", relname,
+					!topic && !path ? "topic and path" : (topic ? "path" : "topic")),
+			 errdetail("Its scan decodes one topic's numeric leaves: it takes topic = 'name', topic IN (...), path = 'field.path' and path IN (...), with a constant, a parameter or another table's column."),
+			 errhint("For example WHERE topic = 'VehicleData' AND path = 'current_rpms.FL'; SELECT path FROM hdaq.fields('VehicleData') lists a topic's paths.")));
 }
 
 /* ---- recognising conditions --------------------------------------------------- */
@@ -140,6 +191,7 @@ value_type_ok(MessageColumn column, Oid type)
 		case MSG_LOG_TIME_NS:
 			return type == INT8OID || type == INT4OID || type == INT2OID;
 		case MSG_TOPIC:
+		case MSG_PATH:
 			return type == TEXTOID;
 		case MSG_LOG_TIME:
 			return type == TIMESTAMPTZOID;
@@ -160,7 +212,7 @@ condition_strategy(MessageColumn column, Oid opno, Oid valuetype, Oid collid)
 	Oid			lefttype;
 	Oid			righttype;
 
-	if (column != MSG_FILE_ID && column != MSG_TOPIC &&
+	if (column != MSG_FILE_ID && column != MSG_TOPIC && column != MSG_PATH &&
 		column != MSG_LOG_TIME && column != MSG_LOG_TIME_NS)
 		return 0;
 	family = column_family(column);
@@ -172,11 +224,11 @@ condition_strategy(MessageColumn column, Oid opno, Oid valuetype, Oid collid)
 		!value_type_ok(column, righttype) || righttype != valuetype)
 		return 0;
 	/* equal texts are equal bytes only under a deterministic collation */
-	if (column == MSG_TOPIC && OidIsValid(collid) &&
+	if ((column == MSG_TOPIC || column == MSG_PATH) && OidIsValid(collid) &&
 		!get_collation_isdeterministic(collid))
 		return 0;
-	/* files and topics by equality; times by any comparison */
-	if ((column == MSG_FILE_ID || column == MSG_TOPIC) &&
+	/* files, topics and paths by equality; times by any comparison */
+	if ((column == MSG_FILE_ID || column == MSG_TOPIC || column == MSG_PATH) &&
 		strategy != BTEqualStrategyNumber)
 		return 0;
 	return strategy;
@@ -229,7 +281,7 @@ any_condition(PlannerInfo *root, Index relid, const AttrNumber *attnos,
 		return false;
 	column = column_of(linitial(saop->args), relid, attnos);
 	array = lsecond(saop->args);
-	if (column != MSG_FILE_ID && column != MSG_TOPIC)
+	if (column != MSG_FILE_ID && column != MSG_TOPIC && column != MSG_PATH)
 		return false;
 	if (!value_computable(root, relid, array))
 		return false;
@@ -335,23 +387,24 @@ restrict_files(MessageSelection *sel, int64 *files, int n)
 	sel->nfiles = kept;
 }
 
+/* The names (topics or paths) *has, *kept, *nkept narrowed to names. */
 static void
-restrict_topics(MessageSelection *sel, char **topics, int n)
+restrict_names(bool *has, char ***kept, int *nkept, char **names, int n)
 {
-	int			kept = 0;
+	int			k = 0;
 
-	n = sort_distinct(topics, n, sizeof(char *), compare_strings);
-	if (!sel->has_topics)
+	n = sort_distinct(names, n, sizeof(char *), compare_strings);
+	if (!*has)
 	{
-		sel->has_topics = true;
-		sel->topics = topics;
-		sel->ntopics = n;
+		*has = true;
+		*kept = names;
+		*nkept = n;
 		return;
 	}
-	for (int i = 0; i < sel->ntopics; i++)
-		if (bsearch(&sel->topics[i], topics, n, sizeof(char *), compare_strings))
-			sel->topics[kept++] = sel->topics[i];
-	sel->ntopics = kept;
+	for (int i = 0; i < *nkept; i++)
+		if (bsearch(&(*kept)[i], names, n, sizeof(char *), compare_strings))
+			(*kept)[k++] = (*kept)[i];
+	*nkept = k;
 }
 
 /* The non-null elements of an array value. */
@@ -401,27 +454,27 @@ add_files(MessageSelection *sel, int op, Datum value, Oid type)
 	restrict_files(sel, files, n);
 }
 
-static void
-add_topics(MessageSelection *sel, int op, Datum value)
+/* The names of a condition on topic or path: its value, or its array's. */
+static char **
+names_of(int op, Datum value, int *n)
 {
-	char	  **topics;
-	int			n;
+	char	  **names;
 
 	if (op == COND_ANY)
 	{
-		Datum	   *elems = array_elements(value, TEXTOID, &n);
+		Datum	   *elems = array_elements(value, TEXTOID, n);
 
-		topics = palloc(sizeof(char *) * Max(n, 1));
-		for (int i = 0; i < n; i++)
-			topics[i] = TextDatumGetCString(elems[i]);
+		names = palloc(sizeof(char *) * Max(*n, 1));
+		for (int i = 0; i < *n; i++)
+			names[i] = TextDatumGetCString(elems[i]);
 	}
 	else
 	{
-		topics = palloc(sizeof(char *));
-		topics[0] = TextDatumGetCString(value);
-		n = 1;
+		names = palloc(sizeof(char *));
+		names[0] = TextDatumGetCString(value);
+		*n = 1;
 	}
-	restrict_topics(sel, topics, n);
+	return names;
 }
 
 /* log_time_ns >= lo */
@@ -515,6 +568,8 @@ selection_add(MessageSelection *sel, int code, Datum value, bool isnull,
 			  Oid type)
 {
 	int			op = COND_OP(code);
+	char	  **names;
+	int			n;
 
 	/* a comparison with NULL (or = ANY (NULL)) is never true */
 	if (isnull)
@@ -528,7 +583,14 @@ selection_add(MessageSelection *sel, int code, Datum value, bool isnull,
 			add_files(sel, op, value, type);
 			break;
 		case MSG_TOPIC:
-			add_topics(sel, op, value);
+			names = names_of(op, value, &n);
+			restrict_names(&sel->has_topics, &sel->topics, &sel->ntopics,
+						   names, n);
+			break;
+		case MSG_PATH:
+			names = names_of(op, value, &n);
+			restrict_names(&sel->has_paths, &sel->paths, &sel->npaths,
+						   names, n);
 			break;
 		case MSG_LOG_TIME:
 			add_time_bound(sel, op, DatumGetTimestampTz(value));
@@ -546,7 +608,8 @@ selection_is_empty(const MessageSelection *sel)
 {
 	return sel->empty || sel->start_ns > sel->end_ns ||
 		(sel->has_files && sel->nfiles == 0) ||
-		(sel->has_topics && sel->ntopics == 0);
+		(sel->has_topics && sel->ntopics == 0) ||
+		(sel->has_paths && sel->npaths == 0);
 }
 
 void

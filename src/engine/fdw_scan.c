@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fdw_scan.c
- *	  Engine: the scan of a message relation (fdw.h) and its EXPLAIN.
+ *	  Engine: the scan of a relation of hdaq_fdw (fdw.h) and its EXPLAIN.
  *
  * The scan starts at its first row: the values of its conditions are
  * computed (parameters have theirs by then), and what they select is read
@@ -13,19 +13,30 @@
  * at the message's bytes in its segment (bytes_view.h).  A rescan (a new
  * outer row of a nested loop, new parameter values) starts over.
  *
+ * A sample relation's scan reads the same messages through the signal
+ * scan (signals.h), which decodes the leaves its paths name, and returns
+ * one row per message and path (its value NULL where the message does not
+ * hold the leaf), as hdaq.signal does.  Its names are checked when it
+ * starts: a file that is not stored, a topic no stored file has and a
+ * path the topic's schema rules out are errors (request.h, signals.h).
+ *
  * The executor does not keep the scan connected to SPI between rows: the
  * scan connects while it starts, and the message scan connects for each
  * segment it fetches (scan_connect_per_fetch).
  *
- * A condition that selects nothing (a file that is not stored, a topic no
- * file has, an empty time range) gives no rows, as a WHERE clause does;
- * the functions (hdaq.messages...) are the ones that call it an error.
+ * On hdaq.message, a condition that selects nothing (a file that is not
+ * stored, a topic no file has, an empty time range) gives no rows, as a
+ * WHERE clause does; the functions (hdaq.messages...) are the ones that
+ * call it an error.
  *
  *-------------------------------------------------------------------------
  */
 #include "engine/bytes_view.h"
+#include "engine/decoders.h"
 #include "engine/fdw.h"
+#include "engine/request.h"
 #include "engine/scan.h"
+#include "engine/signals.h"
 #include "store/store.h"
 
 #include "access/stratnum.h"
@@ -40,6 +51,7 @@
 
 typedef struct MessageScanState
 {
+	RelationKind kind;
 	List	   *codes;			/* of the conditions, as values */
 	List	   *values;			/* ExprStates */
 	int		   *columns;		/* per attribute: MessageColumn or -1 */
@@ -50,6 +62,11 @@ typedef struct MessageScanState
 	MessageScan *scan;			/* NULL when the conditions select nothing */
 	Datum	   *topics;			/* per channel of the scan, as text */
 	BytesView  *view;
+	/* a sample relation's */
+	SignalScan *signals;
+	Datum	   *paths;			/* per spec of the signal scan, as text */
+	SignalSamples samples;		/* the current message's values */
+	int			next_sample;	/* the next of them to return */
 	/* for EXPLAIN ANALYZE, over every (re)scan */
 	bool		count_segments; /* also the channels' other segments */
 	int64		scans;
@@ -73,7 +90,7 @@ message_fdw_begin(ForeignScanState *node, int eflags)
 	st->values = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	st->natts = desc->natts;
 	st->columns = palloc(sizeof(int) * Max(desc->natts, 1));
-	message_columns_of(desc, st->columns);
+	st->kind = message_columns_of(desc, st->columns);
 	foreach(lc, attnos)
 	{
 		int			attno = lfirst_int(lc);
@@ -127,6 +144,38 @@ count_channel_segments(MessageScan *scan)
 	return n;
 }
 
+/*
+ * A sample relation's signal scan: its names checked, each path of each
+ * topic a spec (by topic, then path).
+ */
+static void
+begin_samples(MessageScanState *st, const MessageSelection *sel)
+{
+	int			nspecs;
+	SignalSpec *specs;
+	int			s = 0;
+
+	/* the topics are stored ones (checked): few; the paths are bounded */
+	if (sel->npaths > HD_MAX_PATHS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
+	nspecs = sel->ntopics * sel->npaths;
+	specs = palloc(sizeof(SignalSpec) * Max(nspecs, 1));
+	st->paths = palloc(sizeof(Datum) * Max(nspecs, 1));
+	for (int t = 0; t < sel->ntopics; t++)
+		for (int p = 0; p < sel->npaths; p++)
+		{
+			specs[s].topic = sel->topics[t];
+			specs[s].path = sel->paths[p];
+			specs[s].metric = sel->paths[p];
+			st->paths[s++] = CStringGetTextDatum(sel->paths[p]);
+		}
+	st->signals = signal_scan_begin(specs, nspecs, st->scan, false);
+	st->samples.n = 0;
+	st->next_sample = 0;
+}
+
 static void
 start_scan(ForeignScanState *node, MessageScanState *st)
 {
@@ -144,7 +193,11 @@ start_scan(ForeignScanState *node, MessageScanState *st)
 		SPI_connect();
 		/* SPI made its own context current: the scan lives in scan_cxt */
 		MemoryContextSwitchTo(st->scan_cxt);
+		if (st->kind == REL_SAMPLE)
+			request_check_names(&req);
 		st->scan = scan_begin(&req);
+		if (st->kind == REL_SAMPLE)
+			begin_samples(st, &sel);
 		if (st->count_segments)
 			st->segments_total += count_channel_segments(st->scan);
 		SPI_finish();
@@ -170,6 +223,7 @@ close_scan(MessageScanState *st)
 		scan_segment_counts(st->scan, &selected, &read);
 		st->segments_read += read;
 		st->scan = NULL;
+		st->signals = NULL;
 	}
 	st->started = false;
 	if (st->scan_cxt != NULL)
@@ -178,27 +232,81 @@ close_scan(MessageScanState *st)
 
 /* ---- rows ------------------------------------------------------------------------- */
 
-static Datum
-column_value(MessageScanState *st, MessageColumn column,
-			 const ScanChannel *ch, const McapMessage *msg)
+/* What a row is formed from: a message, or one value of a message. */
+typedef struct RowSource
 {
+	const ScanChannel *channel;
+	int			channel_index;
+	int64		time_ns;
+	const McapMessage *msg;		/* a message relation's */
+	int			spec;			/* a sample relation's: which path */
+	double		value;
+	bool		found;
+} RowSource;
+
+/* The next row of a message relation; false at the end. */
+static bool
+next_message(MessageScanState *st, RowSource *row, McapMessage *msg)
+{
+	if (!scan_next(st->scan, &row->channel, msg))
+		return false;
+	row->channel_index = scan_channel_index(st->scan, row->channel);
+	row->time_ns = (int64) msg->log_time;
+	row->msg = msg;
+	return true;
+}
+
+/* The next row of a sample relation; false at the end. */
+static bool
+next_sample(MessageScanState *st, RowSource *row)
+{
+	SignalSamples *s = &st->samples;
+
+	while (st->next_sample >= s->n)
+	{
+		if (!signal_scan_next(st->signals, s))
+			return false;
+		st->next_sample = 0;
+	}
+	row->channel = s->channel;
+	row->channel_index = s->channel_index;
+	row->time_ns = s->time_ns;
+	row->msg = NULL;
+	row->spec = s->spec[st->next_sample];
+	row->value = s->values[st->next_sample];
+	row->found = s->found[st->next_sample];
+	st->next_sample++;
+	return true;
+}
+
+static Datum
+column_value(MessageScanState *st, MessageColumn column, const RowSource *row,
+			 bool *isnull)
+{
+	*isnull = false;
 	switch (column)
 	{
 		case MSG_FILE_ID:
-			return Int64GetDatum(ch->file_id);
+			return Int64GetDatum(row->channel->file_id);
 		case MSG_TOPIC:
-			return st->topics[scan_channel_index(st->scan, ch)];
+			return st->topics[row->channel_index];
 		case MSG_LOG_TIME:
-			return TimestampTzGetDatum(hdaq_ns_to_timestamptz((int64) msg->log_time));
+			return TimestampTzGetDatum(hdaq_ns_to_timestamptz(row->time_ns));
 		case MSG_LOG_TIME_NS:
-			return Int64GetDatum((int64) msg->log_time);
+			return Int64GetDatum(row->time_ns);
 		case MSG_PUBLISH_TIME_NS:
-			return Int64GetDatum((int64) msg->publish_time);
+			return Int64GetDatum((int64) row->msg->publish_time);
 		case MSG_SEQUENCE:
-			return Int64GetDatum((int64) msg->sequence);
+			return Int64GetDatum((int64) row->msg->sequence);
 		case MSG_DATA:
-			return bytes_view_datum(st->view, msg->data);
+			return bytes_view_datum(st->view, row->msg->data);
+		case MSG_PATH:
+			return st->paths[row->spec];
+		case MSG_VALUE:
+			*isnull = !row->found;
+			return Float8GetDatum(row->value);
 		default:
+			*isnull = true;
 			return (Datum) 0;
 	}
 }
@@ -208,7 +316,7 @@ message_fdw_iterate(ForeignScanState *node)
 {
 	MessageScanState *st = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	const ScanChannel *ch;
+	RowSource	row;
 	McapMessage msg;
 	MemoryContext oldcxt;
 	bool		found;
@@ -221,7 +329,8 @@ message_fdw_iterate(ForeignScanState *node)
 		return slot;
 	/* what the scan allocates as it goes (its readers) lives with it */
 	oldcxt = MemoryContextSwitchTo(st->scan_cxt);
-	found = scan_next(st->scan, &ch, &msg);
+	found = st->kind == REL_SAMPLE ? next_sample(st, &row) :
+		next_message(st, &row, &msg);
 	MemoryContextSwitchTo(oldcxt);
 	if (!found)
 		return slot;
@@ -229,9 +338,14 @@ message_fdw_iterate(ForeignScanState *node)
 	{
 		int			column = st->columns[i];
 
-		slot->tts_isnull[i] = column < 0 || !st->read[column];
-		slot->tts_values[i] = slot->tts_isnull[i] ? (Datum) 0 :
-			column_value(st, column, ch, &msg);
+		if (column < 0 || !st->read[column])
+		{
+			slot->tts_isnull[i] = true;
+			slot->tts_values[i] = (Datum) 0;
+		}
+		else
+			slot->tts_values[i] = column_value(st, column, &row,
+											   &slot->tts_isnull[i]);
 	}
 	return ExecStoreVirtualTuple(slot);
 }
@@ -282,8 +396,8 @@ op_text(int op)
  * NULL when there are none.
  */
 static char *
-conditions_text(ForeignScan *plan, List *context, MessageColumn first,
-				MessageColumn last)
+conditions_text(ForeignScan *plan, List *context, const char *const *names,
+				MessageColumn first, MessageColumn last)
 {
 	List	   *codes = list_nth(plan->fdw_private, FDW_PRIVATE_CODES);
 	StringInfoData buf;
@@ -301,7 +415,7 @@ conditions_text(ForeignScan *plan, List *context, MessageColumn first,
 			continue;
 		value = deparse_expression(lfirst(lc2), context, false, false);
 		appendStringInfo(&buf, "%s%s %s %s%s%s", buf.len > 0 ? " AND " : "",
-						 message_column_names[column], op_text(COND_OP(code)),
+						 names[column], op_text(COND_OP(code)),
 						 COND_OP(code) == COND_ANY ? "(" : "", value,
 						 COND_OP(code) == COND_ANY ? ")" : "");
 	}
@@ -315,15 +429,22 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 	MessageScanState *st = node->fdw_state;
 	List	   *context = set_deparse_context_plan(es->deparse_cxt,
 												   (Plan *) plan, NIL);
-	char	   *files = conditions_text(plan, context, MSG_FILE_ID, MSG_FILE_ID);
-	char	   *topics = conditions_text(plan, context, MSG_TOPIC, MSG_TOPIC);
-	char	   *times = conditions_text(plan, context, MSG_LOG_TIME,
+	const char *const *names = relation_column_names(st->kind);
+	char	   *files = conditions_text(plan, context, names, MSG_FILE_ID,
+										MSG_FILE_ID);
+	char	   *topics = conditions_text(plan, context, names, MSG_TOPIC,
+										 MSG_TOPIC);
+	char	   *paths = conditions_text(plan, context, names, MSG_PATH,
+										MSG_PATH);
+	char	   *times = conditions_text(plan, context, names, MSG_LOG_TIME,
 										MSG_LOG_TIME_NS);
 
 	if (files != NULL)
 		ExplainPropertyText("Files", files, es);
 	if (topics != NULL)
 		ExplainPropertyText("Topics", topics, es);
+	if (paths != NULL)
+		ExplainPropertyText("Paths", paths, es);
 	if (times != NULL)
 		ExplainPropertyText("Time Range", times, es);
 	if (es->analyze && st != NULL && st->scan_cxt != NULL)

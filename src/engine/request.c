@@ -156,6 +156,18 @@ check_topic(const char *topic, const ScanRequest *req)
 }
 
 void
+request_check_names(const ScanRequest *req)
+{
+	if (req->has_file_id)
+		check_file(req->file_id);
+	for (int i = 0; i < req->nfile_ids; i++)
+		check_file(req->file_ids[i]);
+	for (int t = 0; t < req->ntopics; t++)
+		if (!store_topic_exists(req->topics[t]))
+			report_topic_nowhere(req->topics[t]);
+}
+
+void
 request_notice_empty(const ScanRequest *req, const char *what)
 {
 	bool		bounded = req->start_ns != PG_INT64_MIN ||

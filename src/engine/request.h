@@ -22,6 +22,15 @@
  */
 extern void request_check(const ScanRequest *req);
 
+/*
+ * Error out (42704) if the request names a file that is not stored (its
+ * file_id or any of its file_ids), or a topic that no stored file has.
+ * Unlike request_check, a topic that some of the files lack is not an
+ * error: a relation's WHERE selects files and topics together.  The
+ * caller is connected to SPI.
+ */
+extern void request_check_names(const ScanRequest *req);
+
 /* The error for a file_id that is not stored (42704). */
 extern void request_report_missing_file(int64 file_id) pg_attribute_noreturn();
 

@@ -6,9 +6,13 @@
  *	  leaves asked for through the decoded scan (no jsonb is built) and
  *	  hands each value to a sink.
  *
+ * signal_scan_begin/next/end give the same values one message at a time
+ * (the sample relation reads them so).
+ *
  * The request is checked first (engine/request.c: an unknown file or
  * topic is an error), then paths are compiled against every selected
- * channel's schema before any segment is read; an unknown field is an
+ * channel's schema before any segment is read (and against a stored
+ * channel of a topic the selection has none of); an unknown field is an
  * error with the nearest names.
  *
  *-------------------------------------------------------------------------
@@ -55,18 +59,21 @@ compile_path(const HdDecoder *decoder, const SignalSpec *spec,
 	return path;
 }
 
-/* Compile the paths of the specs of channel i's topic. */
+/*
+ * Compile the paths of the specs of a channel's topic for its decoder
+ * (NULL, with error, when it has none) into cp, or only check them when cp
+ * is NULL.
+ */
 static void
-compile_channel_paths(DecodedScan *ds, MessageScan *scan, int i,
-					  const SignalSpec *specs, int nspecs, bool skip_errors,
-					  ChannelPaths *cp)
+compile_channel_paths(const ScanChannel *ch, const HdDecoder *decoder,
+					  const char *error, const SignalSpec *specs, int nspecs,
+					  bool skip_errors, ChannelPaths *cp)
 {
-	const ScanChannel *ch = scan_channel(scan, i);
-	const char *error;
-	const HdDecoder *decoder = decoded_scan_decoder(ds, i, &error);
-
-	cp->paths = palloc(sizeof(HdPath *) * nspecs);
-	cp->spec = palloc(sizeof(int) * nspecs);
+	if (cp != NULL)
+	{
+		cp->paths = palloc(sizeof(HdPath *) * nspecs);
+		cp->spec = palloc(sizeof(int) * nspecs);
+	}
 	for (int s = 0; s < nspecs; s++)
 	{
 		HdPath	   *path;
@@ -81,6 +88,8 @@ compile_channel_paths(DecodedScan *ds, MessageScan *scan, int i,
 					 errmsg("cannot decode topic \"%s\" of file %lld: %s",
 							ch->topic, (long long) ch->file_id, error)));
 		path = compile_path(decoder, &specs[s], ch);
+		if (cp == NULL)
+			continue;
 		if (cp->npaths == HD_MAX_PATHS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -89,6 +98,44 @@ compile_channel_paths(DecodedScan *ds, MessageScan *scan, int i,
 		cp->spec[cp->npaths] = s;
 		cp->npaths++;
 	}
+}
+
+/* Whether the scan has a channel of the topic. */
+static bool
+scan_has_topic(MessageScan *scan, const char *topic)
+{
+	for (int i = 0; i < scan_channel_count(scan); i++)
+		if (strcmp(scan_channel(scan, i)->topic, topic) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Check the specs of a topic the scan has no channel of against the first
+ * stored channel of that topic (none: the request's check has named it).
+ */
+static void
+check_paths_elsewhere(const char *topic, const SignalSpec *specs, int nspecs)
+{
+	ScanRequest req;
+	StoredChannel *channels;
+	int			n;
+	const char *error;
+	const HdDecoder *decoder;
+
+	memset(&req, 0, sizeof(ScanRequest));
+	req.topics = (char **) &topic;
+	req.ntopics = 1;
+	req.start_ns = PG_INT64_MIN;
+	req.end_ns = PG_INT64_MAX;
+	channels = store_find_channels(&req, &n);
+	if (n == 0)
+		return;
+	decoder = hdaq_get_decoder(channels[0].has_schema, channels[0].schema_key,
+							   channels[0].message_encoding, &error);
+	if (decoder != NULL)
+		compile_channel_paths(&channels[0], decoder, NULL, specs, nspecs,
+							  false, NULL);
 }
 
 /* Compile each spec's path for the channels of its topic. */
@@ -100,44 +147,91 @@ compile_paths(DecodedScan *ds, MessageScan *scan, const SignalSpec *specs,
 	ChannelPaths *cp = palloc0(sizeof(ChannelPaths) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
-		compile_channel_paths(ds, scan, i, specs, nspecs, skip_errors, &cp[i]);
+	{
+		const char *error;
+		const HdDecoder *decoder = decoded_scan_decoder(ds, i, &error);
+
+		compile_channel_paths(scan_channel(scan, i), decoder, error, specs,
+							  nspecs, skip_errors, &cp[i]);
+	}
+	for (int s = 0; s < nspecs; s++)
+		if ((s == 0 || strcmp(specs[s].topic, specs[s - 1].topic) != 0) &&
+			!scan_has_topic(scan, specs[s].topic))
+			check_paths_elsewhere(specs[s].topic, specs, nspecs);
 	return cp;
+}
+
+struct SignalScan
+{
+	DecodedScan *ds;
+	ChannelPaths *cp;			/* by channel index */
+	double	   *values;
+	bool	   *found;
+};
+
+SignalScan *
+signal_scan_begin(const SignalSpec *specs, int nspecs, MessageScan *scan,
+				  bool skip_errors)
+{
+	SignalScan *ss = palloc0(sizeof(SignalScan));
+
+	ss->ds = decoded_scan_begin(scan, skip_errors);
+	ss->cp = compile_paths(ss->ds, scan, specs, nspecs, skip_errors);
+	ss->values = palloc(sizeof(double) * Max(nspecs, 1));
+	ss->found = palloc(sizeof(bool) * Max(nspecs, 1));
+	return ss;
+}
+
+bool
+signal_scan_next(SignalScan *ss, SignalSamples *out)
+{
+	DecodedMessage m;
+
+	while (decoded_scan_next(ss->ds, &m))
+	{
+		ChannelPaths *c = &ss->cp[m.channel_index];
+		HdError		err;
+
+		if (c->npaths == 0)
+			continue;
+		if (hd_extract_numbers(m.decoder, c->paths, c->npaths,
+							   m.msg.data.data, m.msg.data.len, ss->values,
+							   ss->found, &err) != HD_OK)
+		{
+			decoded_scan_failed(ss->ds, &m, err.message);
+			continue;
+		}
+		out->channel = m.channel;
+		out->channel_index = m.channel_index;
+		out->time_ns = (int64) m.msg.log_time;
+		out->n = c->npaths;
+		out->spec = c->spec;
+		out->values = ss->values;
+		out->found = ss->found;
+		return true;
+	}
+	return false;
+}
+
+void
+signal_scan_end(SignalScan *ss)
+{
+	decoded_scan_end(ss->ds);
 }
 
 void
 scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 			 bool skip_errors, SignalSink sink, void *arg)
 {
-	MessageScan *scan;
-	DecodedScan *ds;
-	ChannelPaths *cp;
-	DecodedMessage m;
-	double	   *out = palloc(sizeof(double) * nspecs);
-	bool	   *found = palloc(sizeof(bool) * nspecs);
+	SignalScan *ss;
+	SignalSamples s;
 
 	request_check(req);
-	scan = scan_begin(req);
-	ds = decoded_scan_begin(scan, skip_errors);
-	cp = compile_paths(ds, scan, specs, nspecs, skip_errors);
-
-	while (decoded_scan_next(ds, &m))
-	{
-		ChannelPaths *c = &cp[m.channel_index];
-		HdError		err;
-
-		if (c->npaths == 0)
-			continue;
-		if (hd_extract_numbers(m.decoder, c->paths, c->npaths,
-							   m.msg.data.data, m.msg.data.len, out, found,
-							   &err) != HD_OK)
-		{
-			decoded_scan_failed(ds, &m, err.message);
-			continue;
-		}
-		for (int p = 0; p < c->npaths; p++)
-			sink(arg, (int64) m.msg.log_time, c->spec[p], out[p], found[p]);
-	}
-	decoded_scan_end(ds);
+	ss = signal_scan_begin(specs, nspecs, scan_begin(req), skip_errors);
+	while (signal_scan_next(ss, &s))
+		for (int p = 0; p < s.n; p++)
+			sink(arg, s.time_ns, s.spec[p], s.values[p], s.found[p]);
+	signal_scan_end(ss);
 }
 
 /* The one spec of hdaq.signal(topic, path, ...) and hdaq.downsample. */

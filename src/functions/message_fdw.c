@@ -2,9 +2,10 @@
  *
  * message_fdw.c
  *	  Entry points of the foreign-data wrapper hdaq_fdw, through which the
- *	  foreign table hdaq.message reads every stored message as a row:
- *	  hdaq.message_fdw_handler (the planner's and executor's callbacks,
- *	  engine/fdw.h) and hdaq.message_fdw_validator (it takes no options).
+ *	  foreign table hdaq.message reads every stored message as a row and
+ *	  hdaq.sample their numeric leaves: hdaq.message_fdw_handler (the
+ *	  planner's and executor's callbacks, engine/fdw.h, which serve both)
+ *	  and hdaq.message_fdw_validator (it takes no options).
  *
  *-------------------------------------------------------------------------
  */

@@ -6,19 +6,7 @@ CREATE EXTENSION hdaq;
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s.mcap'), 'gen') AS gen \gset
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_cdr_test_cdr_test_0.mcap'), 'cdr') AS cdr \gset
 
--- an error's SQLSTATE, message, DETAIL and HINT, as one line each
-CREATE FUNCTION pg_temp.err(q text) RETURNS TABLE (part text) LANGUAGE plpgsql AS $$
-DECLARE
-	st text; msg text; det text; hnt text;
-BEGIN
-	EXECUTE q;
-	RETURN QUERY SELECT 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN QUERY VALUES (st || ': ' || msg), ('DETAIL: ' || det), ('HINT: ' || hnt);
-END
-$$;
+\i test/sql/include/error_parts.sql
 
 -- a file that does not exist: every selecting function says so
 SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => 999)$$);

@@ -141,6 +141,10 @@ my $per_file = q{SELECT string_agg(f.name || ':' || (SELECT count(*) || '/' || c
 	md5(m.data) || m.topic || m.log_time_ns || m.publish_time_ns || m.sequence, ',' ORDER BY m.log_time_ns, m.topic, m.sequence)), '')
 	FROM hdaq.messages(file_id => f.file_id) m), ' ' ORDER BY f.name) FROM hdaq.file f};
 my $files_before = $node->safe_psql('upgraded', $per_file);
+# one signal of a file, every value's bits
+my $signal = q{SELECT count(*), md5(string_agg(time::text || ':' || coalesce(float8send(value)::text, '-'), ','
+	ORDER BY time, float8send(value))) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => } . $id . ')';
+my $signal_before = $node->safe_psql('upgraded', $signal);
 # the partition each segment belongs in: that of the year it starts in (UTC)
 my $segments_by_year = q{SELECT string_agg(p || ':' || n, ' ' ORDER BY p) FROM (
 	SELECT CASE WHEN y BETWEEN 2000 AND 2049 THEN 'hdaq.segment_' || y ELSE 'hdaq.segment_other' END AS p, count(*) AS n
@@ -166,6 +170,12 @@ is($node->safe_psql('upgraded', $per_file), $files_before, 'after the upgrade: e
   or die 'the per-file query has changed';
 is($node->safe_psql('upgraded', $per_file_relation), $files_before,
 	'after the upgrade: hdaq.message reads every file\'s messages the same');
+(my $sample = $signal) =~
+  s/FROM hdaq\.signal\('VehicleData', 'current_rpms\.FL', file_id => (\d+)\)/FROM hdaq.sample WHERE file_id = $1 AND topic = 'VehicleData' AND path = 'current_rpms.FL'/
+  or die 'the signal query has changed';
+ok($signal_before =~ /^[1-9]\d*\|/, 'the upgraded store holds the signal');
+is($node->safe_psql('upgraded', $sample), $signal_before,
+	'after the upgrade: hdaq.sample reads the signal hdaq.signal read before it');
 my $segments_in_partitions = q{SELECT string_agg(p || ':' || n, ' ' ORDER BY p) FROM (
 	SELECT tableoid::regclass::text AS p, count(*) AS n FROM hdaq.segment GROUP BY 1) t};
 is($node->safe_psql('upgraded', $segments_in_partitions), $segments_expected,
@@ -186,6 +196,7 @@ my ($restore_rc, $restore_out, $restore_err) = run_command('pg_restore', '-d', '
 is($restore_rc, 0, 'pg_restore into an empty database') or diag($restore_err);
 is($node->safe_psql('restored', $per_file), $files_before, 'restored: every file\'s messages read back the same');
 is($node->safe_psql('restored', $per_file_relation), $files_before, 'restored: and through hdaq.message');
+is($node->safe_psql('restored', $sample), $signal_before, 'restored: and the signal through hdaq.sample');
 is($node->safe_psql('restored', $segments_in_partitions), $segments_expected,
 	'restored: every segment in the partition of its year');
 is($node->safe_psql('restored', $read{files}), $before{files}, 'restored: the files the same');

@@ -3,7 +3,8 @@
 # pg_basebackup -R, hot_standby on); every function that reads runs on both
 # and must answer the same:
 #  - hdaq.messages (both forms), the relation hdaq.message (its scan taking
-#    file, topics and time; joined with hdaq.file), messages_json, signal,
+#    file, topics and time; joined with hdaq.file), the relation
+#    hdaq.sample, messages_json, signal,
 #    signals, downsample, fields, info, export_mcap, export_mat (v5, v7,
 #    v7.3), query_to_mat, the tables and the views hdaq.files and
 #    hdaq.topics, and the grafana role of docker/initdb/grafana-role.sql
@@ -184,6 +185,10 @@ my @reads = (
 		sprintf("SELECT $rows FROM hdaq.signal('drivebrain_torque_lim_input', '$leaf_a')", q{time || '=' || value}, 'time, value') ],
 	[ 'hdaq.signal in a window of a file',
 		sprintf("SELECT $rows FROM hdaq.signal('mc1_torque_command_data', '$leaf_b', $window, $fb)",
+			q{time || '=' || value}, 'time, value') ],
+	[ 'hdaq.sample in a window of a file (its scan taking file, topic, path and time)',
+		sprintf("SELECT $rows FROM hdaq.sample WHERE file_id = $fb AND topic = 'mc1_torque_command_data'"
+			. " AND path = '$leaf_b' AND time BETWEEN '$start_b'::timestamptz + interval '1 s' AND '$end_b'::timestamptz - interval '1 s'",
 			q{time || '=' || value}, 'time, value') ],
 	[ 'hdaq.signals',
 		sprintf("SELECT $rows FROM hdaq.signals(ARRAY['mc1_torque_command_data/$leaf_b', 'lf_ttpms_1_data/$leaf_b2', 'drivebrain_torque_lim_input/$leaf_a'])",
