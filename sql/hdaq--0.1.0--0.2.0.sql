@@ -1025,3 +1025,235 @@ CREATE FOREIGN TABLE message (
 ) SERVER hdaq_store;
 COMMENT ON FOREIGN TABLE message IS
 	'every stored message, in log-time order; WHERE on file_id, topic, log_time and log_time_ns reads only what can match';
+
+-- ---------------------------------------------------------------------------
+-- Tracks and laps.  hdaq.track holds circuits: a start/finish gate (a line
+-- across the track: lat1, lon1, lat2, lon2 in degrees), optional split
+-- gates after it (a 2-D array, one gate of four numbers per row), and the
+-- length of a lap.  hdaq.laps(file_id, track) finds a run's laps where its
+-- GPS path crosses the gate, each crossing placed between the two fixes
+-- around it; lap 0 is the out-lap (from the first fix), the last one the
+-- in-lap (to the last fix); valid laps are whole laps of about the
+-- track's length.  hdaq.detect_laps stores them in hdaq.lap (recomputed
+-- on each call); hdaq.distance is a run's distance at each fix (haversine
+-- between fixes), an axis for plots; hdaq.track_from_run fits a gate to a
+-- run.  GPS is VnInsData lat_deg/lon_deg unless the call names another
+-- topic and leaves.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE track (
+	name text PRIMARY KEY,
+	gate double precision[] NOT NULL
+		CHECK (array_ndims(gate) = 1 AND cardinality(gate) = 4
+			   AND array_position(gate, NULL) IS NULL),
+	splits double precision[]
+		CHECK (splits IS NULL OR cardinality(splits) = 0
+			   OR (array_ndims(splits) = 2 AND array_length(splits, 2) = 4
+				   AND array_position(splits::double precision[], NULL) IS NULL)),
+	length_m double precision CHECK (length_m > 0),
+	notes text,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE track IS
+	'circuits: start/finish gate {lat1, lon1, lat2, lon2} across the track, split gates {{...}, ...}, lap length in metres';
+SELECT pg_catalog.pg_extension_config_dump('track', '');
+
+CREATE FUNCTION gate_laps(file_id bigint, gate double precision[],
+						  splits double precision[] DEFAULT NULL,
+						  min_lap_m double precision DEFAULT 0,
+						  gps_topic text DEFAULT 'VnInsData',
+						  lat_path text DEFAULT 'lat_deg',
+						  lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (lap integer, start_time timestamptz, end_time timestamptz,
+				   start_ns bigint, end_ns bigint, lap_time_s double precision,
+				   distance_m double precision, out_lap boolean, in_lap boolean,
+				   split_times_s double precision[])
+	AS 'MODULE_PATHNAME', 'hdaq_gate_laps'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION gate_laps(bigint, double precision[], double precision[], double precision, text, text, text) IS
+	'a run''s laps at a start/finish gate {lat1, lon1, lat2, lon2}, crossings interpolated between GPS fixes; split times in seconds since each lap''s start';
+
+CREATE FUNCTION distance(file_id bigint,
+						 gps_topic text DEFAULT 'VnInsData',
+						 lat_path text DEFAULT 'lat_deg',
+						 lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE ("time" timestamptz, time_ns bigint, distance_m double precision,
+				   lat double precision, lon double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_distance'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION distance(bigint, text, text, text) IS
+	'a run''s distance in metres from its first GPS fix, at each fix (haversine between fixes), with the fix';
+
+-- A track by name, or the error every hdaq function raises for a name
+-- that does not exist.
+CREATE FUNCTION track_named(track text) RETURNS track
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t @extschema@.track;
+	names text;
+BEGIN
+	IF track IS NULL THEN
+		RAISE EXCEPTION 'track must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO t FROM @extschema@.track k WHERE k.name = track_named.track;
+	IF NOT FOUND THEN
+		SELECT string_agg(quote_literal(k.name), ', ' ORDER BY k.name) INTO names
+		  FROM @extschema@.track k;
+		RAISE EXCEPTION 'track "%" does not exist', track
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = CASE WHEN names IS NULL THEN 'No track is stored.'
+							ELSE 'Stored tracks: ' || names || '.' END,
+				  HINT = 'INSERT INTO hdaq.track (name, gate, length_m) adds one; hdaq.track_from_run(file_id, name) fits one to a run.';
+	END IF;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION track_named(text) IS 'the stored track of that name; an error if there is none';
+
+CREATE FUNCTION laps(file_id bigint, track text,
+					 gps_topic text DEFAULT 'VnInsData',
+					 lat_path text DEFAULT 'lat_deg',
+					 lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (lap integer, start_time timestamptz, end_time timestamptz,
+				   start_ns bigint, end_ns bigint, lap_time_s double precision,
+				   distance_m double precision, out_lap boolean, in_lap boolean,
+				   valid boolean, split_times_s double precision[])
+	LANGUAGE plpgsql STABLE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t @extschema@.track := @extschema@.track_named(laps.track);
+BEGIN
+	RETURN QUERY
+	SELECT g.lap, g.start_time, g.end_time, g.start_ns, g.end_ns, g.lap_time_s,
+		   g.distance_m, g.out_lap, g.in_lap,
+		   NOT g.out_lap AND NOT g.in_lap
+			   AND (t.length_m IS NULL OR abs(g.distance_m - t.length_m) <= 0.05 * t.length_m),
+		   g.split_times_s
+	  FROM @extschema@.gate_laps(laps.file_id, t.gate, t.splits,
+								 coalesce(0.5 * t.length_m, 100),
+								 laps.gps_topic, laps.lat_path, laps.lon_path) g;
+END
+$$;
+COMMENT ON FUNCTION laps(bigint, text, text, text, text) IS
+	'a run''s laps on a stored track: lap 0 the out-lap, the last the in-lap; valid: a whole lap within 5 % of the track''s length';
+
+CREATE TABLE lap (
+	file_id bigint NOT NULL REFERENCES file (file_id) ON DELETE CASCADE,
+	track text NOT NULL REFERENCES track (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	lap integer NOT NULL,
+	start_time timestamptz NOT NULL,
+	end_time timestamptz NOT NULL,
+	start_ns bigint NOT NULL,
+	end_ns bigint NOT NULL,
+	lap_time_s double precision NOT NULL,
+	distance_m double precision NOT NULL,
+	out_lap boolean NOT NULL,
+	in_lap boolean NOT NULL,
+	valid boolean NOT NULL,
+	split_times_s double precision[],
+	PRIMARY KEY (file_id, track, lap)
+);
+COMMENT ON TABLE lap IS
+	'laps stored by hdaq.detect_laps(file_id, track): what hdaq.laps returned then';
+SELECT pg_catalog.pg_extension_config_dump('lap', '');
+
+CREATE FUNCTION detect_laps(file_id bigint, track text,
+							gps_topic text DEFAULT 'VnInsData',
+							lat_path text DEFAULT 'lat_deg',
+							lon_path text DEFAULT 'lon_deg')
+	RETURNS SETOF lap
+	LANGUAGE plpgsql VOLATILE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.lap l
+	 WHERE l.file_id = detect_laps.file_id AND l.track = detect_laps.track;
+	RETURN QUERY
+	INSERT INTO @extschema@.lap
+	SELECT detect_laps.file_id, detect_laps.track, x.*
+	  FROM @extschema@.laps(detect_laps.file_id, detect_laps.track,
+							detect_laps.gps_topic, detect_laps.lat_path,
+							detect_laps.lon_path) x
+	RETURNING *;
+END
+$$;
+COMMENT ON FUNCTION detect_laps(bigint, text, text, text, text) IS
+	'finds a run''s laps on a track and stores them in hdaq.lap in place of those stored before';
+
+-- A track fitted to a run: the start/finish gate across the car's path
+-- where it was at `at` (by default where it had covered 50 m), 2 x
+-- half_width_m wide and square to its heading there; the length is the
+-- median distance of the run's whole laps through that gate (NULL if it
+-- has none).  The track is stored under `name` and returned.
+CREATE FUNCTION track_from_run(file_id bigint, name text,
+							   at timestamptz DEFAULT NULL,
+							   half_width_m double precision DEFAULT 12,
+							   gps_topic text DEFAULT 'VnInsData',
+							   lat_path text DEFAULT 'lat_deg',
+							   lon_path text DEFAULT 'lon_deg')
+	RETURNS track
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m_per_deg constant double precision := 6371008.8 * pi() / 180;
+	g record;
+	east double precision;
+	north double precision;
+	norm double precision;
+	gate double precision[];
+	len double precision;
+	t @extschema@.track;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'name must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT (half_width_m > 0 AND half_width_m <= 1000) THEN
+		RAISE EXCEPTION 'half_width_m must be above 0 and at most 1000, not %', half_width_m
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	WITH d AS MATERIALIZED (
+		SELECT * FROM @extschema@.distance(track_from_run.file_id, gps_topic, lat_path, lon_path)),
+	c AS (SELECT * FROM d
+		   WHERE CASE WHEN at IS NULL THEN d.distance_m >= 50 ELSE d."time" >= at END
+		   ORDER BY d.time_ns LIMIT 1),
+	b AS (SELECT d.* FROM d, c WHERE d.distance_m <= c.distance_m - 5
+		   ORDER BY d.time_ns DESC LIMIT 1),
+	a AS (SELECT d.* FROM d, c WHERE d.distance_m >= c.distance_m + 5
+		   ORDER BY d.time_ns LIMIT 1)
+	SELECT c.lat, c.lon, c."time", b.lat AS b_lat, b.lon AS b_lon,
+		   a.lat AS a_lat, a.lon AS a_lon
+	  INTO g
+	  FROM c LEFT JOIN b ON true LEFT JOIN a ON true;
+	IF g.lat IS NULL OR g.b_lat IS NULL OR g.a_lat IS NULL THEN
+		RAISE EXCEPTION 'file % has no GPS path to fit a gate to %', file_id,
+			CASE WHEN at IS NULL THEN 'after its first 50 m' ELSE 'at ' || at END
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The gate needs fixes of %s (%s, %s) 5 m before and after the point.',
+								  gps_topic, lat_path, lon_path),
+				  HINT = 'Give another time (at =>), or the run''s GPS topic and leaves.';
+	END IF;
+	east := (g.a_lon - g.b_lon) * m_per_deg * cos(radians(g.lat));
+	north := (g.a_lat - g.b_lat) * m_per_deg;
+	norm := sqrt(east * east + north * north);
+	-- the ends lie left and right of the heading, half_width_m away
+	gate := ARRAY[g.lat + half_width_m * (east / norm) / m_per_deg,
+				  g.lon - half_width_m * (north / norm) / (m_per_deg * cos(radians(g.lat))),
+				  g.lat - half_width_m * (east / norm) / m_per_deg,
+				  g.lon + half_width_m * (north / norm) / (m_per_deg * cos(radians(g.lat)))];
+	SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY l.distance_m) INTO len
+	  FROM @extschema@.gate_laps(track_from_run.file_id, gate, NULL, 100,
+								 gps_topic, lat_path, lon_path) l
+	 WHERE NOT l.out_lap AND NOT l.in_lap;
+	INSERT INTO @extschema@.track (name, gate, length_m, notes)
+	VALUES (track_from_run.name, gate, len,
+			format('fitted to file %s at %s', track_from_run.file_id, g."time"))
+	RETURNING * INTO t;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION track_from_run(bigint, text, timestamptz, double precision, text, text, text) IS
+	'stores and returns a track whose start/finish gate crosses the run''s path at a time (default: after 50 m); length from its whole laps';
