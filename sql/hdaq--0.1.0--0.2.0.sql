@@ -1041,15 +1041,23 @@ COMMENT ON FOREIGN TABLE message IS
 -- topic and leaves.
 -- ---------------------------------------------------------------------------
 
+-- Whether an array of numbers holds no NULL (of any dimensions).
+CREATE FUNCTION no_nulls(a double precision[]) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(bool_and(x IS NOT NULL), true) FROM unnest(a) x
+$$;
+COMMENT ON FUNCTION no_nulls(double precision[]) IS 'whether an array of numbers holds no NULL';
+
 CREATE TABLE track (
 	name text PRIMARY KEY,
 	gate double precision[] NOT NULL
-		CHECK (array_ndims(gate) = 1 AND cardinality(gate) = 4
-			   AND array_position(gate, NULL) IS NULL),
+		CHECK (array_ndims(gate) = 1 AND cardinality(gate) = 4 AND no_nulls(gate)),
 	splits double precision[]
 		CHECK (splits IS NULL OR cardinality(splits) = 0
 			   OR (array_ndims(splits) = 2 AND array_length(splits, 2) = 4
-				   AND array_position(splits::double precision[], NULL) IS NULL)),
+				   AND no_nulls(splits))),
 	length_m double precision CHECK (length_m > 0),
 	notes text,
 	created_at timestamptz NOT NULL DEFAULT now()
