@@ -166,6 +166,27 @@ for my $name (sort keys %session)
 		$truth->{lap_count}, 'fsae: a split gate changes no lap');
 }
 
+# the command: a line per lap, the best valid lap; errors exit 1
+{
+	my ($file, $truth, $id) = @{ $session{stadium} };
+	my ($rc, $out, $err) = run_hdaq('postgres', 'laps', $id, '--track', 'stadium');
+	is($rc, 0, 'hdaq laps runs') or diag($err);
+	my @lines = grep { /^\s+\d+\s+\d\d:\d\d:\d\d\.\d{3}\s+\d+:\d\d\.\d{3}\s/ } split /\n/, $out;
+	is(scalar @lines, $truth->{lap_count} + 2, 'hdaq laps prints a line per lap');
+	my ($best) = sort { $a->{lap_time_s} <=> $b->{lap_time_s} } @{ $truth->{laps} };
+	# shown as m:ss.sss, the microseconds cut off
+	my $ms = int(sprintf('%.6f', $best->{lap_time_s}) * 1000);
+	my $best_time = sprintf('%d:%02d.%03d', int($ms / 60000), int($ms / 1000) % 60, $ms % 1000);
+	like($out, qr/best: lap $best->{lap} in $best_time\)/, "hdaq laps names the best lap ($best->{lap}, $best_time)");
+	($rc, $out, $err) = run_hdaq('postgres', 'laps', $id);
+	is($rc, 1, 'hdaq laps without --track among several tracks exits 1');
+	like($err, qr/tracks are stored: choose one with --track/, 'and says why');
+	($rc, $out, $err) = run_hdaq('postgres', 'laps', $id, '--track', 'nowhere');
+	like($err, qr/track "nowhere" does not exist/, 'hdaq laps --track of an unknown track says so');
+	($rc, $out, $err) = run_hdaq('postgres', 'laps', $id, '--track', 'stadium', '--json');
+	is(scalar @{ decode_json($out) }, $truth->{lap_count} + 2, 'hdaq laps --json: an object per lap');
+}
+
 # errors
 sub sqlstate_of
 {
