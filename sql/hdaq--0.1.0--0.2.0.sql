@@ -1265,3 +1265,162 @@ END
 $$;
 COMMENT ON FUNCTION track_from_run(bigint, text, timestamptz, double precision, text, text, text) IS
 	'stores and returns a track whose start/finish gate crosses the run''s path at a time (default: after 50 m); length from its whole laps';
+
+-- ---------------------------------------------------------------------------
+-- Time variance between laps (delta-T).  hdaq.lap_profile(file_id, track,
+-- lap) is a lap's time against the distance covered since its start line
+-- (a point per GPS fix, the start at 0 and the finish at the lap's own
+-- distance and time); hdaq.delta_t(file_id, track, ref_lap, lap, ...) is
+-- how far behind the reference lap (ref_file_id's, by default the same
+-- run's) a lap is at each step_m metres of distance, both times read off
+-- their profiles by linear interpolation, up to the shorter of the two
+-- laps' distances: positive where the lap loses time.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION lap_profile(file_id bigint, track text, lap integer,
+							gps_topic text DEFAULT 'VnInsData',
+							lat_path text DEFAULT 'lat_deg',
+							lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, time_s double precision)
+	LANGUAGE plpgsql STABLE ROWS 3000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	l record;
+BEGIN
+	SELECT * INTO l FROM @extschema@.laps(lap_profile.file_id, lap_profile.track,
+										  gps_topic, lat_path, lon_path) x
+	 WHERE x.lap = lap_profile.lap;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'file % has no lap % on track "%"', file_id, lap, track
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = format('SELECT lap FROM hdaq.laps(%s, %L) lists its laps.', file_id, track);
+	END IF;
+	RETURN QUERY
+	WITH d AS MATERIALIZED (
+		SELECT x.time_ns, x.distance_m
+		  FROM @extschema@.distance(lap_profile.file_id, gps_topic, lat_path, lon_path) x),
+	-- the distance at the start line, between the fixes either side of it
+	b AS (SELECT d.* FROM d WHERE d.time_ns <= l.start_ns ORDER BY d.time_ns DESC LIMIT 1),
+	a AS (SELECT d.* FROM d WHERE d.time_ns >= l.start_ns ORDER BY d.time_ns LIMIT 1),
+	s AS (SELECT CASE WHEN a.time_ns = b.time_ns THEN b.distance_m
+					  ELSE b.distance_m + (a.distance_m - b.distance_m)
+						   * (l.start_ns - b.time_ns)::double precision / (a.time_ns - b.time_ns) END AS d0
+			FROM a, b)
+	SELECT 0::double precision, 0::double precision
+	UNION ALL
+	(SELECT d.distance_m - s.d0, (d.time_ns - l.start_ns) / 1e9::double precision
+	   FROM d, s
+	  WHERE d.time_ns > l.start_ns AND d.time_ns < l.end_ns
+	  ORDER BY d.time_ns)
+	UNION ALL
+	SELECT l.distance_m, l.lap_time_s;
+END
+$$;
+COMMENT ON FUNCTION lap_profile(bigint, text, integer, text, text, text) IS
+	'a lap''s time (s since its start) against its distance (m since its start), a point per GPS fix';
+
+-- The time at distance g on a profile (distances ascending), by linear
+-- interpolation; i is where to start looking, and is moved on.
+CREATE FUNCTION profile_time_at(dist double precision[], times double precision[],
+								g double precision, INOUT i integer, OUT t double precision)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer := cardinality(dist);
+BEGIN
+	WHILE i < n - 1 AND dist[i + 1] < g LOOP
+		i := i + 1;
+	END LOOP;
+	IF dist[i + 1] = dist[i] THEN
+		t := times[i + 1];
+	ELSE
+		t := times[i] + (times[i + 1] - times[i]) * (g - dist[i]) / (dist[i + 1] - dist[i]);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION profile_time_at(double precision[], double precision[], double precision, integer) IS
+	'hdaq.delta_t''s interpolation: the time at a distance on a lap''s profile';
+
+CREATE FUNCTION delta_t(file_id bigint, track text, ref_lap integer, lap integer,
+						ref_file_id bigint DEFAULT NULL,
+						step_m double precision DEFAULT 1,
+						gps_topic text DEFAULT 'VnInsData',
+						lat_path text DEFAULT 'lat_deg',
+						lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, ref_time_s double precision,
+				   time_s double precision, delta_s double precision)
+	LANGUAGE plpgsql STABLE ROWS 1000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ref_d double precision[];
+	ref_t double precision[];
+	d double precision[];
+	t double precision[];
+	len double precision;
+	g double precision := 0;
+	i integer := 1;
+	j integer := 1;
+	a double precision;
+	b double precision;
+BEGIN
+	IF NOT (step_m >= 0.01 AND step_m <= 10000) THEN
+		RAISE EXCEPTION 'step_m must be between 0.01 and 10000, not %', step_m
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO ref_d, ref_t
+	  FROM @extschema@.lap_profile(coalesce(ref_file_id, delta_t.file_id), track, ref_lap,
+								   gps_topic, lat_path, lon_path) p;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO d, t
+	  FROM @extschema@.lap_profile(delta_t.file_id, track, lap,
+								   gps_topic, lat_path, lon_path) p;
+	len := least(ref_d[cardinality(ref_d)], d[cardinality(d)]);
+	LOOP
+		IF g > len THEN
+			g := len;			-- the last point: the shorter lap's finish
+		END IF;
+		SELECT x.i, x.t INTO i, a FROM @extschema@.profile_time_at(ref_d, ref_t, g, i) x;
+		SELECT x.i, x.t INTO j, b FROM @extschema@.profile_time_at(d, t, g, j) x;
+		distance_m := g;
+		ref_time_s := a;
+		time_s := b;
+		delta_s := b - a;
+		RETURN NEXT;
+		EXIT WHEN g >= len;
+		g := g + step_m;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION delta_t(bigint, text, integer, integer, bigint, double precision, text, text, text) IS
+	'time variance: how far behind a reference lap a lap is at each step_m metres (positive: losing time)';
+
+-- ---------------------------------------------------------------------------
+-- Laps from a lap trigger: a topic whose messages carry a lap count and
+-- the last lap's time (the car's LapTime: lapcount, laptime_seconds), for
+-- runs timed by a beacon or the dash rather than by GPS.  A lap is
+-- reported by the first message whose count is above the one before it;
+-- its end is that message's log time (when the trigger reported it: up to
+-- one period of the topic after the line) and its time the one it carries.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION trigger_laps(file_id bigint,
+							 topic text DEFAULT 'LapTime',
+							 count_path text DEFAULT 'lapcount',
+							 time_path text DEFAULT 'laptime_seconds')
+	RETURNS TABLE (lap integer, reported_at timestamptz, lap_time_s double precision)
+	LANGUAGE sql STABLE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.value::integer, c."time", t.value
+	  FROM (SELECT s."time", s.value, lag(s.value) OVER (ORDER BY s."time") AS before
+			  FROM @extschema@.signal(trigger_laps.topic, trigger_laps.count_path,
+									  file_id => trigger_laps.file_id) s) c
+	  JOIN @extschema@.signal(trigger_laps.topic, trigger_laps.time_path,
+							  file_id => trigger_laps.file_id) t ON t."time" = c."time"
+	 WHERE c.value > coalesce(c.before, 0)
+	 ORDER BY c."time"
+$$;
+COMMENT ON FUNCTION trigger_laps(bigint, text, text, text) IS
+	'laps from a lap-trigger topic (lap count and last lap time), as (lap, reported_at, lap_time_s)';

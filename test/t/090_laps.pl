@@ -11,6 +11,10 @@
 #  - hdaq.track_from_run fits a gate at the truth's first crossing that
 #    gives the same laps and a length within 0.5 %; a split gate fitted
 #    half a lap on times every whole lap;
+#  - hdaq.trigger_laps reads the same laps from the lap trigger (LapTime);
+#  - hdaq.delta_t of a lap against itself is 0 everywhere, and of two laps
+#    at the finish equals their lap times' difference within 5 ms;
+#  - hdaq laps prints a line per lap and the best one;
 #  - naming what does not exist (a track, a file, a GPS leaf) or a gate
 #    that is not one is an error with its SQLSTATE.
 #
@@ -76,6 +80,15 @@ for my $name (sort keys %session)
 	my $g = $truth->{track}{gate};
 	sql_in('postgres', "INSERT INTO hdaq.track (name, gate, length_m) VALUES ('$name', "
 		  . "ARRAY[$g->[0][0], $g->[0][1], $g->[1][0], $g->[1][1]], $truth->{track}{length_m})");
+}
+
+# The SQLSTATE a query fails with.
+sub sqlstate_of
+{
+	my ($query) = @_;
+	my ($rc, $out, $err) = run_command('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c',
+		"DO \$\$ BEGIN PERFORM * FROM ($query) q; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'sqlstate=%', SQLSTATE; END \$\$");
+	return $err =~ /sqlstate=(\w{5})/ ? $1 : "none ($err)";
 }
 
 # The laps of a query's rows: lap|start_ns|lap_time_s|distance_m|out|in|valid
@@ -166,6 +179,51 @@ for my $name (sort keys %session)
 		$truth->{lap_count}, 'fsae: a split gate changes no lap');
 }
 
+# laps from the lap trigger (LapTime) of the FSAE session: the same laps,
+# their times within 5 ms, each reported less than a period (1 s) after
+# the line; the stadium session has no trigger
+{
+	my ($file, $truth, $id) = @{ $session{fsae} };
+	my $rows = laps_of("SELECT lap, extract(epoch FROM reported_at), lap_time_s FROM hdaq.trigger_laps($id) ORDER BY lap");
+	is(scalar @$rows, $truth->{lap_count}, 'trigger laps: the truth\'s count');
+	my ($worst_time, $earliest, $latest) = (0, 1e9, -1e9);
+	for my $i (0 .. $#$rows)
+	{
+		my $t = $truth->{laps}[$i] // last;
+		my $d_time = abs($rows->[$i][2] - $t->{lap_time_s}) * 1e3;
+		my $late = $rows->[$i][1] - $t->{end_ns} / 1e9;
+		$worst_time = $d_time if $d_time > $worst_time;
+		$earliest = $late if $late < $earliest;
+		$latest = $late if $late > $latest;
+		is($rows->[$i][0], $t->{lap}, "trigger laps: lap $t->{lap} numbered so");
+	}
+	cmp_ok($worst_time, '<', 5, "trigger laps: every lap time within 5 ms of the truth (worst $worst_time ms)");
+	ok($earliest >= 0 && $latest < 1.01,
+		"trigger laps: reported within a second after the line ($earliest to $latest s)");
+	is(sqlstate_of("SELECT * FROM hdaq.trigger_laps($session{stadium}[2])"), '42704',
+		'trigger laps of a run without the topic is 42704');
+}
+
+# delta-T: a lap against itself is 0 everywhere; two laps at the finish
+# differ by their lap times' difference
+{
+	my ($file, $truth, $id) = @{ $session{stadium} };
+	my ($points, $worst) = split /\|/, sql_in('postgres',
+		"SELECT count(*), max(abs(delta_s)) FROM hdaq.delta_t($id, 'stadium', 2, 2)");
+	cmp_ok($points, '>', $truth->{track}{length_m}, 'delta-T: a point per metre of the lap');
+	is($worst, 0, 'delta-T of a lap against itself is 0 everywhere');
+	for my $pair ([ 1, 2 ], [ 3, 1 ])
+	{
+		my ($ref, $lap) = @$pair;
+		my $finish = sql_in('postgres',
+			"SELECT delta_s FROM hdaq.delta_t($id, 'stadium', $ref, $lap, step_m => 5) ORDER BY distance_m DESC LIMIT 1");
+		my $want = $truth->{laps}[ $lap - 1 ]{lap_time_s} - $truth->{laps}[ $ref - 1 ]{lap_time_s};
+		cmp_ok(abs($finish - $want) * 1e3, '<', 5,
+			"delta-T of lap $lap against lap $ref at the finish: $finish s, the truth's $want s");
+	}
+	is(sqlstate_of("SELECT * FROM hdaq.delta_t($id, 'stadium', 1, 99)"), '22023', 'delta-T of a lap the run lacks is 22023');
+}
+
 # the command: a line per lap, the best valid lap; errors exit 1
 {
 	my ($file, $truth, $id) = @{ $session{stadium} };
@@ -188,13 +246,6 @@ for my $name (sort keys %session)
 }
 
 # errors
-sub sqlstate_of
-{
-	my ($query) = @_;
-	my ($rc, $out, $err) = run_command('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c',
-		"DO \$\$ BEGIN PERFORM * FROM ($query) q; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'sqlstate=%', SQLSTATE; END \$\$");
-	return $err =~ /sqlstate=(\w{5})/ ? $1 : "none ($err)";
-}
 my $fsae = $session{fsae}[2];
 is(sqlstate_of("SELECT * FROM hdaq.laps($fsae, 'no such track')"), '42704', 'an unknown track is 42704');
 is(sqlstate_of("SELECT * FROM hdaq.laps(1, 'fsae')"), '42704', 'an unknown file is 42704');
