@@ -1400,7 +1400,9 @@ COMMENT ON FUNCTION delta_t(bigint, text, integer, integer, bigint, double preci
 -- Laps from a lap trigger: a topic whose messages carry a lap count and
 -- the last lap's time (the car's LapTime: lapcount, laptime_seconds), for
 -- runs timed by a beacon or the dash rather than by GPS.  A lap is
--- reported by the first message whose count is above the one before it;
+-- reported by the first message whose count is above the one before it
+-- (the first message reports none: the count it starts at may be a lap
+-- completed before the log began);
 -- its end is that message's log time (when the trigger reported it: up to
 -- one period of the topic after the line) and its time the one it carries.
 -- ---------------------------------------------------------------------------
@@ -1419,7 +1421,7 @@ AS $$
 									  file_id => trigger_laps.file_id) s) c
 	  JOIN @extschema@.signal(trigger_laps.topic, trigger_laps.time_path,
 							  file_id => trigger_laps.file_id) t ON t."time" = c."time"
-	 WHERE c.value > coalesce(c.before, 0)
+	 WHERE c.value > c.before
 	 ORDER BY c."time"
 $$;
 COMMENT ON FUNCTION trigger_laps(bigint, text, text, text) IS
