@@ -1321,7 +1321,8 @@ COMMENT ON FUNCTION lap_profile(bigint, text, integer, text, text, text) IS
 	'a lap''s time (s since its start) against its distance (m since its start), a point per GPS fix';
 
 -- The time at distance g on a profile (distances ascending), by linear
--- interpolation; i is where to start looking, and is moved on.
+-- interpolation; i is where to start looking, and is moved on.  With the
+-- arrays swapped, the distance at a time (hdaq.lap_signal).
 CREATE FUNCTION profile_time_at(dist double precision[], times double precision[],
 								g double precision, INOUT i integer, OUT t double precision)
 	LANGUAGE plpgsql IMMUTABLE
@@ -1426,3 +1427,52 @@ AS $$
 $$;
 COMMENT ON FUNCTION trigger_laps(bigint, text, text, text) IS
 	'laps from a lap-trigger topic (lap count and last lap time), as (lap, reported_at, lap_time_s)';
+
+-- ---------------------------------------------------------------------------
+-- Any signal against distance into a lap: hdaq.lap_signal(file_id, track,
+-- lap, topic, path) is each sample of the signal in the lap with the
+-- distance the car had covered since the lap's start line when it was
+-- logged (read off the lap's profile, hdaq.lap_profile, by linear
+-- interpolation in time) and the time since the start: two laps' rows
+-- overlay on one distance axis (Grafana's XY chart, a MATLAB plot).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION lap_signal(file_id bigint, track text, lap integer,
+						   topic text, path text,
+						   gps_topic text DEFAULT 'VnInsData',
+						   lat_path text DEFAULT 'lat_deg',
+						   lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, time_s double precision,
+				   value double precision)
+	LANGUAGE plpgsql STABLE ROWS 5000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	l record;
+	d double precision[];
+	t double precision[];
+	i integer := 1;
+	r record;
+BEGIN
+	SELECT * INTO l FROM @extschema@.laps(lap_signal.file_id, lap_signal.track,
+										  gps_topic, lat_path, lon_path) x
+	 WHERE x.lap = lap_signal.lap;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO d, t
+	  FROM @extschema@.lap_profile(lap_signal.file_id, lap_signal.track, lap_signal.lap,
+								   gps_topic, lat_path, lon_path) p;
+	FOR r IN
+		SELECT (@extschema@.timestamptz_to_ns(s."time") - l.start_ns) / 1e9::double precision AS ts,
+			   s.value
+		  FROM @extschema@.signal(lap_signal.topic, lap_signal.path, l.start_time, l.end_time,
+								  lap_signal.file_id) s
+	LOOP
+		time_s := greatest(0, least(r.ts, l.lap_time_s));
+		-- the profile read the other way: distance at a time
+		SELECT x.i, x.t INTO i, distance_m FROM @extschema@.profile_time_at(t, d, time_s, i) x;
+		value := r.value;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION lap_signal(bigint, text, integer, text, text, text, text, text) IS
+	'a signal''s samples in a lap with the distance (m) and time (s) since the lap''s start: an axis to overlay laps';

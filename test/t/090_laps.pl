@@ -14,6 +14,8 @@
 #  - hdaq.trigger_laps reads the same laps from the lap trigger (LapTime);
 #  - hdaq.delta_t of a lap against itself is 0 everywhere, and of two laps
 #    at the finish equals their lap times' difference within 5 ms;
+#  - hdaq.lap_signal puts a signal on the distance axis, and the car's
+#    speed integrated over time spans the same distance;
 #  - hdaq laps prints a line per lap and the best one;
 #  - naming what does not exist (a track, a file, a GPS leaf) or a gate
 #    that is not one is an error with its SQLSTATE.
@@ -222,6 +224,25 @@ for my $name (sort keys %session)
 			"delta-T of lap $lap against lap $ref at the finish: $finish s, the truth's $want s");
 	}
 	is(sqlstate_of("SELECT * FROM hdaq.delta_t($id, 'stadium', 1, 99)"), '22023', 'delta-T of a lap the run lacks is 22023');
+}
+
+# a signal against distance into a lap: distances from 0 to the lap's,
+# never falling, and the speed integrated over time covers the distance
+# the rows span (the axis agrees with the car's own speed)
+{
+	my ($file, $truth, $id) = @{ $session{stadium} };
+	my ($n, $falls, $lo, $hi, $integral) = split /\|/, sql_in('postgres',
+		"SELECT count(*), count(*) FILTER (WHERE distance_m < pd), min(distance_m), max(distance_m),
+				sum((time_s - pt) * (value + pv) / 2)
+		   FROM (SELECT distance_m, time_s, value, lag(distance_m) OVER w AS pd,
+						lag(time_s) OVER w AS pt, lag(value) OVER w AS pv
+				   FROM hdaq.lap_signal($id, 'stadium', 2, 'VehicleData', 'current_body_vel_ms.x')
+				 WINDOW w AS (ORDER BY time_s)) x");
+	cmp_ok($n, '>', 100 * $truth->{laps}[1]{lap_time_s} * 0.99, 'lap_signal: every sample of the lap (100 Hz)');
+	is($falls, 0, 'lap_signal: the distance never falls');
+	ok($lo >= 0 && $hi <= $truth->{track}{length_m} * 1.005, "lap_signal: distances within the lap ($lo to $hi m)");
+	cmp_ok(abs($integral - ($hi - $lo)) / ($hi - $lo) * 100, '<', 0.5,
+		"lap_signal: speed integrated over time gives the distance axis's span ($integral of " . ($hi - $lo) . ' m)');
 }
 
 # the command: a line per lap, the best valid lap; errors exit 1
