@@ -1056,3 +1056,454 @@ COMMENT ON FOREIGN DATA WRAPPER hdaq_fdw IS
 	'reads the messages hdaq stores (hdaq.message, and their numeric leaves in hdaq.sample)';
 COMMENT ON FUNCTION message_fdw_handler() IS
 	'the callbacks of the foreign-data wrapper hdaq_fdw (hdaq.message, hdaq.sample)';
+
+-- ---------------------------------------------------------------------------
+-- Tracks and laps.  hdaq.track holds circuits: a start/finish gate (a line
+-- across the track: lat1, lon1, lat2, lon2 in degrees), optional split
+-- gates after it (a 2-D array, one gate of four numbers per row), and the
+-- length of a lap.  hdaq.laps(file_id, track) finds a run's laps where its
+-- GPS path crosses the gate, each crossing placed between the two fixes
+-- around it; lap 0 is the out-lap (from the first fix), the last one the
+-- in-lap (to the last fix); valid laps are whole laps of about the
+-- track's length.  hdaq.detect_laps stores them in hdaq.lap (recomputed
+-- on each call); hdaq.distance is a run's distance at each fix (haversine
+-- between fixes), an axis for plots; hdaq.track_from_run fits a gate to a
+-- run.  GPS is VnInsData lat_deg/lon_deg unless the call names another
+-- topic and leaves.
+-- ---------------------------------------------------------------------------
+
+-- Whether an array of numbers holds no NULL (of any dimensions).
+CREATE FUNCTION no_nulls(a double precision[]) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(bool_and(x IS NOT NULL), true) FROM unnest(a) x
+$$;
+COMMENT ON FUNCTION no_nulls(double precision[]) IS 'whether an array of numbers holds no NULL';
+
+CREATE TABLE track (
+	name text PRIMARY KEY,
+	gate double precision[] NOT NULL
+		CHECK (array_ndims(gate) = 1 AND cardinality(gate) = 4 AND no_nulls(gate)),
+	splits double precision[]
+		CHECK (splits IS NULL OR cardinality(splits) = 0
+			   OR (array_ndims(splits) = 2 AND array_length(splits, 2) = 4
+				   AND no_nulls(splits))),
+	length_m double precision CHECK (length_m > 0),
+	notes text,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE track IS
+	'circuits: start/finish gate {lat1, lon1, lat2, lon2} across the track, split gates {{...}, ...}, lap length in metres';
+SELECT pg_catalog.pg_extension_config_dump('track', '');
+
+CREATE FUNCTION gate_laps(file_id bigint, gate double precision[],
+						  splits double precision[] DEFAULT NULL,
+						  min_lap_m double precision DEFAULT 0,
+						  gps_topic text DEFAULT 'VnInsData',
+						  lat_path text DEFAULT 'lat_deg',
+						  lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (lap integer, start_time timestamptz, end_time timestamptz,
+				   start_ns bigint, end_ns bigint, lap_time_s double precision,
+				   distance_m double precision, out_lap boolean, in_lap boolean,
+				   split_times_s double precision[])
+	AS 'MODULE_PATHNAME', 'hdaq_gate_laps'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION gate_laps(bigint, double precision[], double precision[], double precision, text, text, text) IS
+	'a run''s laps at a start/finish gate {lat1, lon1, lat2, lon2}, crossings interpolated between GPS fixes; split times in seconds since each lap''s start';
+
+CREATE FUNCTION distance(file_id bigint,
+						 gps_topic text DEFAULT 'VnInsData',
+						 lat_path text DEFAULT 'lat_deg',
+						 lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE ("time" timestamptz, time_ns bigint, distance_m double precision,
+				   lat double precision, lon double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_distance'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION distance(bigint, text, text, text) IS
+	'a run''s distance in metres from its first GPS fix, at each fix (haversine between fixes), with the fix';
+
+-- A track by name, or the error every hdaq function raises for a name
+-- that does not exist.
+CREATE FUNCTION track_named(track text) RETURNS track
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t @extschema@.track;
+	names text;
+BEGIN
+	IF track IS NULL THEN
+		RAISE EXCEPTION 'track must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO t FROM @extschema@.track k WHERE k.name = track_named.track;
+	IF NOT FOUND THEN
+		SELECT string_agg(quote_literal(k.name), ', ' ORDER BY k.name) INTO names
+		  FROM @extschema@.track k;
+		RAISE EXCEPTION 'track "%" does not exist', track
+			USING ERRCODE = 'undefined_object',
+				  DETAIL = CASE WHEN names IS NULL THEN 'No track is stored.'
+							ELSE 'Stored tracks: ' || names || '.' END,
+				  HINT = 'INSERT INTO hdaq.track (name, gate, length_m) adds one; hdaq.track_from_run(file_id, name) fits one to a run.';
+	END IF;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION track_named(text) IS 'the stored track of that name; an error if there is none';
+
+CREATE FUNCTION laps(file_id bigint, track text,
+					 gps_topic text DEFAULT 'VnInsData',
+					 lat_path text DEFAULT 'lat_deg',
+					 lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (lap integer, start_time timestamptz, end_time timestamptz,
+				   start_ns bigint, end_ns bigint, lap_time_s double precision,
+				   distance_m double precision, out_lap boolean, in_lap boolean,
+				   valid boolean, split_times_s double precision[])
+	LANGUAGE plpgsql STABLE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t @extschema@.track := @extschema@.track_named(laps.track);
+BEGIN
+	RETURN QUERY
+	SELECT g.lap, g.start_time, g.end_time, g.start_ns, g.end_ns, g.lap_time_s,
+		   g.distance_m, g.out_lap, g.in_lap,
+		   NOT g.out_lap AND NOT g.in_lap
+			   AND (t.length_m IS NULL OR abs(g.distance_m - t.length_m) <= 0.05 * t.length_m),
+		   g.split_times_s
+	  FROM @extschema@.gate_laps(laps.file_id, t.gate, t.splits,
+								 coalesce(0.5 * t.length_m, 100),
+								 laps.gps_topic, laps.lat_path, laps.lon_path) g;
+END
+$$;
+COMMENT ON FUNCTION laps(bigint, text, text, text, text) IS
+	'a run''s laps on a stored track: lap 0 the out-lap, the last the in-lap; valid: a whole lap within 5 % of the track''s length';
+
+CREATE TABLE lap (
+	file_id bigint NOT NULL REFERENCES file (file_id) ON DELETE CASCADE,
+	track text NOT NULL REFERENCES track (name) ON DELETE CASCADE ON UPDATE CASCADE,
+	lap integer NOT NULL,
+	start_time timestamptz NOT NULL,
+	end_time timestamptz NOT NULL,
+	start_ns bigint NOT NULL,
+	end_ns bigint NOT NULL,
+	lap_time_s double precision NOT NULL,
+	distance_m double precision NOT NULL,
+	out_lap boolean NOT NULL,
+	in_lap boolean NOT NULL,
+	valid boolean NOT NULL,
+	split_times_s double precision[],
+	PRIMARY KEY (file_id, track, lap)
+);
+COMMENT ON TABLE lap IS
+	'laps stored by hdaq.detect_laps(file_id, track): what hdaq.laps returned then';
+SELECT pg_catalog.pg_extension_config_dump('lap', '');
+
+CREATE FUNCTION detect_laps(file_id bigint, track text,
+							gps_topic text DEFAULT 'VnInsData',
+							lat_path text DEFAULT 'lat_deg',
+							lon_path text DEFAULT 'lon_deg')
+	RETURNS SETOF lap
+	LANGUAGE plpgsql VOLATILE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.lap l
+	 WHERE l.file_id = detect_laps.file_id AND l.track = detect_laps.track;
+	RETURN QUERY
+	INSERT INTO @extschema@.lap
+	SELECT detect_laps.file_id, detect_laps.track, x.*
+	  FROM @extschema@.laps(detect_laps.file_id, detect_laps.track,
+							detect_laps.gps_topic, detect_laps.lat_path,
+							detect_laps.lon_path) x
+	RETURNING *;
+END
+$$;
+COMMENT ON FUNCTION detect_laps(bigint, text, text, text, text) IS
+	'finds a run''s laps on a track and stores them in hdaq.lap in place of those stored before';
+
+-- A track fitted to a run: the start/finish gate across the car's path
+-- where it was at `at` (by default where it had covered 50 m), 2 x
+-- half_width_m wide and square to its heading there; the length is the
+-- median distance of the run's whole laps through that gate (NULL if it
+-- has none).  The track is stored under `name` and returned.
+CREATE FUNCTION track_from_run(file_id bigint, name text,
+							   at timestamptz DEFAULT NULL,
+							   half_width_m double precision DEFAULT 12,
+							   gps_topic text DEFAULT 'VnInsData',
+							   lat_path text DEFAULT 'lat_deg',
+							   lon_path text DEFAULT 'lon_deg')
+	RETURNS track
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m_per_deg constant double precision := 6371008.8 * pi() / 180;
+	g record;
+	east double precision;
+	north double precision;
+	norm double precision;
+	gate double precision[];
+	len double precision;
+	t @extschema@.track;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'name must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT (half_width_m > 0 AND half_width_m <= 1000) THEN
+		RAISE EXCEPTION 'half_width_m must be above 0 and at most 1000, not %', half_width_m
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	WITH d AS MATERIALIZED (
+		SELECT * FROM @extschema@.distance(track_from_run.file_id, gps_topic, lat_path, lon_path)),
+	c AS (SELECT * FROM d
+		   WHERE CASE WHEN at IS NULL THEN d.distance_m >= 50 ELSE d."time" >= at END
+		   ORDER BY d.time_ns LIMIT 1),
+	b AS (SELECT d.* FROM d, c WHERE d.distance_m <= c.distance_m - 5
+		   ORDER BY d.time_ns DESC LIMIT 1),
+	a AS (SELECT d.* FROM d, c WHERE d.distance_m >= c.distance_m + 5
+		   ORDER BY d.time_ns LIMIT 1)
+	SELECT c.lat, c.lon, c."time", b.lat AS b_lat, b.lon AS b_lon,
+		   a.lat AS a_lat, a.lon AS a_lon
+	  INTO g
+	  FROM c LEFT JOIN b ON true LEFT JOIN a ON true;
+	IF g.lat IS NULL OR g.b_lat IS NULL OR g.a_lat IS NULL THEN
+		RAISE EXCEPTION 'file % has no GPS path to fit a gate to %', file_id,
+			CASE WHEN at IS NULL THEN 'after its first 50 m' ELSE 'at ' || at END
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The gate needs fixes of %s (%s, %s) 5 m before and after the point.',
+								  gps_topic, lat_path, lon_path),
+				  HINT = 'Give another time (at =>), or the run''s GPS topic and leaves.';
+	END IF;
+	east := (g.a_lon - g.b_lon) * m_per_deg * cos(radians(g.lat));
+	north := (g.a_lat - g.b_lat) * m_per_deg;
+	norm := sqrt(east * east + north * north);
+	-- the ends lie left and right of the heading, half_width_m away
+	gate := ARRAY[g.lat + half_width_m * (east / norm) / m_per_deg,
+				  g.lon - half_width_m * (north / norm) / (m_per_deg * cos(radians(g.lat))),
+				  g.lat - half_width_m * (east / norm) / m_per_deg,
+				  g.lon + half_width_m * (north / norm) / (m_per_deg * cos(radians(g.lat)))];
+	SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY l.distance_m) INTO len
+	  FROM @extschema@.gate_laps(track_from_run.file_id, gate, NULL, 100,
+								 gps_topic, lat_path, lon_path) l
+	 WHERE NOT l.out_lap AND NOT l.in_lap;
+	INSERT INTO @extschema@.track (name, gate, length_m, notes)
+	VALUES (track_from_run.name, gate, len,
+			format('fitted to file %s at %s', track_from_run.file_id, g."time"))
+	RETURNING * INTO t;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION track_from_run(bigint, text, timestamptz, double precision, text, text, text) IS
+	'stores and returns a track whose start/finish gate crosses the run''s path at a time (default: after 50 m); length from its whole laps';
+
+-- ---------------------------------------------------------------------------
+-- Time variance between laps (delta-T).  hdaq.lap_profile(file_id, track,
+-- lap) is a lap's time against the distance covered since its start line
+-- (a point per GPS fix, the start at 0 and the finish at the lap's own
+-- distance and time); hdaq.delta_t(file_id, track, ref_lap, lap, ...) is
+-- how far behind the reference lap (ref_file_id's, by default the same
+-- run's) a lap is at each step_m metres of distance, both times read off
+-- their profiles by linear interpolation, up to the shorter of the two
+-- laps' distances: positive where the lap loses time.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION lap_profile(file_id bigint, track text, lap integer,
+							gps_topic text DEFAULT 'VnInsData',
+							lat_path text DEFAULT 'lat_deg',
+							lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, time_s double precision)
+	LANGUAGE plpgsql STABLE ROWS 3000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	l record;
+BEGIN
+	SELECT * INTO l FROM @extschema@.laps(lap_profile.file_id, lap_profile.track,
+										  gps_topic, lat_path, lon_path) x
+	 WHERE x.lap = lap_profile.lap;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'file % has no lap % on track "%"', file_id, lap, track
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = format('SELECT lap FROM hdaq.laps(%s, %L) lists its laps.', file_id, track);
+	END IF;
+	RETURN QUERY
+	WITH d AS MATERIALIZED (
+		SELECT x.time_ns, x.distance_m
+		  FROM @extschema@.distance(lap_profile.file_id, gps_topic, lat_path, lon_path) x),
+	-- the distance at the start line, between the fixes either side of it
+	b AS (SELECT d.* FROM d WHERE d.time_ns <= l.start_ns ORDER BY d.time_ns DESC LIMIT 1),
+	a AS (SELECT d.* FROM d WHERE d.time_ns >= l.start_ns ORDER BY d.time_ns LIMIT 1),
+	s AS (SELECT CASE WHEN a.time_ns = b.time_ns THEN b.distance_m
+					  ELSE b.distance_m + (a.distance_m - b.distance_m)
+						   * (l.start_ns - b.time_ns)::double precision / (a.time_ns - b.time_ns) END AS d0
+			FROM a, b)
+	SELECT 0::double precision, 0::double precision
+	UNION ALL
+	(SELECT d.distance_m - s.d0, (d.time_ns - l.start_ns) / 1e9::double precision
+	   FROM d, s
+	  WHERE d.time_ns > l.start_ns AND d.time_ns < l.end_ns
+	  ORDER BY d.time_ns)
+	UNION ALL
+	SELECT l.distance_m, l.lap_time_s;
+END
+$$;
+COMMENT ON FUNCTION lap_profile(bigint, text, integer, text, text, text) IS
+	'a lap''s time (s since its start) against its distance (m since its start), a point per GPS fix';
+
+-- The time at distance g on a profile (distances ascending), by linear
+-- interpolation; i is where to start looking, and is moved on.  With the
+-- arrays swapped, the distance at a time (hdaq.lap_signal).
+CREATE FUNCTION profile_time_at(dist double precision[], times double precision[],
+								g double precision, INOUT i integer, OUT t double precision)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer := cardinality(dist);
+BEGIN
+	WHILE i < n - 1 AND dist[i + 1] < g LOOP
+		i := i + 1;
+	END LOOP;
+	IF dist[i + 1] = dist[i] THEN
+		t := times[i + 1];
+	ELSE
+		t := times[i] + (times[i + 1] - times[i]) * (g - dist[i]) / (dist[i + 1] - dist[i]);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION profile_time_at(double precision[], double precision[], double precision, integer) IS
+	'hdaq.delta_t''s interpolation: the time at a distance on a lap''s profile';
+
+CREATE FUNCTION delta_t(file_id bigint, track text, ref_lap integer, lap integer,
+						ref_file_id bigint DEFAULT NULL,
+						step_m double precision DEFAULT 1,
+						gps_topic text DEFAULT 'VnInsData',
+						lat_path text DEFAULT 'lat_deg',
+						lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, ref_time_s double precision,
+				   time_s double precision, delta_s double precision)
+	LANGUAGE plpgsql STABLE ROWS 1000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ref_d double precision[];
+	ref_t double precision[];
+	d double precision[];
+	t double precision[];
+	len double precision;
+	g double precision := 0;
+	i integer := 1;
+	j integer := 1;
+	a double precision;
+	b double precision;
+BEGIN
+	IF NOT (step_m >= 0.01 AND step_m <= 10000) THEN
+		RAISE EXCEPTION 'step_m must be between 0.01 and 10000, not %', step_m
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO ref_d, ref_t
+	  FROM @extschema@.lap_profile(coalesce(ref_file_id, delta_t.file_id), track, ref_lap,
+								   gps_topic, lat_path, lon_path) p;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO d, t
+	  FROM @extschema@.lap_profile(delta_t.file_id, track, lap,
+								   gps_topic, lat_path, lon_path) p;
+	len := least(ref_d[cardinality(ref_d)], d[cardinality(d)]);
+	LOOP
+		IF g > len THEN
+			g := len;			-- the last point: the shorter lap's finish
+		END IF;
+		SELECT x.i, x.t INTO i, a FROM @extschema@.profile_time_at(ref_d, ref_t, g, i) x;
+		SELECT x.i, x.t INTO j, b FROM @extschema@.profile_time_at(d, t, g, j) x;
+		distance_m := g;
+		ref_time_s := a;
+		time_s := b;
+		delta_s := b - a;
+		RETURN NEXT;
+		EXIT WHEN g >= len;
+		g := g + step_m;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION delta_t(bigint, text, integer, integer, bigint, double precision, text, text, text) IS
+	'time variance: how far behind a reference lap a lap is at each step_m metres (positive: losing time)';
+
+-- ---------------------------------------------------------------------------
+-- Laps from a lap trigger: a topic whose messages carry a lap count and
+-- the last lap's time (the car's LapTime: lapcount, laptime_seconds), for
+-- runs timed by a beacon or the dash rather than by GPS.  A lap is
+-- reported by the first message whose count is above the one before it
+-- (the first message reports none: the count it starts at may be a lap
+-- completed before the log began);
+-- its end is that message's log time (when the trigger reported it: up to
+-- one period of the topic after the line) and its time the one it carries.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION trigger_laps(file_id bigint,
+							 topic text DEFAULT 'LapTime',
+							 count_path text DEFAULT 'lapcount',
+							 time_path text DEFAULT 'laptime_seconds')
+	RETURNS TABLE (lap integer, reported_at timestamptz, lap_time_s double precision)
+	LANGUAGE sql STABLE ROWS 20
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.value::integer, c."time", t.value
+	  FROM (SELECT s."time", s.value, lag(s.value) OVER (ORDER BY s."time") AS before
+			  FROM @extschema@.signal(trigger_laps.topic, trigger_laps.count_path,
+									  file_id => trigger_laps.file_id) s) c
+	  JOIN @extschema@.signal(trigger_laps.topic, trigger_laps.time_path,
+							  file_id => trigger_laps.file_id) t ON t."time" = c."time"
+	 WHERE c.value > c.before
+	 ORDER BY c."time"
+$$;
+COMMENT ON FUNCTION trigger_laps(bigint, text, text, text) IS
+	'laps from a lap-trigger topic (lap count and last lap time), as (lap, reported_at, lap_time_s)';
+
+-- ---------------------------------------------------------------------------
+-- Any signal against distance into a lap: hdaq.lap_signal(file_id, track,
+-- lap, topic, path) is each sample of the signal in the lap with the
+-- distance the car had covered since the lap's start line when it was
+-- logged (read off the lap's profile, hdaq.lap_profile, by linear
+-- interpolation in time) and the time since the start: two laps' rows
+-- overlay on one distance axis (Grafana's XY chart, a MATLAB plot).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION lap_signal(file_id bigint, track text, lap integer,
+						   topic text, path text,
+						   gps_topic text DEFAULT 'VnInsData',
+						   lat_path text DEFAULT 'lat_deg',
+						   lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, time_s double precision,
+				   value double precision)
+	LANGUAGE plpgsql STABLE ROWS 5000
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	l record;
+	d double precision[];
+	t double precision[];
+	i integer := 1;
+	r record;
+BEGIN
+	SELECT * INTO l FROM @extschema@.laps(lap_signal.file_id, lap_signal.track,
+										  gps_topic, lat_path, lon_path) x
+	 WHERE x.lap = lap_signal.lap;
+	SELECT array_agg(p.distance_m), array_agg(p.time_s) INTO d, t
+	  FROM @extschema@.lap_profile(lap_signal.file_id, lap_signal.track, lap_signal.lap,
+								   gps_topic, lat_path, lon_path) p;
+	FOR r IN
+		SELECT (@extschema@.timestamptz_to_ns(s."time") - l.start_ns) / 1e9::double precision AS ts,
+			   s.value
+		  FROM @extschema@.signal(lap_signal.topic, lap_signal.path, l.start_time, l.end_time,
+								  lap_signal.file_id) s
+	LOOP
+		time_s := greatest(0, least(r.ts, l.lap_time_s));
+		-- the profile read the other way: distance at a time
+		SELECT x.i, x.t INTO i, distance_m FROM @extschema@.profile_time_at(t, d, time_s, i) x;
+		value := r.value;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION lap_signal(bigint, text, integer, text, text, text, text, text) IS
+	'a signal''s samples in a lap with the distance (m) and time (s) since the lap''s start: an axis to overlay laps';

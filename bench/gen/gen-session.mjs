@@ -4,6 +4,15 @@
 //
 //   node gen-session.mjs --out FILE --minutes M [--seed N] [--start ISO]
 //                        [--proto-dir DIR] [--chunk-size BYTES] [--level L]
+//   node gen-session.mjs --out FILE --laps N [--track fsae|TRACK.json]
+//                        [--truth FILE.json] [--no-lap-trigger] [...]
+//
+// Track mode (--laps): the car drives N timed laps of a closed circuit
+// (track.mjs): GPS (VnInsData at 50 Hz, VNData at 10 Hz), speeds and wheel
+// speeds follow the drive, and LapTime carries the lap count and the last
+// lap's time (unless --no-lap-trigger).  The session lasts as long as the
+// drive; the truth (track, gate, each lap's start and time) is written as
+// JSON beside the file (FILE with .truth.json for .mcap, or --truth).
 //
 // The session holds protobuf topics from the car's own .proto files
 // (test/data/hytech/HT_proto) at their usual rates (1-250 Hz), and a few
@@ -23,6 +32,7 @@ import { createRequire } from "node:module";
 
 import { McapWriter } from "@mcap/core";
 
+import { driveLeaves, driveTruth, loadTrack, planDrive } from "./track.mjs";
 import {
   DEFAULT_PROTO_DIR,
   VERSION,
@@ -73,6 +83,7 @@ class FileWritable {
 function usage(message) {
   if (message) console.error(`gen-session: ${message}`);
   console.error("usage: gen-session.mjs --out FILE --minutes M [--seed N] [--start ISO] [--proto-dir DIR] [--chunk-size BYTES] [--level L] [--quiet]");
+  console.error("       gen-session.mjs --out FILE --laps N [--track fsae|TRACK.json] [--truth FILE.json] [--no-lap-trigger] [...]");
   process.exit(2);
 }
 
@@ -89,6 +100,10 @@ async function main() {
         "chunk-size": { type: "string", default: String(1 << 20) },
         level: { type: "string", default: "3" },
         quiet: { type: "boolean", default: false },
+        laps: { type: "string" },
+        track: { type: "string", default: "fsae" },
+        truth: { type: "string" },
+        "no-lap-trigger": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -97,12 +112,20 @@ async function main() {
   }
   if (args.help) usage();
   if (!args.out) usage("--out is required");
-  const minutes = Number(args.minutes);
-  if (!(minutes > 0)) usage("--minutes must be a positive number");
   const seed = Number(args.seed) >>> 0;
   const startMs = Date.parse(args.start);
   if (Number.isNaN(startMs)) usage(`--start: not a date: ${args.start}`);
   const startNs = BigInt(startMs) * 1_000_000n;
+  let minutes = Number(args.minutes);
+  let drive = null;
+  if (args.laps !== undefined) {
+    const laps = Number(args.laps);
+    if (!(Number.isInteger(laps) && laps >= 0)) usage("--laps must be a whole number");
+    if (args.minutes !== undefined) usage("--laps sets the session's length: give no --minutes");
+    drive = planDrive(loadTrack(args.track), laps, seed);
+    minutes = drive.end / 60;
+  }
+  if (!(minutes > 0)) usage("--minutes must be a positive number");
   const durationNs = BigInt(Math.round(minutes * 60e9));
   const chunkSize = Number(args["chunk-size"]);
   const level = Number(args.level);
@@ -118,8 +141,19 @@ async function main() {
   });
   await writer.start({ profile: "", library: `hdaq-bench-gen ${VERSION}` });
 
-  const streams = await registerStreams(writer, proto, seed);
-  await writer.addMetadata(sessionMetadata(seed));
+  let options = {};
+  let extra = [];
+  if (drive) {
+    const lapTrigger = !args["no-lap-trigger"];
+    options = { overrides: driveLeaves(drive, startNs, lapTrigger).leaves, omit: lapTrigger ? [] : ["LapTime"] };
+    extra = [["track", drive.track.name], ["laps", String(drive.laps)]];
+    const truth = driveTruth(drive, startNs);
+    if (lapTrigger) truth.lap_trigger = { topic: "LapTime", count: "lapcount", lap_time: "laptime_seconds", hz: 1 };
+    const truthFile = args.truth ?? args.out.replace(/(\.mcap)?$/, ".truth.json");
+    fs.writeFileSync(truthFile, JSON.stringify(truth, null, 2) + "\n");
+  }
+  const streams = await registerStreams(writer, proto, seed, options);
+  await writer.addMetadata(sessionMetadata(seed, extra));
 
   // the writer gets the streams' messages merged in log-time order
   startSchedule(streams, seed);

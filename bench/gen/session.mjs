@@ -159,12 +159,12 @@ function numericSignal(key, name, leafPath, type) {
 // Compile a generator for a message type: a function of (t, seq) that
 // returns a plain object protobufjs can encode.  Every leaf gets its signal
 // once, here, so that making a message is only arithmetic.
-function compileType(type, seed, prefix) {
+function compileType(type, seed, prefix, overrides = {}) {
   const fields = [];
   for (const field of type.fieldsArray) {
     field.resolve();
     const leafPath = prefix + field.name;
-    fields.push([field.name, compileField(field, seed, leafPath)]);
+    fields.push([field.name, compileField(field, seed, leafPath, overrides)]);
   }
   return (t, seq) => {
     const obj = {};
@@ -173,20 +173,24 @@ function compileType(type, seed, prefix) {
   };
 }
 
-function compileField(field, seed, leafPath) {
+function compileField(field, seed, leafPath, overrides) {
   if (field.repeated) {
     const n = REPEATED_LENGTHS[field.name] ?? DEFAULT_REPEATED;
     const items = [];
-    for (let i = 0; i < n; i++) items.push(compileLeaf(field, seed, `${leafPath}[${i}]`));
+    for (let i = 0; i < n; i++) items.push(compileLeaf(field, seed, `${leafPath}[${i}]`, overrides));
     return (t, seq) => items.map((make) => make(t, seq));
   }
-  return compileLeaf(field, seed, leafPath);
+  return compileLeaf(field, seed, leafPath, overrides);
 }
 
-function compileLeaf(field, seed, leafPath) {
+// A leaf's function of (t, seq): OVERRIDES[leafPath] when there is one (a
+// signal that follows something else, such as the track mode's drive),
+// otherwise its own.
+function compileLeaf(field, seed, leafPath, overrides) {
   const key = hashKey(seed, leafPath);
   const name = field.name;
-  if (field.resolvedType instanceof protobuf.Type) return compileType(field.resolvedType, seed, leafPath + ".");
+  if (overrides[leafPath]) return overrides[leafPath];
+  if (field.resolvedType instanceof protobuf.Type) return compileType(field.resolvedType, seed, leafPath + ".", overrides);
   if (field.resolvedType instanceof protobuf.Enum) {
     // step through the enum's values, a few minutes each
     const values = Object.values(field.resolvedType.values);
@@ -317,14 +321,18 @@ export function loadProto(protoDir = DEFAULT_PROTO_DIR) {
 // Register the session's schemas and channels with an McapWriter (the
 // protobuf topics, then the JSON ones) and return its streams: one per
 // topic, { channelId, hz, encode(t, seq) -> bytes } where t is the time in
-// seconds since the session's start.
-export async function registerStreams(writer, { root, schemaData }, seed) {
+// seconds since the session's start.  options.overrides maps leaf paths
+// ('VnInsData/lat_deg') to functions of t that replace their signals;
+// options.omit lists topics to leave out.
+export async function registerStreams(writer, { root, schemaData }, seed, options = {}) {
   const streams = [];
+  const omit = new Set(options.omit ?? []);
   for (const { type: typeName, hz } of PROTO_TOPICS) {
+    if (omit.has(typeName)) continue;
     const type = root.lookupType(`hytech_msgs.${typeName}`);
     const schemaId = await writer.registerSchema({ name: type.fullName.slice(1), encoding: "protobuf", data: schemaData });
     const channelId = await writer.registerChannel({ topic: typeName, messageEncoding: "protobuf", schemaId, metadata: new Map() });
-    const make = compileType(type, seed, `${typeName}/`);
+    const make = compileType(type, seed, `${typeName}/`, options.overrides);
     streams.push({ channelId, hz, encode: (t, seq) => type.encode(make(t, seq)).finish() });
   }
   const encoder = new TextEncoder();

@@ -35,6 +35,7 @@ extern int	cmd_sha256(int argc, char **argv);
 extern int	cmd_fields(int argc, char **argv);
 extern int	cmd_tag(int argc, char **argv);
 extern int	cmd_plot(int argc, char **argv);
+extern int	cmd_laps(int argc, char **argv);
 
 /* main.c: messages */
 extern void cli_error(const char *fmt,...)
@@ -100,6 +101,11 @@ extern bool cli_check_topics(PGconn *conn, const char *file_id,
 extern bool cli_check_selection(PGconn *conn, const CliSelection *sel);
 extern void cli_server_error(const PGresult *res);
 extern bool cli_is_undefined_function(const PGresult *res);
+/*
+ * Whether a query returned rows; if not, report why: the server's hdaq
+ * lacks the functions named (an older version), or the server's error.
+ */
+extern bool cli_result_ok(const PGresult *res, const char *functions);
 
 /* files.c: the files named on a command line */
 typedef struct CliFile

@@ -132,14 +132,8 @@ cmd_fields(int argc, char **argv)
 					   "coalesce(array_to_string(enum_names, ', '), '') "
 					   "FROM hdaq.fields($1, $2::bigint)",
 					   2, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		if (cli_is_undefined_function(res))
-			cli_error("this server's hdaq has no hdaq.fields() (ALTER EXTENSION hdaq UPDATE)");
-		else
-			cli_server_error(res);
+	if (!cli_result_ok(res, "hdaq.fields()"))
 		status = EXIT_FAILED;
-	}
 	else if (json)
 		printf("%s\n", PQgetvalue(res, 0, 0));
 	else

@@ -28,6 +28,7 @@ static const Command commands[] = {
 	{"fields", cmd_fields, "list the fields of a topic (the paths to plot or export)"},
 	{"tag", cmd_tag, "set or remove tags of a stored file"},
 	{"plot", cmd_plot, "plot signals of a stored file as SVG or PNG"},
+	{"laps", cmd_laps, "list the laps of a stored run on a track"},
 	{"info", cmd_info, "summarise a local MCAP file (no server needed)"},
 	{"sha256", cmd_sha256, NULL},
 	{NULL, NULL, NULL}

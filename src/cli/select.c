@@ -55,6 +55,18 @@ cli_is_undefined_function(const PGresult *res)
 	return state != NULL && strcmp(state, "42883") == 0;
 }
 
+bool
+cli_result_ok(const PGresult *res, const char *functions)
+{
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return true;
+	if (cli_is_undefined_function(res))
+		cli_error("this server's hdaq has no %s (ALTER EXTENSION hdaq UPDATE)", functions);
+	else
+		cli_server_error(res);
+	return false;
+}
+
 /* Run a query with text parameters; on failure report it and return NULL. */
 static PGresult *
 query(PGconn *conn, const char *sql, int n, const char *const *values)

@@ -37,17 +37,10 @@ call(PGconn *conn, const char *sql, const char *file_id, const char *arg,
 {
 	const char *values[2] = {file_id, arg};
 	PGresult   *res = PQexecParams(conn, sql, 2, NULL, values, NULL, NULL, 0);
-	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	bool		ok = cli_result_ok(res, "hdaq.tag() and hdaq.untag()") &&
+		PQntuples(res) == 1;
 
-	if (!ok)
-	{
-		if (cli_is_undefined_function(res))
-			cli_error("this server's hdaq has no hdaq.tag() and hdaq.untag() "
-					  "(ALTER EXTENSION hdaq UPDATE)");
-		else
-			cli_server_error(res);
-	}
-	else
+	if (ok)
 	{
 		free(*tags);
 		*tags = cli_strdup(PQgetvalue(res, 0, 0));

@@ -1,7 +1,8 @@
 # Every SQL and shell example of README.md and docker/README.md runs as
-# printed on make demo's data (the bundled logs, tagged source=bundled, and
-# a session from bench/gen, tagged source=generated; one minute of it here,
-# ten in make demo), and gives an answer.  A block the test cannot run here
+# printed on make demo's data (the bundled logs, tagged source=bundled; a
+# session from bench/gen, tagged source=generated, one minute of it here,
+# ten in make demo; a 3-lap track session, tagged source=track), and gives
+# an answer.  A block the test cannot run here
 # (installing packages, Docker, make itself, a command's synopsis) carries
 # the marker <!-- example not run: REASON --> on the line before it, and is
 # listed.  Grafana's macros are expanded as Grafana expands them.
@@ -31,6 +32,11 @@ system("hdaq ingest --tag source=bundled test/data/hytech >/dev/null 2>&1") == 0
   or BAIL_OUT('hdaq ingest of the bundled logs failed');
 system("hdaq ingest --tag source=generated '$tmp/session.mcap' >/dev/null 2>&1") == 0
   or BAIL_OUT('hdaq ingest of the session failed');
+# make demo's track session (README, Comparing laps)
+system('node', 'bench/gen/gen-session.mjs', '--out', "$tmp/track_3laps.mcap", '--laps', '3', '--quiet') == 0
+  or BAIL_OUT('bench/gen could not generate a track session');
+system("hdaq ingest --tag source=track '$tmp/track_3laps.mcap' >/dev/null 2>&1") == 0
+  or BAIL_OUT('hdaq ingest of the track session failed');
 my $run = sql_in('hdaq', "SELECT file_id FROM hdaq.file WHERE tags->>'source' = 'generated'");
 
 # where the shell examples run: build/demo/env as make demo writes it

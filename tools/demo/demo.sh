@@ -96,6 +96,12 @@ fi
 say "ingesting (files already stored are skipped)"
 run "$hdaq" ingest --tag source=bundled test/data/hytech
 run "$hdaq" ingest --tag source=generated "$session"
+# a track session (README, Comparing laps): a car driving 3 laps, with GPS
+if [ -f bench/gen/gen-session.mjs ]; then
+	track_session=$DEMO_DIR/track_3laps.mcap
+	[ -s "$track_session" ] || node bench/gen/gen-session.mjs --out "$track_session" --laps 3 --quiet
+	run "$hdaq" ingest --tag source=track "$track_session"
+fi
 session_id=$(psql -X -Atc "SELECT file_id FROM hdaq.file WHERE name = '$(basename "$session")' ORDER BY file_id DESC LIMIT 1")
 
 # ---- the tour ---------------------------------------------------------------------------
