@@ -117,7 +117,10 @@ extern HdColumnStatus hd_column_decode(HdColumnCodec *codec,
 extern void hd_column_summarize(const int64_t *times, const double *values,
 								size_t count, HdColumnSummary *summary);
 
-/* Fold next (later in time) into into. */
+/*
+ * Fold next into into: first and last by time (a tie for last goes to
+ * next, as if it came later), min and max with the earlier time on a tie.
+ */
 extern void hd_column_summary_merge(HdColumnSummary *into,
 									const HdColumnSummary *next);
 

@@ -83,6 +83,8 @@ hd_column_summarize(const int64_t *times, const double *values, size_t count,
 void
 hd_column_summary_merge(HdColumnSummary *into, const HdColumnSummary *next)
 {
+	int			cmp;
+
 	if (next->count == 0)
 		return;
 	if (into->count == 0)
@@ -91,15 +93,25 @@ hd_column_summary_merge(HdColumnSummary *into, const HdColumnSummary *next)
 		return;
 	}
 	into->count += next->count;
-	into->last_time = next->last_time;
-	into->last = next->last;
 	into->sum += next->sum;
-	if (hd_column_float8_cmp(next->min, into->min) < 0)
+	if (next->first_time < into->first_time)
+	{
+		into->first_time = next->first_time;
+		into->first = next->first;
+	}
+	if (next->last_time >= into->last_time)
+	{
+		into->last_time = next->last_time;
+		into->last = next->last;
+	}
+	cmp = hd_column_float8_cmp(next->min, into->min);
+	if (cmp < 0 || (cmp == 0 && next->min_time < into->min_time))
 	{
 		into->min = next->min;
 		into->min_time = next->min_time;
 	}
-	if (hd_column_float8_cmp(next->max, into->max) > 0)
+	cmp = hd_column_float8_cmp(next->max, into->max);
+	if (cmp > 0 || (cmp == 0 && next->max_time < into->max_time))
 	{
 		into->max = next->max;
 		into->max_time = next->max_time;
