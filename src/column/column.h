@@ -14,10 +14,13 @@
  * and -0.0 included.
  *
  * Layout (little-endian):
- *	  "HC", version (1), flags (bits 0-1 value encoding, bits 2-3 compression),
- *	  count (uint32), body length before compression (uint32), body.
+ *	  "HC", version (1), flags (bits 0-1 value encoding, bit 2 zstd, bit 4
+ *	  no times, bit 5 no values), count (uint32), body length before
+ *	  compression (uint32), body.
  * Body: count zigzag varints of time deltas of deltas (the first is the
- * first time itself, the second the first delta), then the values.
+ * first time itself, the second the first delta), then the values.  A
+ * block may hold only times or only values: the leaves of one channel
+ * share one block of times and each keeps a block of values.
  *
  * Plain C11 without PostgreSQL: errors are returned, never raised; decoding
  * checks every length against the bytes present and the caller's capacity.
@@ -60,6 +63,8 @@ typedef struct HdColumnInfo
 	uint32_t	count;
 	HdColumnValues values;
 	bool		zstd;
+	bool		has_times;
+	bool		has_values;
 	uint32_t	body_len;		/* encoded body before compression */
 } HdColumnInfo;
 
@@ -94,6 +99,7 @@ extern size_t hd_column_encode_bound(size_t count);
 /*
  * Encode count pairs (times ascending) into out (out_cap bytes, at least
  * hd_column_encode_bound(count)); zstd_level 0 leaves the body uncompressed.
+ * times NULL: a block of values only; values NULL: of times only.
  */
 extern HdColumnStatus hd_column_encode(HdColumnCodec *codec,
 									   const int64_t *times, const double *values,
@@ -106,7 +112,8 @@ extern HdColumnStatus hd_column_peek(const uint8_t *data, size_t len,
 
 /*
  * Decode a block into times and values (cap pairs each); *count is set to
- * the number of pairs.
+ * the number of pairs.  What the block does not hold is left as it is
+ * (the array may then be NULL); what it holds needs an array.
  */
 extern HdColumnStatus hd_column_decode(HdColumnCodec *codec,
 									   const uint8_t *data, size_t len,

@@ -23,8 +23,13 @@ hd_column_peek(const uint8_t *data, size_t len, HdColumnInfo *info)
 	if (data[0] != 'H' || data[1] != 'C' || data[2] != HD_COLUMN_VERSION)
 		return HD_COLUMN_CORRUPT;
 	flags = data[3];
-	if ((flags & ~(3u | HD_COLUMN_FLAG_ZSTD)) != 0 || (flags & 3u) > HD_COLUMN_VALUES_RAW)
+	if ((flags & ~HD_COLUMN_FLAGS_KNOWN) != 0 || (flags & 3u) > HD_COLUMN_VALUES_RAW)
 		return HD_COLUMN_CORRUPT;
+	/* a block without values says Gorilla, the encoding of none */
+	if ((flags & HD_COLUMN_FLAG_NO_VALUES) && (flags & 3u) != HD_COLUMN_VALUES_GORILLA)
+		return HD_COLUMN_CORRUPT;
+	info->has_times = (flags & HD_COLUMN_FLAG_NO_TIMES) == 0;
+	info->has_values = (flags & HD_COLUMN_FLAG_NO_VALUES) == 0;
 	info->values = (HdColumnValues) (flags & 3u);
 	info->zstd = (flags & HD_COLUMN_FLAG_ZSTD) != 0;
 	info->count = hd_get_u32(data + 4);
@@ -226,8 +231,9 @@ hd_column_decode(HdColumnCodec *codec, const uint8_t *data, size_t len,
 	memset(&r, 0, sizeof(r));
 	r.data = body;
 	r.len = info.body_len;
-	if (!get_times(&r, times, info.count) ||
-		!get_values(&r, info.values, values, info.count) ||
+	if ((info.has_times && (times == NULL || !get_times(&r, times, info.count))) ||
+		(info.has_values && (values == NULL ||
+							 !get_values(&r, info.values, values, info.count))) ||
 		r.pos != r.len)
 		return HD_COLUMN_CORRUPT;
 	*count = info.count;

@@ -171,7 +171,7 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 			  size_t count, HdColumnWriter *best, HdColumnValues *kind)
 {
 	size_t		cap = hd_column_body_bound(count);
-	bool		integers = values_are_integers(values, count);
+	bool		integers = values != NULL && values_are_integers(values, count);
 	HdColumnWriter w[3];
 
 	/* the times are written once, then copied in front of each candidate */
@@ -184,7 +184,7 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 		if (w[i].data == NULL)
 			return HD_COLUMN_NO_MEMORY;
 		w[i].cap = cap;
-		if (i == 0)
+		if (i == 0 && times != NULL)
 			put_times(&w[0], times, count);
 		else
 		{
@@ -192,12 +192,17 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 			w[i].len = w[0].len;
 		}
 	}
+	*kind = HD_COLUMN_VALUES_GORILLA;
+	if (values == NULL)
+	{
+		*best = w[0];
+		return HD_COLUMN_OK;
+	}
 	put_gorilla(&w[HD_COLUMN_VALUES_GORILLA], values, count);
 	if (integers)
 		put_int_deltas(&w[HD_COLUMN_VALUES_INT_DELTA], values, count);
 	put_raw(&w[HD_COLUMN_VALUES_RAW], values, count);
 
-	*kind = HD_COLUMN_VALUES_GORILLA;
 	for (int i = 1; i < 3; i++)
 		if (w[i].data != NULL && w[i].len < w[*kind].len)
 			*kind = (HdColumnValues) i;
@@ -227,12 +232,16 @@ hd_column_encode(HdColumnCodec *codec, const int64_t *times, const double *value
 
 	if (count > HD_COLUMN_MAX_COUNT || out_cap < hd_column_encode_bound(count))
 		return HD_COLUMN_TOO_LARGE;
-	if (!times_ascending(times, count))
+	if (times != NULL && !times_ascending(times, count))
 		return HD_COLUMN_UNSORTED;
 	st = encode_bodies(codec, times, values, count, &body, &kind);
 	if (st != HD_COLUMN_OK)
 		return st;
 	flags = (uint8_t) kind;
+	if (times == NULL)
+		flags |= HD_COLUMN_FLAG_NO_TIMES;
+	if (values == NULL)
+		flags |= HD_COLUMN_FLAG_NO_VALUES;
 	payload = body.len;
 	if (zstd_level != 0 && body.len > 0)
 	{

@@ -15,6 +15,10 @@
 
 #define HD_COLUMN_VERSION 1
 #define HD_COLUMN_FLAG_ZSTD (1u << 2)
+#define HD_COLUMN_FLAG_NO_TIMES (1u << 4)
+#define HD_COLUMN_FLAG_NO_VALUES (1u << 5)
+#define HD_COLUMN_FLAGS_KNOWN (3u | HD_COLUMN_FLAG_ZSTD | HD_COLUMN_FLAG_NO_TIMES | \
+							   HD_COLUMN_FLAG_NO_VALUES)
 /* a varint is at most 10 bytes; a Gorilla value at most 2 + 12 + 64 bits */
 #define HD_COLUMN_VARINT_MAX 10
 #define HD_COLUMN_GORILLA_MAX_BITS 78

@@ -30,6 +30,13 @@
 /* pairs per block: a 10 s window at 100 Hz decodes at most two blocks */
 #define LEAF_BLOCK_VALUES 4096
 
+/*
+ * The path under which a channel's blocks of times are stored: the times
+ * of block k of every leaf are those of block k of this "leaf" (no signal
+ * path is empty).
+ */
+#define LEAF_TIMES_PATH ""
+
 bool		leaf_blocks_enabled = true;
 
 void
@@ -53,6 +60,7 @@ typedef struct LeafBuild
 	const HdPath **compiled;
 	bool	   *dropped;		/* some message lacks it */
 	int32	   *ords;
+	int32		times_ord;		/* ords of the blocks of times */
 	double	  **values;			/* [leaf][LEAF_BLOCK_VALUES] */
 	int64	   *times;			/* shared: every kept leaf is in every message */
 	int			count;
@@ -146,42 +154,80 @@ allocate_buffers(LeafBuild *lb)
 	lb->encoded = palloc(lb->encoded_cap);
 }
 
-/* Encode and store leaf i's buffered pairs as one block. */
-static void
-write_block(LeafBuild *lb, int i)
+/* Encode count pairs (either side may be NULL) into lb->encoded, as a bytea. */
+static bytea *
+encode_block(LeafBuild *lb, const int64 *times, const double *values,
+			 const char *what)
 {
-	LeafBlockRow row;
 	size_t		len;
 	HdColumnStatus st;
+	bytea	   *data;
 
-	st = hd_column_encode(lb->codec, lb->times, lb->values[i], lb->count, 1,
+	st = hd_column_encode(lb->codec, times, values, lb->count, 1,
 						  lb->encoded, lb->encoded_cap, &len);
 	if (st != HD_COLUMN_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("cannot encode a leaf block of \"%s\" of topic \"%s\": %s",
-						lb->paths[i], lb->ch->topic, hd_column_status_text(st))));
-	row.file_id = lb->ch->file_id;
-	row.channel_key = lb->ch->channel_key;
-	row.path = lb->paths[i];
-	row.ord = lb->ords[i]++;
+						what, lb->ch->topic, hd_column_status_text(st))));
+	data = palloc(VARHDRSZ + len);
+	SET_VARSIZE(data, VARHDRSZ + len);
+	memcpy(VARDATA(data), lb->encoded, len);
+	return data;
+}
+
+static void
+insert_block(LeafBuild *lb, const char *path, int32 ord, LeafBlockRow *row)
+{
+	row->file_id = lb->ch->file_id;
+	row->channel_key = lb->ch->channel_key;
+	row->path = path;
+	row->ord = ord;
+	store_insert_leaf_block(row);
+	pfree(row->data);
+}
+
+/* The buffered messages' times as the channel's block of times. */
+static void
+write_times_block(LeafBuild *lb)
+{
+	LeafBlockRow row;
+
+	memset(&row.summary, 0, sizeof(row.summary));
+	row.summary.count = lb->count;
+	row.summary.first_time = row.summary.min_time = row.summary.max_time = lb->times[0];
+	row.summary.last_time = lb->times[lb->count - 1];
+	row.data = encode_block(lb, lb->times, NULL, "times");
+	insert_block(lb, LEAF_TIMES_PATH, lb->times_ord++, &row);
+}
+
+/* Leaf i's buffered values as one block of values, with its summary. */
+static void
+write_block(LeafBuild *lb, int i)
+{
+	LeafBlockRow row;
+
 	hd_column_summarize(lb->times, lb->values[i], lb->count, &row.summary);
-	row.data = palloc(VARHDRSZ + len);
-	SET_VARSIZE(row.data, VARHDRSZ + len);
-	memcpy(VARDATA(row.data), lb->encoded, len);
-	store_insert_leaf_block(&row);
-	pfree(row.data);
+	row.data = encode_block(lb, NULL, lb->values[i], lb->paths[i]);
+	insert_block(lb, lb->paths[i], lb->ords[i]++, &row);
 	lb->written++;
 }
 
 static void
 flush_blocks(LeafBuild *lb)
 {
+	bool		any = false;
+
 	if (lb->count == 0)
 		return;
 	for (int i = 0; i < lb->nleaves; i++)
 		if (!lb->dropped[i])
+		{
 			write_block(lb, i);
+			any = true;
+		}
+	if (any)
+		write_times_block(lb);
 	lb->count = 0;
 }
 
@@ -269,6 +315,8 @@ build_channel(const StoredChannel *ch, HdColumnCodec *codec)
 		}
 	}
 	flush_blocks(&lb);
+	if (lb.written == 0 && lb.times_ord > 0)
+		store_delete_channel_leaf_blocks(ch->channel_key, NULL);
 	return lb.written;
 }
 
@@ -322,6 +370,9 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 
 	if (!leaf_blocks_enabled)
 		return NULL;
+	for (int p = 0; p < npaths; p++)
+		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)
+			return NULL;		/* no leaf: decoding says why */
 	channels = store_find_channels(req, count);
 	for (int i = 0; i < *count; i++)
 		for (int p = 0; p < npaths; p++)
@@ -330,7 +381,7 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 	return channels;
 }
 
-/* Decode a stored block into times and values (LEAF_BLOCK_VALUES each at most). */
+/* Decode a stored block's times or values (LEAF_BLOCK_VALUES at most). */
 static size_t
 decode_block(HdColumnCodec *codec, const StoredChannel *ch, const char *path,
 			 const StoredLeafBlock *b, int64 *times, double *values)
@@ -345,7 +396,7 @@ decode_block(HdColumnCodec *codec, const StoredChannel *ch, const char *path,
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("leaf block of \"%s\" of topic \"%s\" in file %lld at %lld is corrupt: %s",
-						path, ch->topic, (long long) ch->file_id,
+						path[0] ? path : "times", ch->topic, (long long) ch->file_id,
 						(long long) b->summary.first_time,
 						st != HD_COLUMN_OK ? hd_column_status_text(st) :
 						"its count differs from its summary's"),
@@ -354,29 +405,36 @@ decode_block(HdColumnCodec *codec, const StoredChannel *ch, const char *path,
 	return n;
 }
 
+static bool
+same_messages(const StoredLeafBlock *a, const StoredLeafBlock *b)
+{
+	return a->summary.count == b->summary.count && a->ord == b->ord &&
+		a->summary.first_time == b->summary.first_time &&
+		a->summary.last_time == b->summary.last_time;
+}
+
 /*
- * The blocks of each path in [start_ns, end_ns], with their bytes; false
- * unless every path has the same blocks (same counts and times).
+ * The channel's blocks of times in [start_ns, end_ns] and each path's
+ * blocks of values, with their bytes; false unless every path's blocks
+ * are those of the times (same counts, times and order).
  */
 static bool
 find_aligned_blocks(const StoredChannel *ch, const char *const *paths, int npaths,
-					int64 start_ns, int64 end_ns, StoredLeafBlock **blocks,
-					int *nblocks)
+					int64 start_ns, int64 end_ns, StoredLeafBlock **time_blocks,
+					StoredLeafBlock **blocks, int *nblocks)
 {
+	*time_blocks = store_find_leaf_blocks(ch->channel_key, LEAF_TIMES_PATH,
+										  start_ns, end_ns, true, nblocks);
 	for (int p = 0; p < npaths; p++)
 	{
 		int			n;
 
 		blocks[p] = store_find_leaf_blocks(ch->channel_key, paths[p], start_ns,
 										   end_ns, true, &n);
-		if (p == 0)
-			*nblocks = n;
-		else if (n != *nblocks)
+		if (n != *nblocks)
 			return false;
-		for (int b = 0; p > 0 && b < n; b++)
-			if (blocks[p][b].summary.count != blocks[0][b].summary.count ||
-				blocks[p][b].summary.first_time != blocks[0][b].summary.first_time ||
-				blocks[p][b].summary.last_time != blocks[0][b].summary.last_time)
+		for (int b = 0; b < n; b++)
+			if (!same_messages(&blocks[p][b], &(*time_blocks)[b]))
 				return false;
 	}
 	return true;
@@ -386,6 +444,7 @@ bool
 leaf_blocks_read(const StoredChannel *ch, const char *const *paths, int npaths,
 				 int64 start_ns, int64 end_ns, LeafRowFn fn, void *arg)
 {
+	StoredLeafBlock *time_blocks;
 	StoredLeafBlock **blocks = palloc(sizeof(StoredLeafBlock *) * npaths);
 	int			nblocks = 0;
 	HdColumnCodec *codec = new_codec();
@@ -393,19 +452,21 @@ leaf_blocks_read(const StoredChannel *ch, const char *const *paths, int npaths,
 	double	  **values = palloc(sizeof(double *) * npaths);
 	double	   *row = palloc(sizeof(double) * npaths);
 
-	if (!find_aligned_blocks(ch, paths, npaths, start_ns, end_ns, blocks, &nblocks))
+	if (!find_aligned_blocks(ch, paths, npaths, start_ns, end_ns, &time_blocks,
+							 blocks, &nblocks))
 		return false;
 	for (int p = 0; p < npaths; p++)
 		values[p] = palloc(sizeof(double) * LEAF_BLOCK_VALUES);
 	for (int b = 0; b < nblocks; b++)
 	{
-		size_t		n = 0;
+		size_t		n;
 
 		CHECK_FOR_INTERRUPTS();
-		/* the times of aligned blocks are equal: each decode rewrites them */
+		n = decode_block(codec, ch, LEAF_TIMES_PATH, &time_blocks[b], times, NULL);
+		pfree(time_blocks[b].data);
 		for (int p = 0; p < npaths; p++)
 		{
-			n = decode_block(codec, ch, paths[p], &blocks[p][b], times, values[p]);
+			decode_block(codec, ch, paths[p], &blocks[p][b], NULL, values[p]);
 			pfree(blocks[p][b].data);
 		}
 		for (size_t i = 0; i < n; i++)
@@ -420,17 +481,43 @@ leaf_blocks_read(const StoredChannel *ch, const char *const *paths, int npaths,
 	return true;
 }
 
+/* The bytes of a block found without them, or of its block of times. */
+static bytea *
+block_bytes(const StoredChannel *ch, const char *path, const StoredLeafBlock *b)
+{
+	bytea	   *data = store_read_leaf_block(ch->channel_key, path, b);
+
+	if (data == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("leaf block of \"%s\" of topic \"%s\" in file %lld at %lld is missing",
+						path[0] ? path : "times", ch->topic, (long long) ch->file_id,
+						(long long) b->summary.first_time),
+				 errhint("SELECT hdaq.build_leaf_blocks(%lld) builds the file's blocks again.",
+						 (long long) ch->file_id)));
+	return data;
+}
+
 /* Fold only the pairs of a partly selected block into *into. */
 static void
 summarize_part(HdColumnCodec *codec, const StoredChannel *ch, const char *path,
-			   const StoredLeafBlock *b, int64 start_ns, int64 end_ns,
+			   StoredLeafBlock *b, int64 start_ns, int64 end_ns,
 			   int64 *times, double *values, HdColumnSummary *into)
 {
-	size_t		n = decode_block(codec, ch, path, b, times, values);
+	StoredLeafBlock tb = *b;
+	size_t		n;
 	size_t		lo = 0;
-	size_t		hi = n;
+	size_t		hi;
 	HdColumnSummary part;
 
+	/* the block of times of the same messages: same start and ord */
+	tb.data = block_bytes(ch, LEAF_TIMES_PATH, b);
+	n = decode_block(codec, ch, LEAF_TIMES_PATH, &tb, times, NULL);
+	pfree(tb.data);
+	b->data = block_bytes(ch, path, b);
+	decode_block(codec, ch, path, b, NULL, values);
+	pfree(b->data);
+	hi = n;
 	while (lo < n && times[lo] < start_ns)
 		lo++;
 	while (hi > lo && times[hi - 1] > end_ns)
@@ -467,10 +554,6 @@ leaf_blocks_summarize(const StoredChannel *ch, const char *path, int64 start_ns,
 			times = palloc(sizeof(int64) * LEAF_BLOCK_VALUES);
 			values = palloc(sizeof(double) * LEAF_BLOCK_VALUES);
 		}
-		blk->data = store_read_leaf_block(ch->channel_key, path, blk);
-		if (blk->data == NULL)
-			continue;			/* not there: never within one snapshot */
 		summarize_part(codec, ch, path, blk, start_ns, end_ns, times, values, into);
-		pfree(blk->data);
 	}
 }

@@ -23,6 +23,15 @@ SELECT count(*) > 30 AS many_logs, count(DISTINCT file_id) > 25 AS distinct_file
 SELECT count(*) > 3000 AS blocks, count(DISTINCT channel_key) > 500 AS channels,
 	   count(DISTINCT file_id) > 20 AS files
   FROM hdaq.leaf_block;
+-- the leaves of a channel share its blocks of times (path ''): one per
+-- block of each leaf, the same messages
+SELECT count(*) AS value_blocks_without_times
+  FROM hdaq.leaf_block b
+ WHERE b.path <> ''
+   AND NOT EXISTS (SELECT 1 FROM hdaq.leaf_block t
+					WHERE t.channel_key = b.channel_key AND t.path = '' AND t.ord = b.ord
+					  AND t.start_ns = b.start_ns AND t.end_ns = b.end_ns
+					  AND t.value_count = b.value_count);
 -- every block's count matches its channel (each leaf is in every message)
 SELECT count(*) AS leaves_not_whole
   FROM (SELECT b.channel_key, b.path, sum(b.value_count) AS n
@@ -44,7 +53,8 @@ BEGIN
 END $$;
 CREATE TEMP TABLE leaves AS
 SELECT DISTINCT c.file_id, c.topic, b.path, c.start_ns, c.end_ns
-  FROM hdaq.leaf_block b JOIN hdaq.channel c USING (channel_key);
+  FROM hdaq.leaf_block b JOIN hdaq.channel c USING (channel_key)
+ WHERE b.path <> '';
 CREATE TEMP TABLE differences AS
 SELECT l.file_id, l.topic, l.path,
 	   (SELECT count(*) FROM pg_temp.read_leaf(true, l.topic, l.path, l.file_id)) AS from_blocks,
@@ -132,9 +142,11 @@ SELECT * FROM hdaq.signal_stats('VehicleData', 'current_rpms.FL', '2000-01-01', 
 -- naming what does not exist is an error, as for hdaq.signal
 SELECT * FROM hdaq.signal_stats('NoSuchTopic', 'x', file_id => :gen);
 SELECT * FROM hdaq.signal_stats('VehicleData', 'no_such_field', file_id => :gen);
+-- the times' path is no leaf
+SELECT * FROM hdaq.signal('VehicleData', '', file_id => :gen);
 
 -- hdaq.leaf_blocks off at ingest: no blocks; build_leaf_blocks builds them
-SELECT count(*) AS gen_blocks FROM hdaq.leaf_block WHERE file_id = :gen \gset
+SELECT count(*) AS gen_blocks FROM hdaq.leaf_block WHERE file_id = :gen AND path <> '' \gset
 SET hdaq.leaf_blocks = off;
 SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'generated/session_15s_lz4_shuffled.mcap'), 'again', '{"copy": 1}') AS same \gset
 SELECT hdaq.delete_file(:same);

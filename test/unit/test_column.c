@@ -262,6 +262,51 @@ summary_matches_walk(void)
 	return true;
 }
 
+/* Blocks of times only and of values only, as a channel's leaves share times. */
+static bool
+split_blocks_round_trip(void)
+{
+	size_t		cap = hd_column_encode_bound(N);
+	uint8_t    *tb = malloc(cap);
+	uint8_t    *vb = malloc(cap);
+	size_t		tlen;
+	size_t		vlen;
+	size_t		whole;
+	uint8_t    *block;
+	size_t		got;
+	HdColumnInfo info;
+	HdColumnStatus st;
+
+	CHECK(tb && vb, "out of memory");
+	fill_float32_sensor(N);
+	st = hd_column_encode(codec, times, NULL, N, 1, tb, cap, &tlen);
+	CHECK(st == HD_COLUMN_OK, "times only: %s", hd_column_status_text(st));
+	st = hd_column_encode(codec, NULL, values, N, 1, vb, cap, &vlen);
+	CHECK(st == HD_COLUMN_OK, "values only: %s", hd_column_status_text(st));
+	CHECK(hd_column_peek(tb, tlen, &info) == HD_COLUMN_OK && info.has_times && !info.has_values,
+		  "a times block says it holds values");
+	CHECK(hd_column_peek(vb, vlen, &info) == HD_COLUMN_OK && !info.has_times && info.has_values,
+		  "a values block says it holds times");
+	memset(back_values, 0, sizeof(back_values));
+	st = hd_column_decode(codec, tb, tlen, back_times, NULL, N, &got);
+	CHECK(st == HD_COLUMN_OK && got == N, "times only decode: %s", hd_column_status_text(st));
+	st = hd_column_decode(codec, vb, vlen, NULL, back_values, N, &got);
+	CHECK(st == HD_COLUMN_OK && got == N, "values only decode: %s", hd_column_status_text(st));
+	for (size_t i = 0; i < N; i++)
+		CHECK(back_times[i] == times[i] && same_bits(back_values[i], values[i]),
+			  "pair %zu differs", i);
+	/* a block that holds values refuses to decode them into nothing */
+	st = hd_column_decode(codec, vb, vlen, back_times, NULL, N, &got);
+	CHECK(st != HD_COLUMN_OK, "values decoded into a NULL array");
+	if (!round_trip(N, 1, &block, &whole))
+		return false;
+	free(block);
+	CHECK(vlen < whole, "values alone (%zu bytes) no smaller than with times (%zu)", vlen, whole);
+	free(tb);
+	free(vb);
+	return true;
+}
+
 /* Every prefix of a block, and every single changed byte, is refused or decoded within bounds. */
 static bool
 hostile_blocks_refused(void)
@@ -317,6 +362,7 @@ main(void)
 	report("extreme and equal times round-trip; one pair and none", extreme_times_round_trip());
 	report("times out of order are refused", unsorted_refused());
 	report("summaries match a plain walk and fold in time order", summary_matches_walk());
+	report("blocks of times only and of values only round-trip", split_blocks_round_trip());
 	report("blocks cut short or changed are refused or stay in bounds", hostile_blocks_refused());
 	hd_column_codec_free(codec);
 	return unit_summary();
