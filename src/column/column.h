@@ -6,15 +6,18 @@
  *
  * A block holds up to HD_COLUMN_MAX_COUNT pairs in time order.  Times
  * (int64 nanoseconds) are stored as deltas of deltas; values (doubles, a
- * float32 leaf widened exactly) as the smallest of three encodings picked
- * per block: Gorilla XOR of consecutive bit patterns, integer deltas when
- * every value is an integer below 2^53 (not -0.0), or the plain bit
- * patterns.  The encoded body is then compressed with zstd when that makes
- * it smaller.  Every value round-trips to the bit: NaN payloads, infinities
+ * float32 leaf widened exactly) by the encoding that stores the block
+ * smallest once compressed, each tried: Gorilla XOR of consecutive bit
+ * patterns; integer deltas when every value is an integer below 2^53 (not
+ * -0.0); decimal, deltas of round(v * 10^e) when that gives back every
+ * value to the bit (as a double, or as a float32 widened); float32 bits
+ * in byte planes when every value is a float32 widened; or the plain bit
+ * patterns.  The encoded body is compressed with zstd when that makes it
+ * smaller.  Every value round-trips to the bit: NaN payloads, infinities
  * and -0.0 included.
  *
  * Layout (little-endian):
- *	  "HC", version (1), flags (bits 0-1 value encoding, bit 2 zstd, bit 4
+ *	  "HC", version (1), flags (bits 0-2 value encoding, bit 3 zstd, bit 4
  *	  no times, bit 5 no values), count (uint32), body length before
  *	  compression (uint32), body.
  * Body: count zigzag varints of time deltas of deltas (the first is the
@@ -54,8 +57,11 @@ typedef enum HdColumnValues
 {
 	HD_COLUMN_VALUES_GORILLA = 0,
 	HD_COLUMN_VALUES_INT_DELTA = 1,
-	HD_COLUMN_VALUES_RAW = 2
+	HD_COLUMN_VALUES_RAW = 2,
+	HD_COLUMN_VALUES_DECIMAL = 3,
+	HD_COLUMN_VALUES_FLOAT32 = 4
 } HdColumnValues;
+#define HD_COLUMN_NUM_VALUES 5
 
 /* what a block's header says */
 typedef struct HdColumnInfo

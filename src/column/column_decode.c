@@ -23,14 +23,16 @@ hd_column_peek(const uint8_t *data, size_t len, HdColumnInfo *info)
 	if (data[0] != 'H' || data[1] != 'C' || data[2] != HD_COLUMN_VERSION)
 		return HD_COLUMN_CORRUPT;
 	flags = data[3];
-	if ((flags & ~HD_COLUMN_FLAGS_KNOWN) != 0 || (flags & 3u) > HD_COLUMN_VALUES_RAW)
+	if ((flags & ~HD_COLUMN_FLAGS_KNOWN) != 0 ||
+		(flags & HD_COLUMN_VALUES_MASK) >= HD_COLUMN_NUM_VALUES)
 		return HD_COLUMN_CORRUPT;
 	/* a block without values says Gorilla, the encoding of none */
-	if ((flags & HD_COLUMN_FLAG_NO_VALUES) && (flags & 3u) != HD_COLUMN_VALUES_GORILLA)
+	if ((flags & HD_COLUMN_FLAG_NO_VALUES) &&
+		(flags & HD_COLUMN_VALUES_MASK) != HD_COLUMN_VALUES_GORILLA)
 		return HD_COLUMN_CORRUPT;
 	info->has_times = (flags & HD_COLUMN_FLAG_NO_TIMES) == 0;
 	info->has_values = (flags & HD_COLUMN_FLAG_NO_VALUES) == 0;
-	info->values = (HdColumnValues) (flags & 3u);
+	info->values = (HdColumnValues) (flags & HD_COLUMN_VALUES_MASK);
 	info->zstd = (flags & HD_COLUMN_FLAG_ZSTD) != 0;
 	info->count = hd_get_u32(data + 4);
 	info->body_len = hd_get_u32(data + 8);
@@ -197,6 +199,51 @@ get_raw(HdColumnReader *r, double *values, size_t count)
 }
 
 static bool
+get_decimal(HdColumnReader *r, double *values, size_t count)
+{
+	uint64_t	prev = 0;
+	uint8_t		head;
+	int			e;
+
+	if (r->pos >= r->len)
+		return false;
+	head = r->data[r->pos++];
+	e = head & 0x0f;
+	if ((head & ~(0x0fu | HD_COLUMN_DECIMAL_F32)) != 0 || e > HD_COLUMN_MAX_DECIMALS)
+		return false;
+	for (size_t i = 0; i < count; i++)
+	{
+		uint64_t	d;
+
+		if (!hd_get_varint(r, &d))
+			return false;
+		prev += hd_unzigzag(d);
+		values[i] = hd_column_from_decimal((int64_t) prev, e,
+										   (head & HD_COLUMN_DECIMAL_F32) != 0);
+	}
+	return true;
+}
+
+static bool
+get_float32_planes(HdColumnReader *r, double *values, size_t count)
+{
+	if (r->len - r->pos < count * 4)
+		return false;
+	for (size_t i = 0; i < count; i++)
+	{
+		uint32_t	u = 0;
+		float		f;
+
+		for (int b = 0; b < 4; b++)
+			u |= ((uint32_t) r->data[r->pos + b * count + i]) << (8 * b);
+		memcpy(&f, &u, sizeof(f));
+		values[i] = (double) f;
+	}
+	r->pos += count * 4;
+	return true;
+}
+
+static bool
 get_values(HdColumnReader *r, HdColumnValues kind, double *values, size_t count)
 {
 	switch (kind)
@@ -207,6 +254,10 @@ get_values(HdColumnReader *r, HdColumnValues kind, double *values, size_t count)
 			return get_int_deltas(r, values, count);
 		case HD_COLUMN_VALUES_RAW:
 			return get_raw(r, values, count);
+		case HD_COLUMN_VALUES_DECIMAL:
+			return get_decimal(r, values, count);
+		case HD_COLUMN_VALUES_FLOAT32:
+			return get_float32_planes(r, values, count);
 	}
 	return false;
 }

@@ -14,22 +14,42 @@
 #include <string.h>
 
 #define HD_COLUMN_VERSION 1
-#define HD_COLUMN_FLAG_ZSTD (1u << 2)
+#define HD_COLUMN_VALUES_MASK 7u
+#define HD_COLUMN_FLAG_ZSTD (1u << 3)
 #define HD_COLUMN_FLAG_NO_TIMES (1u << 4)
 #define HD_COLUMN_FLAG_NO_VALUES (1u << 5)
-#define HD_COLUMN_FLAGS_KNOWN (3u | HD_COLUMN_FLAG_ZSTD | HD_COLUMN_FLAG_NO_TIMES | \
-							   HD_COLUMN_FLAG_NO_VALUES)
+#define HD_COLUMN_FLAGS_KNOWN (HD_COLUMN_VALUES_MASK | HD_COLUMN_FLAG_ZSTD | \
+							   HD_COLUMN_FLAG_NO_TIMES | HD_COLUMN_FLAG_NO_VALUES)
+/* decimal values: the exponent byte's float32 bit, and the largest exponent */
+#define HD_COLUMN_DECIMAL_F32 0x10u
+#define HD_COLUMN_MAX_DECIMALS 9
 /* a varint is at most 10 bytes; a Gorilla value at most 2 + 12 + 64 bits */
 #define HD_COLUMN_VARINT_MAX 10
 #define HD_COLUMN_GORILLA_MAX_BITS 78
+
+/* encoded bodies (one per value encoding), then one packed trial */
+#define HD_COLUMN_SCRATCH (HD_COLUMN_NUM_VALUES + 1)
 
 struct HdColumnCodec
 {
 	void	   *cctx;			/* ZSTD_CCtx, created on first use */
 	void	   *dctx;			/* ZSTD_DCtx, created on first use */
-	uint8_t    *scratch[3];		/* encoded bodies (one per candidate) */
-	size_t		scratch_cap[3];
+	uint8_t    *scratch[HD_COLUMN_SCRATCH];
+	size_t		scratch_cap[HD_COLUMN_SCRATCH];
 };
+
+static const double hd_column_pow10[HD_COLUMN_MAX_DECIMALS + 1] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9
+};
+
+/* A decimal value back from its scaled integer: the one formula of both sides. */
+static inline double
+hd_column_from_decimal(int64_t k, int e, bool f32)
+{
+	double		v = (double) k / hd_column_pow10[e];
+
+	return f32 ? (double) (float) v : v;
+}
 
 /* scratch buffer i of the codec, grown to at least cap bytes; NULL if out of memory */
 extern uint8_t *hd_column_scratch(HdColumnCodec *codec, int i, size_t cap);
