@@ -22,8 +22,10 @@
 #include "engine/scan.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -47,6 +49,18 @@ leaf_blocks_define_gucs(void)
 							 "Off: signals are read by decoding the stored messages, and ingest builds no blocks.",
 							 &leaf_blocks_enabled, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+}
+
+/*
+ * Whether hdaq.leaf_block exists: the library of this version serves a
+ * 0.1.0 store until ALTER EXTENSION hdaq UPDATE, which has no blocks.
+ */
+static bool
+blocks_table_exists(void)
+{
+	Oid			ns = get_namespace_oid("hdaq", true);
+
+	return OidIsValid(ns) && OidIsValid(get_relname_relid("leaf_block", ns));
 }
 
 /* ---- building ---------------------------------------------------------------- */
@@ -350,7 +364,7 @@ leaf_blocks_build_file(int64 file_id)
 void
 leaf_blocks_after_ingest(int64 file_id)
 {
-	if (!leaf_blocks_enabled)
+	if (!leaf_blocks_enabled || !blocks_table_exists())
 		return;
 	/* the segments and schemas this statement wrote, seen by the scan */
 	CommandCounterIncrement();
@@ -368,7 +382,7 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 {
 	StoredChannel *channels;
 
-	if (!leaf_blocks_enabled)
+	if (!leaf_blocks_enabled || !blocks_table_exists())
 		return NULL;
 	for (int p = 0; p < npaths; p++)
 		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)
