@@ -24,6 +24,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -52,15 +53,19 @@ leaf_blocks_define_gucs(void)
 }
 
 /*
- * Whether hdaq.leaf_block exists: the library of this version serves a
- * 0.1.0 store until ALTER EXTENSION hdaq UPDATE, which has no blocks.
+ * Whether hdaq.leaf_block exists and the user may read it (ACL_SELECT) or
+ * write it (ACL_INSERT, ACL_DELETE): the library of this version serves a
+ * 0.1.0 store until ALTER EXTENSION hdaq UPDATE, and roles granted their
+ * privileges table by table before the upgrade (a Grafana role) lack them
+ * on the new table; they read by decoding, with the same answers.
  */
 static bool
-blocks_table_exists(void)
+blocks_table_usable(AclMode mode)
 {
 	Oid			ns = get_namespace_oid("hdaq", true);
+	Oid			rel = OidIsValid(ns) ? get_relname_relid("leaf_block", ns) : InvalidOid;
 
-	return OidIsValid(ns) && OidIsValid(get_relname_relid("leaf_block", ns));
+	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), mode) == ACLCHECK_OK;
 }
 
 /* ---- building ---------------------------------------------------------------- */
@@ -364,7 +369,8 @@ leaf_blocks_build_file(int64 file_id)
 void
 leaf_blocks_after_ingest(int64 file_id)
 {
-	if (!leaf_blocks_enabled || !blocks_table_exists())
+	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_INSERT) ||
+		!blocks_table_usable(ACL_DELETE))
 		return;
 	/* the segments and schemas this statement wrote, seen by the scan */
 	CommandCounterIncrement();
@@ -382,7 +388,7 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 {
 	StoredChannel *channels;
 
-	if (!leaf_blocks_enabled || !blocks_table_exists())
+	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
 		return NULL;
 	for (int p = 0; p < npaths; p++)
 		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)

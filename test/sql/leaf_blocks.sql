@@ -174,6 +174,23 @@ END $$;
 SELECT hdaq.build_leaf_blocks(:gen) = :gen_blocks AS repaired;
 SELECT count(*) > 0 AS readable FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen);
 
+-- a role that may not read hdaq.leaf_block (granted table by table before
+-- the upgrade added it) reads by decoding: the same rows
+SELECT count(*) AS gen_rows FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen) \gset
+CREATE ROLE regress_lb_reader;
+GRANT USAGE ON SCHEMA hdaq TO regress_lb_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA hdaq TO regress_lb_reader;
+REVOKE SELECT ON hdaq.leaf_block FROM regress_lb_reader;
+SET ROLE regress_lb_reader;
+SELECT count(*) = :gen_rows AS same_rows_without_blocks
+  FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen);
+SELECT count > 0 AS stats_without_blocks
+  FROM hdaq.signal_stats('VehicleData', 'current_rpms.FL', file_id => :gen);
+RESET ROLE;
+REVOKE ALL ON ALL TABLES IN SCHEMA hdaq FROM regress_lb_reader;
+REVOKE ALL ON SCHEMA hdaq FROM regress_lb_reader;
+DROP ROLE regress_lb_reader;
+
 -- leave nothing behind: the next test starts from a fresh extension
 SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;
