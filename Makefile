@@ -2,7 +2,7 @@
 #
 # In the order of this file:
 #   1. the cores, plain C11 without PostgreSQL: each folder (src/common,
-#      src/mcap, src/decode, src/mat) compiled once into a static library
+#      src/mcap, src/decode, src/mat, src/column) compiled once into a static library
 #      under build/core, plus one AddressSanitizer/UBSan variant
 #      (build/asan) and one libFuzzer variant (build/fuzz) for the tests;
 #   2. the extension (PGXS): the PostgreSQL side, linked with the cores;
@@ -36,8 +36,9 @@ COMMON_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/common/*.c)))
 MCAP_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mcap/*.c)))
 DECODE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/decode/*.c)))
 MAT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/mat/*.c)))
+COLUMN_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/column/*.c)))
 # in the order they link: a library before the ones it uses
-CORE_LIBS = libmat.a libdecode.a libmcap.a libcommon.a
+CORE_LIBS = libmat.a libdecode.a libmcap.a libcolumn.a libcommon.a
 
 CORE_A = $(addprefix build/core/,$(CORE_LIBS))
 ASAN_A = $(addprefix build/asan/,$(CORE_LIBS))
@@ -47,7 +48,7 @@ FUZZ_A = $(addprefix build/fuzz/,$(CORE_LIBS))
 MATIO_CFLAGS = $(shell $(PKG_CONFIG) --cflags matio)
 EXTERNAL_LIBS = $(shell $(PKG_CONFIG) --libs libzstd liblz4 zlib matio) -lm
 
-CORE_CPPFLAGS = -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAGS)
+CORE_CPPFLAGS = -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat -Isrc/column $(MATIO_CFLAGS)
 C11 = -std=c11 -D_POSIX_C_SOURCE=200809L
 CORE_CFLAGS = $(C11) -Wall -Wextra -Werror -O2 -g -fPIC
 ASAN_CFLAGS = $(C11) -Wall -Werror -O1 -g -fno-omit-frame-pointer \
@@ -84,6 +85,9 @@ build/fuzz/libdecode.a: $(addprefix build/fuzz/,$(DECODE_OBJS))
 build/core/libmat.a: $(addprefix build/core/,$(MAT_OBJS))
 build/asan/libmat.a: $(addprefix build/asan/,$(MAT_OBJS))
 build/fuzz/libmat.a: $(addprefix build/fuzz/,$(MAT_OBJS))
+build/core/libcolumn.a: $(addprefix build/core/,$(COLUMN_OBJS))
+build/asan/libcolumn.a: $(addprefix build/asan/,$(COLUMN_OBJS))
+build/fuzz/libcolumn.a: $(addprefix build/fuzz/,$(COLUMN_OBJS))
 $(CORE_A) $(ASAN_A) $(FUZZ_A):
 	rm -f $@ && $(AR) crs $@ $^
 
@@ -91,7 +95,7 @@ $(CORE_A) $(ASAN_A) $(FUZZ_A):
 
 # The PostgreSQL side: entry points, engines and the store.
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/functions/*.c src/engine/*.c src/store/*.c)))
-PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat $(MATIO_CFLAGS)
+PG_CPPFLAGS = -Isrc -Isrc/common -Isrc/mcap -Isrc/decode -Isrc/mat -Isrc/column $(MATIO_CFLAGS)
 # -Wextra without -Wunused-parameter: PostgreSQL's own headers (ilist.h,
 # bufpage.h) have unused parameters in their inline functions.
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -MMD -MP

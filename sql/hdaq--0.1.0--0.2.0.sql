@@ -1507,3 +1507,84 @@ END
 $$;
 COMMENT ON FUNCTION lap_signal(bigint, text, integer, text, text, text, text, text) IS
 	'a signal''s samples in a lap with the distance (m) and time (s) since the lap''s start: an axis to overlay laps';
+
+-- Leaf blocks: each numeric leaf of a channel (a path without arrays or
+-- maps, read as hdaq.signal reads it) also kept as runs of (time, value),
+-- times as deltas of deltas and values as Gorilla XOR or integer deltas,
+-- compressed (src/column), each block with its summary.  hdaq.signal and
+-- hdaq.signal_stats read them when a channel has them and decode the
+-- messages otherwise, with the same results; whole blocks in a time range
+-- are answered from their summaries without being decompressed.
+--
+-- Blocks are derived from the segments, which stay: a leaf gets blocks
+-- only when every message of its channel decodes and holds it.  They are
+-- built when a file is stored (hdaq.leaf_blocks = on), by
+-- hdaq.build_leaf_blocks(file_id), and here for the files a 0.1.0 store
+-- holds.  They are not published to a centre: a centre builds them with
+-- hdaq.build_leaf_blocks (until then its reads decode the messages).
+-- Not partitioned: a file's blocks are a few percent of its segments and
+-- go with its channels (ON DELETE CASCADE; at a centre by the trigger
+-- below, since foreign keys do not cascade in a replication worker).
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE leaf_block (
+	file_id bigint NOT NULL,	-- the channel's file
+	channel_key bigint NOT NULL REFERENCES channel ON DELETE CASCADE,
+	path text NOT NULL,			-- the leaf, as hdaq.signal takes it
+	start_ns bigint NOT NULL,	-- the first value's log time
+	ord integer NOT NULL,		-- order of the block within its leaf
+	end_ns bigint NOT NULL,		-- the last value's log time
+	value_count integer NOT NULL,
+	min_value float8 NOT NULL,	-- float8 order: NaN above every number
+	min_ns bigint NOT NULL,		-- the first time the minimum occurs
+	max_value float8 NOT NULL,
+	max_ns bigint NOT NULL,
+	first_value float8 NOT NULL,
+	last_value float8 NOT NULL,
+	sum_value float8 NOT NULL,
+	data bytea NOT NULL,		-- encoded and compressed (src/column/column.h)
+	PRIMARY KEY (channel_key, path, start_ns, ord)
+);
+ALTER TABLE leaf_block ALTER COLUMN data SET STORAGE EXTERNAL;
+CREATE INDEX leaf_block_file_idx ON leaf_block (file_id);
+COMMENT ON TABLE leaf_block IS
+	'numeric leaves of stored messages as compressed runs of (time, value) with their summaries; derived from hdaq.segment';
+SELECT pg_catalog.pg_extension_config_dump('leaf_block', '');
+
+CREATE FUNCTION centre_channel_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.leaf_block b WHERE b.channel_key = OLD.channel_key;
+	RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION centre_channel_delete() IS
+	'at a centre: a channel deleted by replication takes its leaf blocks with it';
+CREATE TRIGGER centre_leaf_blocks AFTER DELETE ON channel
+	FOR EACH ROW EXECUTE FUNCTION centre_channel_delete();
+ALTER TABLE channel ENABLE REPLICA TRIGGER centre_leaf_blocks;
+
+CREATE FUNCTION build_leaf_blocks(file_id bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'hdaq_build_leaf_blocks'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION build_leaf_blocks(bigint) IS
+	'(re)build the leaf blocks of a stored file; returns the number of blocks written';
+
+CREATE FUNCTION signal_stats(topic text, path text,
+							 start_time timestamptz DEFAULT NULL,
+							 end_time timestamptz DEFAULT NULL,
+							 file_id bigint DEFAULT NULL)
+	RETURNS TABLE (count bigint, min double precision, min_time timestamptz,
+				   max double precision, max_time timestamptz,
+				   mean double precision,
+				   first double precision, first_time timestamptz,
+				   last double precision, last_time timestamptz)
+	AS 'MODULE_PATHNAME', 'hdaq_signal_stats'
+	LANGUAGE C STABLE;
+COMMENT ON FUNCTION signal_stats(text, text, timestamptz, timestamptz, bigint) IS
+	'count, min, max (with their first times), mean, first and last of one numeric leaf over a time range, from leaf block summaries where whole blocks lie in it';
+
+-- the files stored by 0.1.0
+SELECT build_leaf_blocks(f.file_id) FROM file f ORDER BY f.file_id;

@@ -12,6 +12,7 @@
  *	    hdaq.decoder_cache_size	engine/decoder_cache.c
  *	    hdaq.allow_drop		functions/guard_drop.c
  *	    hdaq.max_export_memory	engine/mat_export.c
+ *	    hdaq.leaf_blocks		engine/leaf_blocks.c
  *
  * hdaq.h says how the rest of src/ is laid out.
  *
@@ -21,6 +22,7 @@
 
 #include "engine/decoders.h"
 #include "engine/ingest.h"
+#include "engine/leaf_blocks.h"
 #include "engine/mat_export.h"
 #include "engine/segment.h"
 
@@ -40,5 +42,6 @@ _PG_init(void)
 	decoder_cache_define_gucs();
 	guard_drop_define_gucs();
 	mat_export_define_gucs();
+	leaf_blocks_define_gucs();
 	MarkGUCPrefixReserved("hdaq");
 }

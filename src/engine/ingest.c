@@ -23,6 +23,7 @@
  */
 #include "engine/ingest.h"
 #include "engine/ingest_int.h"
+#include "engine/leaf_blocks.h"
 
 #include "engine/segment.h"
 #include "store/store.h"
@@ -612,6 +613,7 @@ complete_file(Ingest *ing, const uint8 *digest, int64 size_bytes,
 	summary.library = ing->library;
 	summary.state = rec->complete ? "complete" : "cut short";
 	store_complete_file(ing->file_id, &summary);
+	leaf_blocks_after_ingest(ing->file_id);
 	ingest_report_recovery(ing, summary.recovery, rec);
 }
 

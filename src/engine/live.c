@@ -32,6 +32,7 @@
 #include "engine/live.h"
 
 #include "engine/compact.h"
+#include "engine/leaf_blocks.h"
 #include "engine/ingest_int.h"
 #include "engine/request.h"
 
@@ -582,6 +583,7 @@ finish_file(LiveAppend *la, bool complete)
 	summary.state = complete ? "complete" : "cut short";
 	store_complete_file(st->file_id, &summary);
 	store_end_upload(st->file_id);
+	leaf_blocks_after_ingest(st->file_id);
 	ingest_report_recovery(ing, summary.recovery, &rec);
 	return st->file_id;
 }

@@ -20,6 +20,7 @@
 #include "engine/signals.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/leaf_blocks.h"
 #include "engine/request.h"
 #include "store/store.h"
 
@@ -219,6 +220,51 @@ signal_scan_end(SignalScan *ss)
 	decoded_scan_end(ss->ds);
 }
 
+/* A sink fed from leaf blocks: one row per message, a value per spec. */
+typedef struct BlockRows
+{
+	SignalSink	sink;
+	void	   *arg;
+	int			nspecs;
+} BlockRows;
+
+static void
+emit_block_row(void *arg, int64 time_ns, const double *values)
+{
+	BlockRows  *br = arg;
+
+	for (int s = 0; s < br->nspecs; s++)
+		br->sink(br->arg, time_ns, s, values[s], true);
+}
+
+/*
+ * The specs' values from leaf blocks, when they are all of one topic with
+ * one channel in the request and every leaf has blocks (each message
+ * holds them all, so rows come as the messages' walk gives them); false
+ * otherwise, having handed nothing to the sink.
+ */
+static bool
+scan_signals_from_blocks(const SignalSpec *specs, int nspecs,
+						 const ScanRequest *req, SignalSink sink, void *arg)
+{
+	const char **paths = palloc(sizeof(char *) * nspecs);
+	StoredChannel *channels;
+	int			n;
+	BlockRows	br = {sink, arg, nspecs};
+
+	for (int s = 0; s < nspecs; s++)
+	{
+		if (strcmp(specs[s].topic, specs[0].topic) != 0)
+			return false;
+		paths[s] = specs[s].path;
+	}
+	channels = leaf_blocks_channels(req, paths, nspecs, &n);
+	if (channels == NULL || n != 1)
+		return false;
+	return leaf_blocks_read(&channels[0], paths, nspecs, req->start_ns,
+							req->end_ns, emit_block_row, &br);
+}
+
 void
 scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 			 bool skip_errors, SignalSink sink, void *arg)
@@ -227,6 +273,8 @@ scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 	SignalSamples s;
 
 	request_check(req);
+	if (nspecs > 0 && scan_signals_from_blocks(specs, nspecs, req, sink, arg))
+		return;
 	ss = signal_scan_begin(specs, nspecs, scan_begin(req), skip_errors);
 	while (signal_scan_next(ss, &s))
 		for (int p = 0; p < s.n; p++)

@@ -95,6 +95,13 @@ typedef enum StoreStatement
 	STMT_ESTIMATE_BY_TOPIC_FILES,
 	STMT_TOTAL_MESSAGES,
 	STMT_COUNT_SEGMENTS,
+	/* leaf blocks */
+	STMT_INSERT_LEAF_BLOCK,
+	STMT_DELETE_LEAF_BLOCKS,
+	STMT_DELETE_CHANNEL_LEAF_BLOCKS,
+	STMT_HAS_LEAF_BLOCKS,
+	STMT_LEAF_BLOCKS,
+	STMT_LEAF_BLOCK_DATA,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -477,6 +484,43 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"SELECT count(*) FROM hdaq.segment WHERE channel_key = $1"
 		" AND start_ns >= $2 AND start_ns <= $3",
 		3, {INT8OID, INT8OID, INT8OID}, true, true
+	},
+	[STMT_INSERT_LEAF_BLOCK] = {
+		"INSERT INTO hdaq.leaf_block (file_id, channel_key, path, start_ns, ord,"
+		" end_ns, value_count, min_value, min_ns, max_value, max_ns, first_value,"
+		" last_value, sum_value, data)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+		15, {INT8OID, INT8OID, TEXTOID, INT8OID, INT4OID, INT8OID, INT4OID,
+			FLOAT8OID, INT8OID, FLOAT8OID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
+		BYTEAOID}
+	},
+	[STMT_DELETE_LEAF_BLOCKS] = {
+		"DELETE FROM hdaq.leaf_block WHERE file_id = $1",
+		1, {INT8OID}
+	},
+	/* $2 NULL: every leaf of the channel */
+	[STMT_DELETE_CHANNEL_LEAF_BLOCKS] = {
+		"DELETE FROM hdaq.leaf_block WHERE channel_key = $1"
+		" AND ($2::text IS NULL OR path = $2)",
+		2, {INT8OID, TEXTOID}
+	},
+	[STMT_HAS_LEAF_BLOCKS] = {
+		"SELECT 1::int8 FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
+		" LIMIT 1",
+		2, {INT8OID, TEXTOID}, true, true
+	},
+	/* $5: with the data, or the summaries only */
+	[STMT_LEAF_BLOCKS] = {
+		"SELECT start_ns, end_ns, value_count, min_value, min_ns, max_value, max_ns,"
+		" first_value, last_value, sum_value, CASE WHEN $5 THEN data END, ord"
+		" FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
+		" AND end_ns >= $3 AND start_ns <= $4 ORDER BY start_ns, ord",
+		5, {INT8OID, TEXTOID, INT8OID, INT8OID, BOOLOID}, true, true
+	},
+	[STMT_LEAF_BLOCK_DATA] = {
+		"SELECT data FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
+		" AND start_ns = $3 AND ord = $4",
+		4, {INT8OID, TEXTOID, INT8OID, INT4OID}, true, true
 	},
 };
 
@@ -1770,4 +1814,128 @@ store_set_channel_segments(int64 channel_key, int64 max_span_ns,
 		Int64GetDatum(max_span_ns), Int32GetDatum(next_seq)};
 
 	store_run_int8(STMT_SET_CHANNEL_SPAN, values, NULL, NULL);
+}
+
+/* ---- leaf blocks -------------------------------------------------------------------- */
+
+void
+store_insert_leaf_block(const LeafBlockRow *row)
+{
+	Datum		values[15];
+	const HdColumnSummary *s = &row->summary;
+
+	values[0] = Int64GetDatum(row->file_id);
+	values[1] = Int64GetDatum(row->channel_key);
+	values[2] = CStringGetTextDatum(row->path);
+	values[3] = Int64GetDatum(s->first_time);
+	values[4] = Int32GetDatum(row->ord);
+	values[5] = Int64GetDatum(s->last_time);
+	values[6] = Int32GetDatum((int32) s->count);
+	values[7] = Float8GetDatum(s->min);
+	values[8] = Int64GetDatum(s->min_time);
+	values[9] = Float8GetDatum(s->max);
+	values[10] = Int64GetDatum(s->max_time);
+	values[11] = Float8GetDatum(s->first);
+	values[12] = Float8GetDatum(s->last);
+	values[13] = Float8GetDatum(s->sum);
+	values[14] = PointerGetDatum(row->data);
+	store_run_int8(STMT_INSERT_LEAF_BLOCK, values, NULL, NULL);
+}
+
+void
+store_delete_leaf_blocks(int64 file_id)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(file_id);
+	store_run(STMT_DELETE_LEAF_BLOCKS, values, NULL, 0);
+	store_done();
+}
+
+void
+store_delete_channel_leaf_blocks(int64 channel_key, const char *path)
+{
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = path ? CStringGetTextDatum(path) : (Datum) 0;
+	store_run(STMT_DELETE_CHANNEL_LEAF_BLOCKS, values, path ? NULL : " n", 0);
+	store_done();
+}
+
+bool
+store_has_leaf_blocks(int64 channel_key, const char *path)
+{
+	Datum		values[2];
+	bool		found;
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = CStringGetTextDatum(path);
+	store_run_int8(STMT_HAS_LEAF_BLOCKS, values, NULL, &found);
+	return found;
+}
+
+static double
+col_float8(uint64 row, int col)
+{
+	bool		isnull;
+
+	return DatumGetFloat8(col_datum(row, col, &isnull));
+}
+
+static void
+read_leaf_block(uint64 i, void *row)
+{
+	StoredLeafBlock *b = row;
+	HdColumnSummary *s = &b->summary;
+
+	s->first_time = col_int8(i, 1, NULL);
+	s->last_time = col_int8(i, 2, NULL);
+	s->count = (uint64) col_int4(i, 3);
+	s->min = col_float8(i, 4);
+	s->min_time = col_int8(i, 5, NULL);
+	s->max = col_float8(i, 6);
+	s->max_time = col_int8(i, 7, NULL);
+	s->first = col_float8(i, 8);
+	s->last = col_float8(i, 9);
+	s->sum = col_float8(i, 10);
+	b->data = (bytea *) col_varlena(i, 11);
+	b->ord = col_int4(i, 12);
+}
+
+static void
+read_leaf_block_data(uint64 i, void *row)
+{
+	*(bytea **) row = (bytea *) col_varlena(i, 1);
+}
+
+bytea *
+store_read_leaf_block(int64 channel_key, const char *path,
+					  const StoredLeafBlock *block)
+{
+	Datum		values[4];
+	bytea	   *data = NULL;
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = CStringGetTextDatum(path);
+	values[2] = Int64GetDatum(block->summary.first_time);
+	values[3] = Int32GetDatum(block->ord);
+	if (!store_read_one(STMT_LEAF_BLOCK_DATA, values, read_leaf_block_data, &data))
+		return NULL;
+	return data;
+}
+
+StoredLeafBlock *
+store_find_leaf_blocks(int64 channel_key, const char *path, int64 start_ns,
+					   int64 end_ns, bool with_data, int *count)
+{
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(channel_key);
+	values[1] = CStringGetTextDatum(path);
+	values[2] = Int64GetDatum(start_ns);
+	values[3] = Int64GetDatum(end_ns);
+	values[4] = BoolGetDatum(with_data);
+	return store_read_rows(STMT_LEAF_BLOCKS, values, NULL, sizeof(StoredLeafBlock),
+						   read_leaf_block, count);
 }

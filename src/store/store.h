@@ -17,6 +17,8 @@
 
 #include "hdaq.h"
 
+#include "column.h"
+
 #include "utils/jsonb.h"
 #include "utils/portal.h"
 
@@ -405,5 +407,40 @@ extern Portal store_open_rows_query(const char *query);
 /* ---- guarding a drop ---- */
 
 extern void store_count_files(int64 *count, int64 *bytes);
+
+/* ---- leaf blocks (engine/leaf_blocks.c) ---- */
+
+/* A leaf block to insert: its summary gives its times and count. */
+typedef struct LeafBlockRow
+{
+	int64		file_id;
+	int64		channel_key;
+	const char *path;
+	int32		ord;
+	HdColumnSummary summary;
+	bytea	   *data;
+} LeafBlockRow;
+
+/* A stored leaf block: its summary, and its bytes when asked for. */
+typedef struct StoredLeafBlock
+{
+	HdColumnSummary summary;
+	bytea	   *data;			/* NULL when read without them */
+	int32		ord;
+} StoredLeafBlock;
+
+extern void store_insert_leaf_block(const LeafBlockRow *row);
+extern void store_delete_leaf_blocks(int64 file_id);
+/* The blocks of one leaf of a channel, or of all its leaves (path NULL). */
+extern void store_delete_channel_leaf_blocks(int64 channel_key, const char *path);
+/* Whether a channel's leaf has blocks (then every message of it is in them). */
+extern bool store_has_leaf_blocks(int64 channel_key, const char *path);
+/* The blocks of a channel's leaf that overlap [start_ns, end_ns], in time order. */
+extern StoredLeafBlock *store_find_leaf_blocks(int64 channel_key, const char *path,
+											   int64 start_ns, int64 end_ns,
+											   bool with_data, int *count);
+/* The bytes of a block found without them; NULL if it is not there any more. */
+extern bytea *store_read_leaf_block(int64 channel_key, const char *path,
+									const StoredLeafBlock *block);
 
 #endif							/* HDAQ_STORE_H */

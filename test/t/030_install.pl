@@ -134,6 +134,7 @@ my %read = (
 	json => 'SELECT count(*), md5(string_agg(message::text, \',\' ORDER BY log_time_ns, topic, sequence)) FROM hdaq.messages_json(file_id => ' . $id . ')',
 	export => "SELECT md5(hdaq.export_mcap($id)::bytea)",
 	mat => "SELECT length(hdaq.export_mat($id, format => 'v5')) > 0",
+	signal => "SELECT count(*), md5(string_agg(float8send(value)::text || time, ',')) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => $id)",
 );
 my %before = map { $_ => $node->safe_psql('upgraded', $read{$_}) } keys %read;
 # each file's messages, one digest per file
@@ -164,6 +165,9 @@ for my $what (sort keys %read)
 }
 ok($before{messages} =~ /^\d+\|/ && $before{messages} !~ /^0\|/, 'the upgraded store holds messages');
 is($node->safe_psql('upgraded', $per_file), $files_before, 'after the upgrade: every file\'s messages read back the same');
+# the upgrade built the leaf blocks the signal above was read from
+is($node->safe_psql('upgraded', "SELECT count(*) > 0 FROM hdaq.leaf_block WHERE file_id = $id"), 't',
+	'after the upgrade: a 0.1.0 file has leaf blocks');
 # and through the relation the upgrade adds
 (my $per_file_relation = $per_file) =~
   s/FROM hdaq\.messages\(file_id => f\.file_id\) m\)/FROM hdaq.message m WHERE m.file_id = f.file_id)/

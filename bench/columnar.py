@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Signals at columnar speed: hdaq reading numeric leaves from leaf blocks
+(hdaq.leaf_blocks on) and by decoding the messages (off), against DuckDB
+(@duckdb/node-api, bench/columnar) holding the same decoded leaves of the
+topic, in one run.
+
+  - ingest of the session: hdaq.ingest_file with leaf blocks built and
+    without, against the server's lo_import of the same file;
+  - storage: everything hdaq keeps (every table of the schema with its
+    indexes and TOAST), the leaf blocks alone, the MCAP file, and the
+    DuckDB file holding the topic's leaves;
+  - one signal over the whole session (count, sum), the same from
+    hdaq.signal_stats (summaries), five signals of the topic, a 10 s
+    window, and M4 into 1,000 buckets.
+
+Every leaf of the topic that has blocks is exported from hdaq (one file
+per leaf, server-side COPY) and loaded by bench/columnar/duck.mjs; the
+answers of both sides are compared (counts exactly, sums to 1e-9).
+Variants alternate at every repetition; medians.
+
+    columnar.py --session FILE --work DIR [--logs DIR] [--reps N]
+                [--ingest-reps N] [--out-md FILE] [--out-json FILE]
+
+With --logs, every .mcap under DIR (the real logs of test/data) is also
+stored in a database of its own, for the storage figures.
+
+The server is the one of PGHOST/PGPORT/PGUSER; it reads the session and
+writes into DIR itself.  The last line printed is "columnar: N passed, M
+failed" (a check passes when the answers agree; no figure fails for
+being slow).
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, HERE)
+from bench import Psql, log, run_timed  # noqa: E402
+
+DB = "hdaq_columnar"
+TOPIC = "VehicleData"
+SIGNAL = "current_rpms.FL"
+FIVE = ["current_rpms.FL", "current_rpms.FR", "current_rpms.RL", "current_rpms.RR", "steering_angle_deg"]
+BUCKETS = 1000
+
+
+def admin(sql):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"))
+
+
+def q1(sql, query):
+    return sql.query(query)[0]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.passed = 0
+        self.failed = 0
+        self.figures = {}
+
+    def check(self, what, ok, detail=""):
+        if ok:
+            self.passed += 1
+            log(f"ok - {what}")
+        else:
+            self.failed += 1
+            log(f"not ok - {what}: {detail}")
+
+    # ---- ingest ---------------------------------------------------------------
+    def ingest(self):
+        a = self.args
+        admin(f"DROP DATABASE IF EXISTS {DB}")
+        admin(f"CREATE DATABASE {DB}")
+        self.sql = Psql(DB, "hdaq-columnar")
+        self.sql.query("CREATE EXTENSION hdaq")
+        times = {"blocks": [], "no_blocks": [], "lo_import": []}
+        self.file_id = None
+        for rep in range(a.ingest_reps):
+            for variant in ("no_blocks", "lo_import", "blocks"):
+                self.sql.query("CHECKPOINT")
+                if variant == "lo_import":
+                    rows, ms = self.sql.query(f"SELECT lo_import('{a.session}')", timed=True)
+                    self.sql.query(f"SELECT lo_unlink({rows[0][0]})")
+                else:
+                    self.sql.query(f"SET hdaq.leaf_blocks = {'on' if variant == 'blocks' else 'off'}")
+                    rows, ms = self.sql.query(f"SELECT hdaq.ingest_file('{a.session}')", timed=True)
+                    self.file_id = rows[0][0]
+                    if not (variant == "blocks" and rep == a.ingest_reps - 1):
+                        self.sql.query(f"SELECT hdaq.delete_file({self.file_id})")
+                times[variant].append(ms)
+            log(f"  ingest rep {rep + 1}: " + ", ".join(f"{k} {v[-1] / 1000:.2f} s" for k, v in times.items()))
+        self.sql.query("RESET hdaq.leaf_blocks")
+        # what is kept, without the space of the files deleted between repetitions
+        self.sql.query("VACUUM FULL")
+        self.sql.query("ANALYZE")
+        med = {k: statistics.median(v) for k, v in times.items()}
+        self.figures["ingest_ms"] = med
+        self.figures["ingest_ratio_blocks"] = med["blocks"] / med["lo_import"]
+        self.figures["ingest_ratio_no_blocks"] = med["no_blocks"] / med["lo_import"]
+
+    # ---- storage ------------------------------------------------------------------
+    def storage(self):
+        mcap = os.path.getsize(self.args.session)
+        total = int(q1(self.sql, """SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'hdaq' AND c.relkind IN ('r', 'm')""")[0])
+        blocks = int(q1(self.sql, "SELECT pg_total_relation_size('hdaq.leaf_block')")[0])
+        topic = q1(self.sql, f"""SELECT (SELECT sum(pg_column_size(s.data)) FROM hdaq.segment s WHERE s.channel_key = c.channel_key),
+            (SELECT sum(pg_column_size(b.data)) FROM hdaq.leaf_block b WHERE b.channel_key = c.channel_key),
+            c.message_count, c.start_ns, c.end_ns, c.channel_key
+            FROM hdaq.channel c WHERE c.file_id = {self.file_id} AND c.topic = '{TOPIC}'""")
+        self.channel = {"start_ns": int(topic[3]), "end_ns": int(topic[4]), "messages": int(topic[2]),
+                        "key": topic[5]}
+        self.figures["storage"] = {"mcap_bytes": mcap, "hdaq_bytes": total, "leaf_block_bytes": blocks,
+                                   "topic_segment_bytes": int(topic[0]), "topic_block_bytes": int(topic[1] or 0),
+                                   "topic_messages": int(topic[2])}
+        log(f"  storage: MCAP {mcap / 1e6:.1f} MB, hdaq {total / 1e6:.1f} MB (leaf blocks {blocks / 1e6:.1f} MB)")
+
+    def logs_storage(self):
+        """Every .mcap under --logs stored, then what hdaq keeps against the files."""
+        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(self.args.logs) for f in fs if f.endswith(".mcap"))
+        admin(f"DROP DATABASE IF EXISTS {DB}_logs")
+        admin(f"CREATE DATABASE {DB}_logs")
+        sql = Psql(f"{DB}_logs", "hdaq-columnar-logs")
+        sql.query("CREATE EXTENSION hdaq")
+        stored = 0
+        for f in files:
+            rows = sql.query(f"SELECT hdaq.ingest_file('{os.path.abspath(f)}')")
+            stored += 1 if rows else 0
+        sql.query("VACUUM FULL")
+        sizes = q1(sql, """SELECT (SELECT sum(size_bytes) FROM hdaq.file),
+            (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'hdaq' AND c.relkind IN ('r', 'm')),
+            pg_total_relation_size('hdaq.leaf_block'), (SELECT count(*) FROM hdaq.file)""")
+        self.figures["logs_storage"] = {"files": int(sizes[3]), "mcap_bytes": int(sizes[0]), "hdaq_bytes": int(sizes[1]),
+                                        "leaf_block_bytes": int(sizes[2])}
+        log(f"  logs: {sizes[3]} files, MCAP {int(sizes[0]) / 1e6:.1f} MB, hdaq {int(sizes[1]) / 1e6:.1f} MB "
+            f"(leaf blocks {int(sizes[2]) / 1e6:.1f} MB)")
+        sql.proc.stdin.close()
+        admin(f"DROP DATABASE IF EXISTS {DB}_logs")
+
+    # ---- the same leaves in DuckDB ---------------------------------------------------
+    def duck(self):
+        a = self.args
+        d = os.path.join(a.work, "leaves")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o777)
+        leaves = [r[0] for r in self.sql.query(
+            f"SELECT DISTINCT path FROM hdaq.leaf_block WHERE channel_key = {self.channel['key']} AND path <> '' ORDER BY path")]
+        self.leaves = leaves
+        self.check("every leaf of the five has blocks", all(p in leaves for p in FIVE), str(FIVE))
+        first = leaves[0].replace("'", "''")
+        self.sql.query(f"COPY (SELECT (extract(epoch FROM time) * 1000000)::bigint FROM hdaq.signal('{TOPIC}', '{first}', file_id => {self.file_id})) TO '{d}/time.csv'")
+        for i, p in enumerate(leaves):
+            p = p.replace("'", "''")
+            self.sql.query(f"COPY (SELECT value FROM hdaq.signal('{TOPIC}', '{p}', file_id => {self.file_id})) TO '{d}/leaf_{i}.csv'")
+        col = {p: f"leaf_{i}" for i, p in enumerate(leaves)}
+        w0, w1 = self.window_us()
+        width = self.bucket_us()
+        one = col[SIGNAL]
+        queries = [
+            {"name": "one", "sql": f"SELECT count({one}), sum({one}) FROM v"},
+            {"name": "five", "sql": "SELECT " + " + ".join(f"count({col[p]})" for p in FIVE) + ", "
+             + " + ".join(f"sum({col[p]})" for p in FIVE) + " FROM v"},
+            {"name": "window", "sql": f"SELECT count({one}), sum({one}) FROM v WHERE time BETWEEN {w0} AND {w1}"},
+            {"name": "m4", "sql": f"""WITH a AS (SELECT time // {width} AS k, arg_min(time, time) AS f, arg_max(time, time) AS l,
+                arg_min(time, {one}) AS lo, arg_max(time, {one}) AS hi FROM v GROUP BY 1)
+                SELECT count(*), count(DISTINCT k) FROM (SELECT DISTINCT k, unnest([f, l, lo, hi]) FROM a) x"""},
+        ]
+        qfile = os.path.join(a.work, "queries.json")
+        with open(qfile, "w") as f:
+            json.dump(queries, f)
+        dt, out = run_timed(["node", os.path.join(HERE, "columnar", "duck.mjs"), "--db", os.path.join(a.work, "leaves.duckdb"),
+                             "--dir", d, "--leaves", str(len(leaves)), "--queries", qfile, "--reps", str(a.reps)])
+        self.duck_out = json.loads(out.strip().splitlines()[-1])
+        self.figures["duckdb_file_bytes"] = self.duck_out["file_bytes"]
+        self.figures["leaves"] = len(leaves)
+        log(f"  DuckDB: {len(leaves)} leaves loaded in {self.duck_out['load_ms'] / 1000:.1f} s, file {self.duck_out['file_bytes'] / 1e6:.1f} MB")
+
+    def window_us(self):
+        mid = (self.channel["start_ns"] + self.channel["end_ns"]) // 2
+        w0 = mid // 1000
+        return w0, w0 + 10_000_000 - 1
+
+    def bucket_us(self):
+        span = (self.channel["end_ns"] - self.channel["start_ns"]) / 1000
+        return int(math.ceil(span / BUCKETS))
+
+    # ---- the queries -------------------------------------------------------------------
+    def hdaq_queries(self):
+        fid = self.file_id
+        w0, w1 = self.window_us()
+        width = self.bucket_us()
+        ts = lambda us: f"to_timestamp({us} / 1000000.0)"  # noqa: E731
+        five = "ARRAY[" + ", ".join(f"'{TOPIC}/{p}'" for p in FIVE) + "]"
+        return {
+            "one": f"SELECT count(value), sum(value) FROM hdaq.signal('{TOPIC}', '{SIGNAL}', file_id => {fid})",
+            "stats": f"SELECT count, mean * count FROM hdaq.signal_stats('{TOPIC}', '{SIGNAL}', file_id => {fid})",
+            "five": f"SELECT count(value), sum(value) FROM hdaq.signals({five}, file_id => {fid})",
+            "window": f"SELECT count(value), sum(value) FROM hdaq.signal('{TOPIC}', '{SIGNAL}', {ts(w0)}, {ts(w1)}, {fid})",
+            "m4": f"""SELECT count(*), count(DISTINCT date_bin(make_interval(secs => {width} / 1000000.0), time, 'epoch'))
+                FROM hdaq.downsample('{TOPIC}', '{SIGNAL}', NULL, NULL, make_interval(secs => {width} / 1000000.0), {fid})""",
+        }
+
+    def run_queries(self):
+        qs = self.hdaq_queries()
+        ms = {(v, q): [] for v in ("on", "off") for q in qs}
+        rows = {}
+        for rep in range(self.args.reps):
+            for v in ("on", "off"):
+                self.sql.query(f"SET hdaq.leaf_blocks = {v}")
+                for name, q in qs.items():
+                    r, t = self.sql.query(q, timed=True)
+                    ms[(v, name)].append(t)
+                    rows[(v, name)] = r[0]
+        self.sql.query("RESET hdaq.leaf_blocks")
+        res = {}
+        for name in qs:
+            duck_name = "one" if name == "stats" else name
+            d = self.duck_out["queries"][duck_name]
+            res[name] = {"blocks_ms": statistics.median(ms[("on", name)]),
+                         "messages_ms": statistics.median(ms[("off", name)]),
+                         "duckdb_ms": d["ms"], "rows": rows[("on", name)], "duckdb_rows": d["rows"][0]}
+            a, b, dk = rows[("on", name)], rows[("off", name)], d["rows"][0]
+            if name == "m4":
+                self.check("M4: the same buckets from blocks, from messages and in DuckDB",
+                           int(a[1]) == int(b[1]) == int(dk[1]) and a[0] == b[0], f"{a} {b} {dk}")
+            else:
+                same = int(a[0]) == int(b[0]) == int(dk[0]) and \
+                    all(math.isclose(float(x), float(y), rel_tol=1e-9) for x, y in ((a[1], b[1]), (a[1], dk[1])))
+                self.check(f"{name}: the same count and sum from blocks, from messages and in DuckDB", same, f"{a} {b} {dk}")
+            log(f"  {name}: blocks {res[name]['blocks_ms']:.1f} ms, messages {res[name]['messages_ms']:.1f} ms, DuckDB {d['ms']:.1f} ms")
+        self.figures["queries"] = res
+
+
+def write_md(path, f, args):
+    st = f["storage"]
+    q = f["queries"]
+    names = {"one": "one signal over the whole session (count, sum), hdaq.signal",
+             "stats": "the same from hdaq.signal_stats (summaries)",
+             "five": "five signals of the topic (hdaq.signals)",
+             "window": "10 s window of one signal",
+             "m4": "M4 into 1,000 buckets (hdaq.downsample)"}
+    lines = [
+        "| query | hdaq, leaf blocks | hdaq, decoding messages | DuckDB | blocks / DuckDB | messages / DuckDB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k, label in names.items():
+        r = q[k]
+        lines.append(f"| {label} | {r['blocks_ms']:.1f} ms | {r['messages_ms']:.1f} ms | {r['duckdb_ms']:.1f} ms | "
+                     f"{r['blocks_ms'] / r['duckdb_ms']:.1f}× | {r['messages_ms'] / r['duckdb_ms']:.1f}× |")
+    ing = f["ingest_ms"]
+    lines += [
+        "",
+        f"Ingest of the session (median of {args.ingest_reps}): with leaf blocks {ing['blocks'] / 1000:.2f} s, "
+        f"without {ing['no_blocks'] / 1000:.2f} s, lo_import {ing['lo_import'] / 1000:.2f} s: "
+        f"{f['ingest_ratio_blocks']:.2f}× lo_import with blocks, {f['ingest_ratio_no_blocks']:.2f}× without.",
+        "",
+        f"Storage: MCAP file {st['mcap_bytes'] / 1e6:.1f} MB; everything hdaq keeps {st['hdaq_bytes'] / 1e6:.1f} MB "
+        f"({st['hdaq_bytes'] / st['mcap_bytes']:.2f}× the file), of which hdaq.leaf_block {st['leaf_block_bytes'] / 1e6:.1f} MB. "
+        f"The topic ({st['topic_messages']:,} messages, {f['leaves']} leaves with blocks): segments {st['topic_segment_bytes'] / 1e6:.1f} MB, "
+        f"leaf blocks {st['topic_block_bytes'] / 1e6:.1f} MB; DuckDB holding its leaves {f['duckdb_file_bytes'] / 1e6:.1f} MB.",
+    ]
+    if "logs_storage" in f:
+        lg = f["logs_storage"]
+        lines += ["", f"Storage of the real logs ({lg['files']} files of test/data): MCAP {lg['mcap_bytes'] / 1e6:.1f} MB; "
+                  f"everything hdaq keeps {lg['hdaq_bytes'] / 1e6:.1f} MB ({lg['hdaq_bytes'] / lg['mcap_bytes']:.2f}× the files), "
+                  f"of which hdaq.leaf_block {lg['leaf_block_bytes'] / 1e6:.1f} MB."]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--session", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--logs")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--ingest-reps", type=int, default=3)
+    ap.add_argument("--out-md")
+    ap.add_argument("--out-json")
+    args = ap.parse_args()
+    args.session = os.path.abspath(args.session)
+    os.makedirs(args.work, exist_ok=True)
+    b = Bench(args)
+    b.ingest()
+    b.storage()
+    if args.logs:
+        b.logs_storage()
+    b.duck()
+    b.run_queries()
+    if args.out_json:
+        with open(args.out_json, "w") as fh:
+            json.dump(b.figures, fh, indent=1)
+    if args.out_md:
+        write_md(args.out_md, b.figures, args)
+    print(f"columnar: {b.passed} passed, {b.failed} failed")
+    sys.exit(1 if b.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

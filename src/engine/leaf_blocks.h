@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * leaf_blocks.h
+ *	  Engine: leaf blocks, the numeric leaves of a channel kept as
+ *	  compressed runs of (time, value) with summaries (src/column), built
+ *	  from the stored messages and read instead of decoding them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HDAQ_LEAF_BLOCKS_H
+#define HDAQ_LEAF_BLOCKS_H
+
+#include "hdaq.h"
+
+#include "column.h"
+#include "store/store.h"
+
+/* hdaq.leaf_blocks: build blocks at ingest and read them (on by default). */
+extern bool leaf_blocks_enabled;
+extern void leaf_blocks_define_gucs(void);
+
+/*
+ * Replace a stored file's leaf blocks with blocks built from its messages;
+ * returns how many were written.  The caller is connected to SPI.
+ */
+extern int64 leaf_blocks_build_file(int64 file_id);
+
+/*
+ * At the end of storing a file: build its blocks when hdaq.leaf_blocks is
+ * on, seeing the rows this statement wrote.
+ */
+extern void leaf_blocks_after_ingest(int64 file_id);
+
+/*
+ * The channels a request for some leaves of one topic selects, when
+ * hdaq.leaf_blocks is on and each of them has blocks of every leaf; NULL
+ * otherwise (the caller decodes the messages).  The request must have
+ * been checked.
+ */
+extern StoredChannel *leaf_blocks_channels(const ScanRequest *req,
+										   const char *const *paths, int npaths,
+										   int *count);
+
+/*
+ * Each message's values of several leaves of one channel in [start_ns,
+ * end_ns], in time order: values[i] is paths[i]'s.  False, before any
+ * call of fn, when the paths' blocks are not cut alike (the caller then
+ * decodes the messages).
+ */
+typedef void (*LeafRowFn) (void *arg, int64 time_ns, const double *values);
+extern bool leaf_blocks_read(const StoredChannel *ch, const char *const *paths,
+							 int npaths, int64 start_ns, int64 end_ns,
+							 LeafRowFn fn, void *arg);
+
+/*
+ * Fold the summary of a channel's leaf in [start_ns, end_ns] into *into:
+ * whole blocks from their summaries, the blocks at the ends decoded.
+ */
+extern void leaf_blocks_summarize(const StoredChannel *ch, const char *path,
+								  int64 start_ns, int64 end_ns,
+								  HdColumnSummary *into);
+
+#endif							/* HDAQ_LEAF_BLOCKS_H */
