@@ -195,6 +195,8 @@ def render(r):
         "topic twice (it appends columns in batches, so it learns their shapes first).",
         "",
     ]
+    if r.get("note"):
+        lines += [r["note"], ""]
     return "\n".join(lines)
 
 
