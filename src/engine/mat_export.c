@@ -6,11 +6,16 @@
  *	  (src/mat/mattopic.c says how messages become structs), then the
  *	  variable hdaq_info describing the export (mat_info.c).
  *
- * Each topic is read twice through the decoded scan: the first pass learns
- * its field tree and sizes, the second fills the columns.  Topics are done
- * one at a time, in a memory context reset after each, so memory holds one
- * topic: the whole variable for v5 and v7 (MAT 5 writes a variable at
- * once), a batch of MAT_BATCH_ROWS rows per column for v7.3.  What is kept
+ * For v5 and v7 (MAT 5 writes a variable at once, so the whole variable is
+ * held anyway) each topic is read once through the decoded scan: every
+ * message teaches the field tree and fills the columns, which grow
+ * (src/mat/mattopic.h).  For v7.3, which appends a batch of MAT_BATCH_ROWS
+ * rows per column as it goes and so must know each column's shape before
+ * the first batch, a topic is read twice: the first pass learns its field
+ * tree and sizes, the second fills the columns.  A topic the one pass
+ * cannot fill (a leaf turning to text after holding numbers) is read again
+ * with the two passes.  Topics are done one at a time, in a memory context
+ * reset after each, so memory holds one topic.  What is kept
  * across topics is one row of hdaq_info.topics each.  The time origin is
  * the first exported message's log time: the earliest of each topic's
  * first message, read by a scan of that topic alone, so that no more than
@@ -21,7 +26,11 @@
  * hdaq_info, plus the current topic's field tree while pass 1 learns it,
  * plus the columns pass 2 will fill (known before they are allocated),
  * plus, for v7.3, an estimate of what libmatio and HDF5 keep of every
- * topic written until the file is finished.
+ * topic written until the file is finished.  The one pass counts its field
+ * tree and the columns as they grow (their growth stays within what the
+ * setting leaves while the values fit), and before writing checks the
+ * same estimate of the whole variable as the two passes do, so that a
+ * topic fits in one pass when it fits in two.
  * More is an error (54000) naming the setting.
  *
  *-------------------------------------------------------------------------
@@ -73,18 +82,60 @@ topic_info_bytes(const char *topic, const char *schema)
  */
 #define V73_FIELD_BYTES (32 * 1024)
 
-/* An error when an export would hold more than hdaq.max_export_memory. */
-static void
-check_export_memory(uint64 held, const char *what)
+static uint64
+export_memory_limit(void)
 {
-	if (held <= (uint64) max_export_memory_kb * 1024)
+	return (uint64) max_export_memory_kb * 1024;
+}
+
+/*
+ * An error when an export would hold more than hdaq.max_export_memory;
+ * the detail names what needs it (printf-like, formatted only then).
+ */
+static void
+check_export_memory(uint64 held, const char *what_fmt,...)
+pg_attribute_printf(2, 3);
+
+static void
+check_export_memory(uint64 held, const char *what_fmt,...)
+{
+	StringInfoData what;
+
+	if (held <= export_memory_limit())
 		return;
+	initStringInfo(&what);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, what_fmt);
+		needed = appendStringInfoVA(&what, what_fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&what, needed);
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 			 errmsg("the MAT export needs more memory than hdaq.max_export_memory (%s) allows",
-					mat_size_text((uint64) max_export_memory_kb * 1024)),
-			 errdetail("%s needs %s.", what, mat_size_text(held)),
+					mat_size_text(export_memory_limit())),
+			 errdetail("%s needs %s.", what.data, mat_size_text(held)),
 			 errhint("Export fewer topics or a shorter time range, use format => 'v7.3' (which holds batches of rows, not whole topics), or raise hdaq.max_export_memory.")));
+}
+
+/* An error when a topic is too large for a variable of a MAT 5 file. */
+static void
+check_variable_size(MbFile *file, const MbTopic *t, const char *topic)
+{
+	if (mb_streams(file) || mb_topic_bytes(t) <= MAT5_VARIABLE_LIMIT)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("topic \"%s\" needs %s as a MAT variable, more than the 2 GB a variable of a %s file can hold",
+					topic, mat_size_text(mb_topic_bytes(t)),
+					mat_format_name(mb_format(file))),
+			 errhint("Use format => 'v7.3', which has no such limit, or export a shorter time range.")));
 }
 
 static void
@@ -229,28 +280,46 @@ topic_schema_names(const SelectedTopic *st, HTAB *schemas)
 	return out.data;
 }
 
-/* One pass over a topic's messages: learn (pass 1) or fill (pass 2). */
+/* What a pass over a topic's messages does with each */
+typedef enum TopicPass
+{
+	PASS_LEARN,					/* pass 1 */
+	PASS_FILL,					/* pass 2 */
+	PASS_ONE					/* both at once, the columns growing */
+} TopicPass;
+
+/*
+ * One pass over a topic's messages.  held: what the export holds besides
+ * the topic.  The one pass stops early when the topic needs two.
+ */
 static void
-topic_pass(MbTopic *t, const ScanRequest *req, const SelectedTopic *st,
-		   int pass, int64 origin_ns, uint64 held)
+topic_pass(MbTopic *t, MbFile *file, const ScanRequest *req,
+		   const SelectedTopic *st, TopicPass pass, int64 origin_ns,
+		   uint64 held)
 {
 	DecodedScan *ds = decoded_scan_begin(scan_begin_channels(req, st->channels,
 															 st->nchannels),
 										 false);
 	DecodedMessage m;
 
+	if (pass == PASS_ONE)
+		mb_topic_set_budget(t, export_memory_limit() > held ?
+							export_memory_limit() - held : 0);
 	while (decoded_scan_next(ds, &m))
 	{
+		double		time = (double) ((int64) m.msg.log_time - origin_ns) / 1e9;
 		HdError		err;
 		int			rc;
 
-		if (pass == 1)
+		if (pass == PASS_LEARN)
 			rc = mb_topic_learn(t, m.decoder, m.msg.data.data, m.msg.data.len,
 								&err);
+		else if (pass == PASS_FILL)
+			rc = mb_topic_fill(t, m.decoder, time, m.msg.data.data,
+							   m.msg.data.len, &err);
 		else
-			rc = mb_topic_fill(t, m.decoder,
-							   (double) ((int64) m.msg.log_time - origin_ns) / 1e9,
-							   m.msg.data.data, m.msg.data.len, &err);
+			rc = mb_topic_add(t, m.decoder, time, m.msg.data.data,
+							  m.msg.data.len, &err);
 		if (rc == HD_ERR_VISITOR)
 			ereport(ERROR,
 					(errcode(ERRCODE_IO_ERROR),
@@ -258,11 +327,55 @@ topic_pass(MbTopic *t, const ScanRequest *req, const SelectedTopic *st,
 							m.channel->topic, err.message)));
 		if (rc != HD_OK)
 			decoded_scan_failed(ds, &m, err.message);
-		if (pass == 1)
+		if (pass == PASS_LEARN)
 			check_export_memory(held + mb_topic_tree_bytes(t),
-								psprintf("The field tree of topic \"%s\"", m.channel->topic));
+								"The field tree of topic \"%s\"", m.channel->topic);
+		else if (pass == PASS_ONE)
+		{
+			if (mb_topic_needs_two_passes(t))
+				break;
+			if (held + mb_topic_held_bytes(t) > export_memory_limit())
+				check_variable_size(file, t, st->topic);
+			check_export_memory(held + mb_topic_held_bytes(t),
+								"Topic \"%s\" (%.0f messages so far)",
+								st->topic, (double) mb_topic_messages(t));
+		}
 	}
 	decoded_scan_end(ds);
+}
+
+static MbTopic *
+new_topic(const char *name, MbLayout layout)
+{
+	MbTopic    *t = mb_topic_new(name, layout);
+
+	if (t == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	hdaq_free_with_context(t, free_topic);
+	return t;
+}
+
+/*
+ * A topic read by the one pass, in a memory context of its own; NULL (the
+ * context and the topic gone) when it needs two passes.
+ */
+static MbTopic *
+topic_in_one_pass(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
+				  const char *name, MbLayout layout, int64 origin_ns,
+				  uint64 held)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "hdaq export_mat one pass",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	MbTopic    *t = new_topic(name, layout);
+
+	topic_pass(t, file, req, st, PASS_ONE, origin_ns, held);
+	MemoryContextSwitchTo(oldcxt);
+	if (!mb_topic_needs_two_passes(t))
+		return t;
+	MemoryContextDelete(cxt);
+	return NULL;
 }
 
 /*
@@ -276,29 +389,29 @@ export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 			 uint64 held, double *messages)
 {
 	const char *topic = st->topic;
-	MbTopic    *t = mb_topic_new(name, layout);
+	MbTopic    *t = NULL;
+	bool		one_pass;
 	MbError		err;
 
-	if (t == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	hdaq_free_with_context(t, free_topic);
-	topic_pass(t, req, st, 1, origin_ns, held);
+	if (!mb_streams(file))
+		t = topic_in_one_pass(file, req, st, name, layout, origin_ns, held);
+	one_pass = t != NULL;
+	if (!one_pass)
+	{
+		t = new_topic(name, layout);
+		topic_pass(t, file, req, st, PASS_LEARN, origin_ns, held);
+	}
 	*messages = (double) mb_topic_messages(t);
 	if (mb_topic_messages(t) == 0)
 		return 0;
-	if (!mb_streams(file) && mb_topic_bytes(t) > MAT5_VARIABLE_LIMIT)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("topic \"%s\" needs %s as a MAT variable, more than the 2 GB a variable of a %s file can hold",
-						topic, mat_size_text(mb_topic_bytes(t)),
-						mat_format_name(mb_format(file))),
-				 errhint("Use format => 'v7.3', which has no such limit, or export a shorter time range.")));
+	check_variable_size(file, t, topic);
 	check_export_memory(held + mb_topic_memory(t, mb_streams(file), MAT_BATCH_ROWS),
-						psprintf("Topic \"%s\" (%.0f messages)", topic,
-								 (double) mb_topic_messages(t)));
+						"Topic \"%s\" (%.0f messages)", topic,
+						(double) mb_topic_messages(t));
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
-	topic_pass(t, req, st, 2, origin_ns, held);
+	if (!one_pass)
+		topic_pass(t, file, req, st, PASS_FILL, origin_ns, held);
 	if (!mb_topic_write(t, &err))
 		mat_report(&err, psprintf("cannot write topic \"%s\"", topic));
 	return mb_streams(file) ? V73_FIELD_BYTES * (mb_topic_fields(t) + 1) : 0;
@@ -394,7 +507,7 @@ export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
 		held += topic_info_bytes(ti->topic, ti->schema) +
 			sizeof(ScanChannel) * topics[i].nchannels;
 		check_export_memory(held + names->bytes,
-							psprintf("The list of %d exported topics", i + 1));
+							"The list of %d exported topics", i + 1);
 		oldcxt = MemoryContextSwitchTo(topic_cxt);
 		held += export_topic(file, req, &topics[i], ti->variable, info->layout,
 							 info->origin_ns, held + names->bytes, &ti->messages);

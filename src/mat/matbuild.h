@@ -195,6 +195,28 @@ extern bool mb_column_init(MbColumn *c, MbClass cls, size_t cap, size_t width,
 extern void mb_column_free(MbColumn *c);
 
 /*
+ * A column held whole that grows as its values arrive: make it hold at
+ * least cap rows of width values (neither shrinks), the values kept in
+ * their row and column, the new ones absent (NaN, false, '').  Only for a
+ * column that is not streamed.  False when out of memory or when the size
+ * does not fit in memory at all (the column is then unchanged).
+ */
+extern bool mb_column_grow(MbColumn *c, size_t cap, size_t width);
+
+/* Bytes a column's buffers hold (not its strings' text). */
+extern uint64_t mb_column_held_bytes(const MbColumn *c);
+
+/* Bytes the buffers of one row take (width values). */
+extern uint64_t mb_column_row_bytes(MbClass cls, size_t width);
+
+/*
+ * A double column made logical: each value v becomes v != 0, as
+ * mb_column_set_double sets a logical column.  False when out of memory
+ * (the column is then unchanged).
+ */
+extern bool mb_column_to_logical(MbColumn *c);
+
+/*
  * Make room for absolute row 'row' of a streamed column by appending the
  * rows before it in full batches (a no-op for one held whole).  Returns
  * the row's index in memory, or -1 on failure.

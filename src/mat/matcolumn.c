@@ -85,6 +85,175 @@ mb_column_free(MbColumn *c)
 	c->l = NULL;
 }
 
+/* ---- columns that grow ---------------------------------------------------------- */
+
+static size_t
+element_bytes(MbClass cls)
+{
+	switch (cls)
+	{
+		case MB_DOUBLE:
+			return sizeof(double);
+		case MB_LOGICAL:
+			return 1;
+		case MB_CELL:
+			return sizeof(uint16_t *) + sizeof(size_t);
+	}
+	return 0;
+}
+
+uint64_t
+mb_column_row_bytes(MbClass cls, size_t width)
+{
+	return (uint64_t) element_bytes(cls) * width;
+}
+
+uint64_t
+mb_column_held_bytes(const MbColumn *c)
+{
+	return (uint64_t) c->cap * mb_column_row_bytes(c->cls, c->width);
+}
+
+/* n doubles NaN: the absent value of a double column. */
+static void
+fill_nan(double *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = NAN;
+}
+
+/*
+ * A column-major buffer of old_cap x old_width elements of 'size' bytes
+ * reallocated as cap x width, each value kept in its row and column; the
+ * new elements are left for the caller to set.  NULL when out of memory
+ * (buf is then unchanged).  Columns move from the last to the first, each
+ * to a place at or after its old one, so none is overwritten before it
+ * has moved.
+ */
+static char *
+regrid(char *buf, size_t size, size_t old_cap, size_t old_width,
+	   size_t cap, size_t width)
+{
+	char	   *b = realloc(buf, size * cap * width);
+
+	if (b == NULL)
+		return NULL;
+	if (cap != old_cap)
+		for (size_t k = old_width; k-- > 1;)
+			memmove(b + size * k * cap, b + size * k * old_cap, size * old_cap);
+	return b;
+}
+
+/* Set the elements regrid left: the rows past old_cap, the columns past old_width. */
+static void
+fill_new_double(double *d, size_t old_cap, size_t old_width, size_t cap,
+				size_t width)
+{
+	for (size_t k = 0; k < old_width; k++)
+		fill_nan(d + k * cap + old_cap, cap - old_cap);
+	fill_nan(d + old_width * cap, (width - old_width) * cap);
+}
+
+static void
+fill_new_logical(uint8_t *l, size_t old_cap, size_t old_width, size_t cap,
+				 size_t width)
+{
+	for (size_t k = 0; k < old_width; k++)
+		memset(l + k * cap + old_cap, 0, cap - old_cap);
+	memset(l + old_width * cap, 0, (width - old_width) * cap);
+}
+
+/* A cell column's arrays copied into new ones (calloc: NULL is ''). */
+static bool
+grow_cells(MbColumn *c, size_t cap, size_t width)
+{
+	uint16_t  **s = calloc(cap * width, sizeof(uint16_t *));
+	size_t	   *slen = calloc(cap * width, sizeof(size_t));
+
+	if (s == NULL || slen == NULL)
+	{
+		free(s);
+		free(slen);
+		return false;
+	}
+	for (size_t k = 0; k < c->width; k++)
+	{
+		memcpy(s + k * cap, c->s + k * c->cap, sizeof(uint16_t *) * c->cap);
+		memcpy(slen + k * cap, c->slen + k * c->cap, sizeof(size_t) * c->cap);
+	}
+	free(c->s);
+	free(c->slen);
+	c->s = s;
+	c->slen = slen;
+	return true;
+}
+
+bool
+mb_column_grow(MbColumn *c, size_t cap, size_t width)
+{
+	size_t		old_cap = c->cap;
+	size_t		old_width = c->width;
+	char	   *b;
+
+	if (cap < old_cap)
+		cap = old_cap;
+	if (width < old_width)
+		width = old_width;
+	if (cap == old_cap && width == old_width)
+		return true;
+	if (c->streamed || (width > 0 && cap > SIZE_MAX / width / 16))
+		return false;
+	if (cap * width > 0)
+	{
+		switch (c->cls)
+		{
+			case MB_DOUBLE:
+				if ((b = regrid((char *) c->d, sizeof(double), old_cap, old_width,
+								cap, width)) == NULL)
+					return false;
+				c->d = (double *) b;
+				fill_new_double(c->d, old_cap, old_width, cap, width);
+				break;
+			case MB_LOGICAL:
+				if ((b = regrid((char *) c->l, 1, old_cap, old_width, cap,
+								width)) == NULL)
+					return false;
+				c->l = (uint8_t *) b;
+				fill_new_logical(c->l, old_cap, old_width, cap, width);
+				break;
+			case MB_CELL:
+				if (!grow_cells(c, cap, width))
+					return false;
+				break;
+		}
+	}
+	c->cap = cap;
+	c->width = width;
+	return true;
+}
+
+bool
+mb_column_to_logical(MbColumn *c)
+{
+	size_t		n = c->cap * c->width;
+	uint8_t    *l;
+
+	if (c->cls != MB_DOUBLE || c->streamed)
+		return c->cls == MB_LOGICAL;
+	l = malloc(n > 0 ? n : 1);
+	if (l == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		l[i] = c->d[i] != 0;
+	free(c->d);
+	c->d = NULL;
+	c->l = l;
+	c->cls = MB_LOGICAL;
+	return true;
+}
+
+/* ---- appending to a v7.3 file ---------------------------------------------------- */
+
 bool
 mb_append_rows(MbFile *f, const char *name, MbClass cls, void *data,
 			   size_t rows, size_t width, MbError *err)

@@ -3,8 +3,19 @@
  * mattopic.c
  *	  A topic's messages as one MATLAB struct variable (see mattopic.h):
  *	  a decoder visitor that learns the field tree (pass 1) and fills
- *	  per-leaf column buffers (pass 2).  Sizing the buffers between the
- *	  passes and writing the variable are mattopic_write.c's.
+ *	  per-leaf column buffers (pass 2), or does both at once (the one
+ *	  pass), its columns growing.  Sizing the buffers between the passes,
+ *	  shaping the grown ones, and writing the variable are
+ *	  mattopic_write.c's.
+ *
+ * The one pass fills what pass 2 would: in the topic layout a leaf's row
+ * is its message's, so the rows of messages without it stay absent; in
+ * the leaf layout its rows are the messages holding it, and their times
+ * are the topic's first ones until a message lacks it, after which the
+ * leaf keeps times of its own.  Columns grow by half again (within the
+ * budget while the values fit), and no value changes kind once stored,
+ * except a number or boolean that must become text: then the one pass
+ * stops (mb_topic_needs_two_passes).
  *
  * Kinds of a leaf: numbers and enums are double; booleans are logical
  * when a leaf has exactly one value in each of its rows, double (1, 0,
@@ -124,7 +135,7 @@ child(MbTopic *t, Node *n, const char *name, size_t len)
 			return c;
 		}
 	}
-	if (t->pass != 1)
+	if (t->pass == MB_PASS_FILL)
 		return NULL;
 	if (n->nchildren == n->capchildren)
 	{
@@ -184,6 +195,11 @@ make_struct(MbTopic *t, Node *n)
 	v->capenums = n->capenums;
 	v->serial = n->serial;
 	v->occ = n->occ;
+	/* the one pass: what it filled moves too */
+	v->data = n->data;
+	v->time = n->time;
+	memset(&n->data, 0, sizeof(MbColumn));
+	memset(&n->time, 0, sizeof(MbColumn));
 	n->enum_values = NULL;
 	n->enum_names = NULL;
 	n->nenums = n->capenums = 0;
@@ -283,8 +299,8 @@ v_begin_object(void *ctx)
 	else
 		n = value_target(t);
 	if (n == NULL)
-		return t->pass == 1 ? HD_ABORT : HD_SKIP;
-	if (t->pass == 1 && !make_struct(t, n))
+		return t->pass != MB_PASS_FILL ? HD_ABORT : HD_SKIP;
+	if (t->pass != MB_PASS_FILL && !make_struct(t, n))
 		return HD_ABORT;
 	if (n->kind != NK_STRUCT)
 		return HD_SKIP;
@@ -299,7 +315,7 @@ v_begin_array(void *ctx, int64_t count)
 
 	(void) count;
 	if (n == NULL)
-		return t->pass == 1 ? HD_ABORT : HD_SKIP;
+		return t->pass != MB_PASS_FILL ? HD_ABORT : HD_SKIP;
 	return push(t, n, true);
 }
 
@@ -314,7 +330,7 @@ v_field(void *ctx, const char *name, size_t len)
 	top = t->stack[t->depth - 1];
 	t->pending = child(t, top, name, len);
 	if (t->pending == NULL)
-		return t->pass == 1 ? HD_ABORT : HD_SKIP;
+		return t->pass != MB_PASS_FILL ? HD_ABORT : HD_SKIP;
 	return HD_CONTINUE;
 }
 
@@ -373,10 +389,44 @@ begin_row(MbTopic *t, Node *n)
 	return true;
 }
 
+/* A text value of a cell column; false when out of memory. */
+static bool
+store_text(MbTopic *t, MbColumn *c, size_t row, size_t col, const char *text,
+		   size_t len)
+{
+	if (!mb_column_set_string(c, row, col, text, len))
+		return false;
+	t->held += 2 * (uint64_t) c->slen[col * c->cap + row];
+	return true;
+}
+
+/* A value into the column's row (in memory) and column, as its class takes it. */
+static int
+store_value(MbTopic *t, Node *n, size_t row, size_t col, const Value *v)
+{
+	char		text[HD_NUMBER_TEXT_SIZE];
+	bool		ok;
+
+	if (n->data.cls != MB_CELL)
+	{
+		if (v->kind != NK_STRING)
+			mb_column_set_double(&n->data, row, col, v->number);
+		return HD_CONTINUE;
+	}
+	if (v->kind == NK_STRING || v->text != NULL)
+		ok = store_text(t, &n->data, row, col, v->text, v->len);
+	else if (v->kind == NK_BOOL)
+		ok = store_text(t, &n->data, row, col, v->number != 0 ? "true" : "false",
+						v->number != 0 ? 4 : 5);
+	else
+		ok = store_text(t, &n->data, row, col, text,
+						hd_format_double(text, v->number, false));
+	return ok ? HD_CONTINUE : HD_ABORT;
+}
+
 static int
 fill_value(MbTopic *t, Node *n, const Value *v)
 {
-	char		text[HD_NUMBER_TEXT_SIZE];
 	size_t		col;
 
 	if (!begin_row(t, n))
@@ -384,22 +434,96 @@ fill_value(MbTopic *t, Node *n, const Value *v)
 	col = n->occ++;
 	if (col >= n->width)
 		return HD_CONTINUE;
-	if (n->data.cls != MB_CELL)
+	return store_value(t, n, (size_t) n->local, col, v);
+}
+
+/* ---- the one pass ------------------------------------------------------------ */
+
+/*
+ * The capacity a column takes to hold row 'need' - 1: half as much again
+ * as it holds, but no more than the budget leaves while 'need' fits.
+ */
+static size_t
+rows_to_hold(const MbTopic *t, const MbColumn *c, size_t need,
+			 uint64_t row_bytes)
+{
+	uint64_t	used = mb_topic_held_bytes(t);
+	uint64_t	spare = t->budget > used ? t->budget - used : 0;
+	size_t		want = c->cap + c->cap / 2;
+
+	if (want < 64)
+		want = 64;
+	if (want < need)
+		want = need;
+	if (row_bytes > 0 && want - c->cap > spare / row_bytes)
+		want = c->cap + spare / row_bytes < need ? need : c->cap + spare / row_bytes;
+	return want;
+}
+
+/* Make a column hold row 'row' of width values; false when out of memory. */
+static bool
+reach_row(MbTopic *t, MbColumn *c, size_t row, size_t width)
+{
+	uint64_t	before = mb_column_held_bytes(c);
+	size_t		cap = c->cap;
+
+	if (row < c->cap && width <= c->width)
+		return true;
+	if (row >= c->cap)
+		cap = rows_to_hold(t, c, row + 1,
+						   mb_column_row_bytes(c->cls, width > c->width ? width : c->width));
+	if (!mb_column_grow(c, cap, width))
+		return mb_topic_fail(t, "out of memory");
+	t->held += mb_column_held_bytes(c) - before;
+	return true;
+}
+
+/*
+ * Leaf layout: the time of a leaf's new row.  While every message so far
+ * holds the leaf, its times are the topic's first ones; at the first gap,
+ * those are copied into a time column of its own, which takes each row's
+ * time from then on.
+ */
+static bool
+note_row_time(MbTopic *t, Node *n, size_t row)
+{
+	bool		own = n->time.d != NULL;
+
+	if (!own && row == t->messages - 1)
+		return true;
+	if (!reach_row(t, &n->time, row, 1))
+		return false;
+	if (!own)
+		memcpy(n->time.d, t->time.d, sizeof(double) * row);
+	n->time.d[row] = t->now;
+	return true;
+}
+
+/*
+ * Learn a value, as pass 1 does, and store it, as pass 2 would: in the
+ * leaf's row for this message, growing its column.
+ */
+static int
+add_value(MbTopic *t, Node *n, const Value *v)
+{
+	bool		new_row = n->serial != t->serial;
+	size_t		row;
+
+	if (v->kind == NK_STRING && n->kind != NK_STRING && n->kind != NK_NONE)
 	{
-		if (v->kind != NK_STRING)
-			mb_column_set_double(&n->data, (size_t) n->local, col, v->number);
-		return HD_CONTINUE;
+		t->two_passes = true;	/* numbers held that must become text */
+		return HD_ABORT;
 	}
-	if (v->kind == NK_STRING || v->text != NULL)
-		return mb_column_set_string(&n->data, (size_t) n->local, col, v->text, v->len)
-			? HD_CONTINUE : HD_ABORT;
-	if (v->kind == NK_BOOL)
-		return mb_column_set_string(&n->data, (size_t) n->local, col,
-									v->number != 0 ? "true" : "false",
-									v->number != 0 ? 4 : 5) ? HD_CONTINUE : HD_ABORT;
-	return mb_column_set_string(&n->data, (size_t) n->local, col, text,
-								hd_format_double(text, v->number, false))
-		? HD_CONTINUE : HD_ABORT;
+	if (learn_value(t, n, v) != HD_CONTINUE)
+		return HD_ABORT;
+	if (n->kind == NK_STRING)
+		n->data.cls = MB_CELL;	/* the first value: nothing stored yet */
+	row = t->layout == MB_LAYOUT_LEAF ? n->rows - 1 : t->messages - 1;
+	if (!reach_row(t, &n->data, row, n->width))
+		return HD_ABORT;
+	if (new_row && t->layout == MB_LAYOUT_LEAF && !note_row_time(t, n, row))
+		return HD_ABORT;
+	return store_value(t, n, row, n->occ - 1, v);
 }
 
 static int
@@ -410,13 +534,13 @@ put(MbTopic *t, const Value *v, bool is_enum)
 	if (n != NULL && n->kind == NK_STRUCT)
 		n = child(t, n, "value", 5);
 	if (n == NULL)
-		return t->pass == 1 ? HD_ABORT : HD_CONTINUE;
-	if (t->pass == 1)
-	{
-		n->is_enum |= is_enum;
-		return learn_value(t, n, v);
-	}
-	return fill_value(t, n, v);
+		return t->pass != MB_PASS_FILL ? HD_ABORT : HD_CONTINUE;
+	if (t->pass == MB_PASS_FILL)
+		return fill_value(t, n, v);
+	n->is_enum |= is_enum;
+	if (t->pass == MB_PASS_ONE)
+		return add_value(t, n, v);
+	return learn_value(t, n, v);
 }
 
 static int
@@ -545,10 +669,51 @@ walk(MbTopic *t, const HdDecoder *decoder, const uint8_t *msg, size_t len,
 }
 
 int
+mb_topic_add(MbTopic *t, const HdDecoder *decoder, double time,
+			 const uint8_t *msg, size_t len, HdError *err)
+{
+	int			rc;
+
+	if (t->two_passes)
+		return HD_OK;
+	t->pass = MB_PASS_ONE;
+	t->grown = true;
+	t->messages++;
+	t->now = time;
+	if (!reach_row(t, &t->time, t->messages - 1, 1))
+	{
+		err->code = HD_ERR_VISITOR;
+		snprintf(err->message, sizeof(err->message), "%s", t->error.message);
+		return HD_ERR_VISITOR;
+	}
+	t->time.d[t->messages - 1] = time;
+	rc = walk(t, decoder, msg, len, err);
+	return rc == HD_ERR_VISITOR && t->two_passes ? HD_OK : rc;
+}
+
+void
+mb_topic_set_budget(MbTopic *t, uint64_t bytes)
+{
+	t->budget = bytes;
+}
+
+uint64_t
+mb_topic_held_bytes(const MbTopic *t)
+{
+	return mb_topic_tree_bytes(t) + t->held;
+}
+
+bool
+mb_topic_needs_two_passes(const MbTopic *t)
+{
+	return t->two_passes;
+}
+
+int
 mb_topic_learn(MbTopic *t, const HdDecoder *decoder, const uint8_t *msg,
 			   size_t len, HdError *err)
 {
-	t->pass = 1;
+	t->pass = MB_PASS_LEARN;
 	t->messages++;
 	return walk(t, decoder, msg, len, err);
 }
@@ -557,7 +722,7 @@ int
 mb_topic_fill(MbTopic *t, const HdDecoder *decoder, double time,
 			  const uint8_t *msg, size_t len, HdError *err)
 {
-	t->pass = 2;
+	t->pass = MB_PASS_FILL;
 	if (t->filled >= t->messages)
 		return HD_OK;			/* more than pass 1 saw: not possible */
 	t->filled++;

@@ -3,11 +3,22 @@
  * mattopic.h
  *	  One topic of a MAT export: the messages of the topic, walked by a
  *	  decoder, become one MATLAB struct variable whose fields mirror the
- *	  message's field tree.  Two passes over the same messages: the first
- *	  (mb_topic_learn) learns the tree, the kind of each leaf, how many
- *	  messages hold it and how many values it has at most per message; the
- *	  second (mb_topic_fill) fills column buffers sized from that.  No
- *	  PostgreSQL here.
+ *	  message's field tree.  Two ways over the messages, giving the same
+ *	  variable:
+ *
+ *	  one pass (mb_topic_add), for a file that writes variables whole: each
+ *	  message both teaches the tree and fills its columns, which grow as
+ *	  leaves, rows and repetitions appear (a leaf first seen at the k-th
+ *	  message has its earlier rows absent, as the two passes leave them);
+ *
+ *	  two passes over the same messages, for a file that streams columns in
+ *	  batches (whose shape must be known before the first batch is
+ *	  written): the first (mb_topic_learn) learns the tree, the kind of
+ *	  each leaf, how many messages hold it and how many values it has at
+ *	  most per message; the second (mb_topic_fill) fills column buffers
+ *	  sized from that.
+ *
+ *	  No PostgreSQL here.
  *
  * Layouts:
  *	  leaf	 each leaf is a struct {Data, Timestamp}: Data N x K, one row per
@@ -45,6 +56,33 @@ typedef struct MbTopic MbTopic;
 extern MbTopic *mb_topic_new(const char *name, MbLayout layout);
 extern void mb_topic_free(MbTopic *t);
 
+/*
+ * The one pass: learn from one message logged 'time' seconds after the
+ * time origin and fill its values into columns that grow, holding at most
+ * about mb_topic_set_budget's bytes.  HD_OK or a decoder error, err
+ * filled.  A leaf that turns to text after holding numbers cannot be
+ * filled this way (the text of the numbers it held would depend on what
+ * the walk no longer has): the topic then stops taking messages and
+ * mb_topic_needs_two_passes says so.
+ */
+extern int	mb_topic_add(MbTopic *t, const HdDecoder *decoder, double time,
+						 const uint8_t *msg, size_t len, HdError *err);
+
+/*
+ * The one pass: most bytes its columns may hold (their capacity grows by
+ * steps that stay within it while the values fit).
+ */
+extern void mb_topic_set_budget(MbTopic *t, uint64_t bytes);
+
+/*
+ * What the one pass holds so far: the field tree and the columns with
+ * their text.
+ */
+extern uint64_t mb_topic_held_bytes(const MbTopic *t);
+
+/* True when the one pass stopped: export the topic with two passes. */
+extern bool mb_topic_needs_two_passes(const MbTopic *t);
+
 /* Pass 1: learn from one message.  HD_OK or a decoder error, err filled. */
 extern int	mb_topic_learn(MbTopic *t, const HdDecoder *decoder,
 						   const uint8_t *msg, size_t len, HdError *err);
@@ -72,7 +110,9 @@ extern uint64_t mb_topic_bytes(const MbTopic *t);
 
 /*
  * Between the passes: name the fields and allocate the columns, whole or,
- * when the file streams, in batches of batch_rows rows.
+ * when the file streams, in batches of batch_rows rows.  After the one
+ * pass (for a file that does not stream): name the fields and give the
+ * grown columns their final shape.
  */
 extern bool mb_topic_prepare(MbTopic *t, MbFile *f, size_t batch_rows,
 							 MbError *err);

@@ -49,9 +49,12 @@ typedef struct Node
 	size_t		occ;
 	int64_t		local;			/* its row in the column buffers */
 
-	/* pass 2 */
+	/* pass 2, or the one pass */
 	MbColumn	data;
-	MbColumn	time;			/* leaf layout, when rows < messages */
+	MbColumn	time;			/* leaf layout, when rows < messages; in
+								 * the one pass, once a message before the
+								 * leaf's last lacks it (until then its
+								 * times are the topic's first ones) */
 	struct Node *time_of;		/* the leaf whose time column is this one's
 								 * Timestamp (itself: it fills it); NULL:
 								 * the topic's */
@@ -77,7 +80,11 @@ struct MbTopic
 	uint64_t	tree_bytes;		/* memory of the field tree (pass 1) */
 	uint64_t	nodes;			/* fields in the tree */
 	uint64_t	serial;
-	int			pass;
+	int			pass;			/* MB_PASS_* */
+	bool		grown;			/* the columns were filled by the one pass */
+	bool		two_passes;		/* the one pass cannot go on (mattopic.h) */
+	uint64_t	budget;			/* the one pass: most bytes to hold */
+	uint64_t	held;			/* the one pass: bytes its columns hold */
 	MbFile	   *file;
 	MbColumn	time;			/* every message's time */
 	Node	  **owners;			/* leaves filling a time column, by presence */
@@ -94,6 +101,11 @@ struct MbTopic
 	int			depth;
 	Node	   *pending;		/* announced by field(), awaiting its value */
 };
+
+/* What a walk over a message does */
+#define MB_PASS_LEARN 1
+#define MB_PASS_FILL 2
+#define MB_PASS_ONE 3			/* learn and fill at once */
 
 /* Record the topic's first failure (message in t->error); returns false. */
 extern bool mb_topic_fail(MbTopic *t, const char *message);

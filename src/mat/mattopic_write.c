@@ -2,8 +2,9 @@
  *
  * mattopic_write.c
  *	  A topic's struct variable, once pass 1 has learnt its tree: the
- *	  column buffers sized for pass 2 (mb_topic_prepare), then the variable
- *	  written whole (v5, v7) or put together from streamed columns (v7.3).
+ *	  column buffers sized for pass 2 (mb_topic_prepare), or those the one
+ *	  pass grew given their final shape, then the variable written whole
+ *	  (v5, v7) or put together from streamed columns (v7.3).
  *
  *-------------------------------------------------------------------------
  */
@@ -171,6 +172,43 @@ time_owner(MbTopic *t, Node *c)
 	return t->owners[i];
 }
 
+/*
+ * The one pass: a leaf's grown column as pass 2 would have it: every
+ * message's row in the topic layout, logical when its class says so.
+ */
+static bool
+shape_grown_data(MbTopic *t, Node *c, MbClass cls)
+{
+	if (t->layout == MB_LAYOUT_TOPIC && c->data.width > 0 &&
+		!mb_column_grow(&c->data, (size_t) t->messages, c->data.width))
+		return false;
+	return cls != MB_LOGICAL || mb_column_to_logical(&c->data);
+}
+
+/*
+ * The one pass, leaf layout: the times of a leaf's rows.  The leaf that
+ * fills a shared time column keeps its own, or takes the topic's first
+ * ones when only messages after its last lacked it; the others drop
+ * theirs (their Timestamp is their owner's).
+ */
+static bool
+shape_grown_time(MbTopic *t, Node *c)
+{
+	if (c->time_of != c)
+	{
+		mb_column_free(&c->time);
+		memset(&c->time, 0, sizeof(MbColumn));
+		return true;
+	}
+	if (c->time.d != NULL)
+		return true;
+	if (!mb_column_grow(&c->time, (size_t) c->rows, 1))
+		return false;
+	if (c->rows > 0)
+		memcpy(c->time.d, t->time.d, sizeof(double) * c->rows);
+	return true;
+}
+
 /* Name the fields of a struct node and allocate its leaves' columns. */
 static bool
 prepare_node(MbTopic *t, Node *n, size_t batch_rows, MbError *err)
@@ -209,17 +247,23 @@ prepare_node(MbTopic *t, Node *n, size_t batch_rows, MbError *err)
 				return false;
 			continue;
 		}
-		if (!mb_column_init(&c->data, cls, rows_held(t, rows, batch_rows),
+		if (t->grown ? !shape_grown_data(t, c, cls) :
+			!mb_column_init(&c->data, cls, rows_held(t, rows, batch_rows),
 							c->width, rows > 0, t->file, err))
-			return false;
+			return t->grown ? mb_topic_fail(t, "out of memory") : false;
 		c->time_of = NULL;
 		if (t->layout == MB_LAYOUT_LEAF && c->rows < t->messages &&
 			(c->time_of = time_owner(t, c)) == NULL)
 			return mb_topic_fail(t, "out of memory");
-		if (c->time_of == c &&
-			!mb_column_init(&c->time, MB_DOUBLE,
-							rows_held(t, rows, batch_rows),
-							1, rows > 0, t->file, err))
+		if (t->grown)
+		{
+			if (!shape_grown_time(t, c))
+				return mb_topic_fail(t, "out of memory");
+		}
+		else if (c->time_of == c &&
+				 !mb_column_init(&c->time, MB_DOUBLE,
+								 rows_held(t, rows, batch_rows),
+								 1, rows > 0, t->file, err))
 			return false;
 		c->serial = 0;
 	}
@@ -235,7 +279,14 @@ mb_topic_prepare(MbTopic *t, MbFile *f, size_t batch_rows, MbError *err)
 		batch_rows = 1;
 	t->serial = 0;
 	t->filled = 0;
-	if (!mb_column_init(&t->time, MB_DOUBLE,
+	if (t->grown && mb_streams(f))
+	{
+		snprintf(err->message, sizeof(err->message),
+				 "a topic filled in one pass cannot be streamed");
+		return false;
+	}
+	if (!t->grown &&
+		!mb_column_init(&t->time, MB_DOUBLE,
 						rows_held(t, t->messages, batch_rows), 1,
 						t->messages > 0, f, err))
 		return false;

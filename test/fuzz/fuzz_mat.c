@@ -11,7 +11,10 @@
  * next, arrays of changing lengths and depths, names that are not MATLAB
  * names or that collide once cleaned.  Each input is exported as a topic
  * would be (learn, prepare, fill, write) into a temporary file, which is
- * then removed.
+ * then removed.  For v5 and v7, when every message decodes, the same
+ * messages are exported again in one pass (mb_topic_add), which must
+ * write the same bytes (the header's dated text aside) unless it asks for
+ * two passes.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +26,7 @@
 
 #define MAX_MESSAGES 64
 #define MAX_TOPIC_BYTES (8 * 1024 * 1024)
+#define MAT5_HEADER_TEXT 116	/* the header's text holds the date */
 
 static HdDecoder *plain;
 static char path[64];
@@ -102,6 +106,64 @@ build_topic(MbTopic *t, MbFile *f, size_t batch, const uint8_t **msg,
 	return mb_topic_write(t, &merr);
 }
 
+/* The output file's bytes, its header's text blanked (malloc'd). */
+static uint8_t *
+read_output(size_t *size)
+{
+	FILE	   *f = fopen(path, "rb");
+	uint8_t    *b;
+	long		n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < MAT5_HEADER_TEXT)
+		abort();
+	b = malloc(n);
+	fseek(f, 0, SEEK_SET);
+	if (b == NULL || fread(b, 1, n, f) != (size_t) n)
+		abort();
+	fclose(f);
+	memset(b, ' ', MAT5_HEADER_TEXT);
+	*size = (size_t) n;
+	return b;
+}
+
+/* The messages in one pass: the same file as the two passes wrote. */
+static void
+check_one_pass(MbFormat format, MbLayout layout, const uint8_t **msg,
+			   const size_t *len, int n)
+{
+	MbTopic    *t = mb_topic_new("topic", layout);
+	size_t		two_size,
+				one_size;
+	uint8_t    *two = read_output(&two_size);
+	uint8_t    *one;
+	MbFile	   *f;
+	MbError		merr;
+	HdError		err;
+
+	if (t == NULL)
+		abort();
+	mb_topic_set_budget(t, MAX_TOPIC_BYTES);
+	for (int i = 0; i < n; i++)
+		if (mb_topic_add(t, plain, 0.25 * i, msg[i], len[i], &err) != HD_OK)
+			abort();			/* pass 1 took them all */
+	if (mb_topic_needs_two_passes(t))
+	{
+		mb_topic_free(t);
+		free(two);
+		return;
+	}
+	f = mb_create(path, format, &merr);
+	if (f == NULL || !mb_topic_prepare(t, f, 1, &merr) || !mb_topic_write(t, &merr) ||
+		!mb_finish(f, &merr))
+		abort();
+	mb_topic_free(t);
+	one = read_output(&one_size);
+	if (one_size != two_size || memcmp(one, two, one_size) != 0)
+		abort();
+	free(one);
+	free(two);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -114,11 +176,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	MbError		merr;
 	int			n;
 	bool		built;
+	bool		all_ok = true;
+	MbFormat	format = formats[(data[0] >> 1) % 3];
+	MbLayout	layout = (data[0] & 1) ? MB_LAYOUT_TOPIC : MB_LAYOUT_LEAF;
 
 	if (size < 1)
 		return 0;
 	n = split_messages(data + 1, size - 1, msg, len);
-	t = mb_topic_new("topic", (data[0] & 1) ? MB_LAYOUT_TOPIC : MB_LAYOUT_LEAF);
+	t = mb_topic_new("topic", layout);
 	if (t == NULL)
 		abort();
 	if (!learn_all(t, msg, len, n, ok) || mb_topic_bytes(t) > MAX_TOPIC_BYTES)
@@ -126,7 +191,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mb_topic_free(t);
 		return 0;
 	}
-	f = mb_create(path, formats[(data[0] >> 1) % 3], &merr);
+	for (int i = 0; i < n; i++)
+		all_ok &= ok[i];
+	f = mb_create(path, format, &merr);
 	if (f == NULL)
 		abort();
 	if (data[0] & 0x80)
@@ -139,7 +206,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mb_topic_free(t);
 	if (built)
 	{
-		if (!mb_finish(f, &merr) && !merr.canceled)
+		if (mb_finish(f, &merr))
+		{
+			if (all_ok && format != MB_FORMAT_V73)
+				check_one_pass(format, layout, msg, len, n);
+		}
+		else if (!merr.canceled)
 			abort();
 	}
 	else

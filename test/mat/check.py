@@ -453,6 +453,65 @@ def test_shared_timestamps():
               ids["o.x"] == ids["o.y"] and ids["o.x"] != ids["p.z"] and ids["a"] != ids["o.x"])
 
 
+# ---- one pass: v5 and v7 fill each topic in one pass, v7.3 in two ----------------------
+
+def comparable(loaded):
+    """A loaded file as {path: (kind, shape, values)}, logical as uint8 (SciPy reads it so)."""
+    out = {}
+    for k, v in loaded.items():
+        if k == "hdaq_info.format":
+            continue
+        a = np.asarray(v)
+        if a.dtype == bool:
+            a = a.astype(np.uint8)
+        if a.dtype.kind in "US":
+            out[k] = ("char", (), a.ravel())	# SciPy reads a char row as (1,), h5py as a str
+        else:
+            out[k] = ("text" if a.dtype == object else a.dtype.str, a.shape, a)
+    return out
+
+
+def same_content(a, b):
+    """The paths that differ between two comparable files."""
+    diff = sorted(set(a) ^ set(b))
+    for k in sorted(set(a) & set(b)):
+        (ka, sa, va), (kb, sb, vb) = a[k], b[k]
+        if ka != kb or sa != sb:
+            diff.append("%s: %s %s / %s %s" % (k, ka, sa, kb, sb))
+        elif ka in ("text", "char"):
+            if [str(x) for x in va.ravel()] != [str(x) for x in vb.ravel()]:
+                diff.append(k)
+        elif not np.array_equal(va, vb, equal_nan=va.dtype.kind == "f"):
+            diff.append(k)
+    return diff
+
+
+def test_one_pass():
+    """Every stored fixture (and topics whose messages change shape as they
+    go) exported in each layout: the files of v5 and v7, filled in one pass,
+    hold the same variables, fields, classes, shapes and values as v7.3's,
+    filled in two (read back by SciPy and h5py)."""
+    grow, turn = os.path.join(work, "shapes_grow.mcap"), os.path.join(work, "shapes_turn.mcap")
+    gen_topics.write_shapes(grow, turn)
+    for path in (grow, turn):
+        os.chmod(path, 0o644)
+        ingest(path, os.path.basename(path))
+    files = psql("SELECT file_id, name FROM hdaq.files WHERE size_bytes < 8000000 ORDER BY name").splitlines()
+    check("one pass: fixtures to compare", len(files) >= 3, "%d files" % len(files))
+    for line in files:
+        fid, name = line.split("|", 1)
+        for layout in LAYOUTS:
+            loaded = {}
+            for fmt in FORMATS:
+                mat = fetch("hdaq.export_mat(%s, format => %s, layout => %s)" % (fid, quote(fmt), quote(layout)),
+                            "one_pass_%s.mat" % fmt.replace(".", ""))
+                loaded[fmt] = comparable(matread.load(mat, fmt))
+            for fmt in ("v5", "v7"):
+                diff = same_content(loaded[fmt], loaded["v7.3"])
+                check("one pass: %s %s %s holds what v7.3 (two passes) holds" % (name, fmt, layout),
+                      not diff and len(loaded[fmt]) > 10, "; ".join(diff[:4]))
+
+
 # ---- cancel: every long function stops within about a second ---------------------------
 
 def big_session(minutes):
@@ -504,7 +563,8 @@ def test_cancel(fid):
 
 def main():
     only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
-    for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query):
+    for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query,
+                 test_one_pass):
         if only and test.__name__ not in only:
             continue
         try:

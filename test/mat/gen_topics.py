@@ -59,12 +59,23 @@ def write(path, ntopics, per_topic=1):
     return names
 
 
+def write_json(path, topic, msgs):
+    """One JSON topic of (log time, dict) messages, as an MCAP file."""
+    out = [MAGIC, record(0x01, string("") + string("hdaq gen_topics.py")),
+           record(0x04, struct.pack("<HH", 1, 0) + string(topic) + string("json") + struct.pack("<I", 0))]
+    for i, (t, m) in enumerate(msgs):
+        out.append(record(0x05, struct.pack("<HIQQ", 1, i, t, t) + json.dumps(m).encode()))
+    out.append(record(0x0F, struct.pack("<I", 0)))
+    out.append(record(0x02, struct.pack("<QQI", 0, 0, 0)))
+    out.append(MAGIC)
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
 def write_optional(path, n=200):
     """A JSON topic "opt" whose leaves are held by some messages only:
     o.x and o.y by every other message (the same ones), p.z by every third,
     a by all.  Returns the messages as (log time, dict)."""
-    out = [MAGIC, record(0x01, string("") + string("hdaq gen_topics.py")),
-           record(0x04, struct.pack("<HH", 1, 0) + string("opt") + string("json") + struct.pack("<I", 0))]
     t0 = 1_700_000_000_000_000_000
     msgs = []
     for i in range(n):
@@ -75,13 +86,34 @@ def write_optional(path, n=200):
             m["p"] = {"z": i + 0.25}
         t = t0 + i * 10_000_000 + (i * 7919) % 1000		# irregular nanoseconds
         msgs.append((t, m))
-        out.append(record(0x05, struct.pack("<HIQQ", 1, i, t, t) + json.dumps(m).encode()))
-    out.append(record(0x0F, struct.pack("<I", 0)))
-    out.append(record(0x02, struct.pack("<QQI", 0, 0, 0)))
-    out.append(MAGIC)
-    with open(path, "wb") as f:
-        f.write(b"".join(out))
+    write_json(path, "opt", msgs)
     return msgs
+
+
+def write_shapes(grow_path, turn_path, n=3000):
+    """Two JSON topics whose messages change shape as they go, as a field
+    tree learnt in one pass meets them: "grow" has leaves that first appear
+    late or stop, arrays that get longer, booleans (always, or only in
+    some messages), text, a number that later holds objects; "turn" has a
+    leaf that holds numbers and later text.  Returns the messages."""
+    t0 = 1_700_000_000_000_000_000
+    grow, turn = [], []
+    for i in range(n):
+        m = {"a": i, "flag": i % 7 == 0, "arr": list(range(i * 6 // n))}
+        if i >= n // 2:
+            m["late"] = {"v": i * 0.25, "on": i % 2 == 0}
+        if i < n // 3:
+            m["early"] = -i
+        if i % 5 == 0:
+            m["sometimes"] = i % 10 == 0
+        if i % 4 == 0:
+            m["name"] = "n%d" % (i % 3)
+        m["obj"] = {"k": i} if i >= n - 10 else i
+        grow.append((t0 + i * 5_000_000, m))
+        turn.append((t0 + i * 5_000_000 + 1, {"x": "text" if i == n - 1 else i}))
+    write_json(grow_path, "grow", grow)
+    write_json(turn_path, "turn", turn)
+    return grow, turn
 
 
 if __name__ == "__main__":

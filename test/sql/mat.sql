@@ -81,6 +81,17 @@ RESET statement_timeout;
 SELECT mat_temp_files() AS after_cancel;
 DROP FUNCTION mat_temp_files();
 
+-- hdaq.max_export_memory caps a topic's columns as the one pass grows them
+-- (v5, v7); a cap they fit in gives the file
+SET hdaq.max_export_memory = '1MB';
+\set VERBOSITY terse
+SELECT hdaq.export_mat(:gen, ARRAY['VehicleData'], format => 'v5');
+SELECT hdaq.export_mat(:gen, ARRAY['VehicleData'], format => 'v7', layout => 'topic');
+\set VERBOSITY default
+SET hdaq.max_export_memory = '8MB';
+SELECT length(hdaq.export_mat(:gen, ARRAY['VehicleData'], format => 'v5')) > 1000000 AS fits;
+RESET hdaq.max_export_memory;
+
 -- leave nothing behind: the next test starts from a fresh extension
 SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;
