@@ -1056,3 +1056,17 @@ COMMENT ON FOREIGN DATA WRAPPER hdaq_fdw IS
 	'reads the messages hdaq stores (hdaq.message, and their numeric leaves in hdaq.sample)';
 COMMENT ON FUNCTION message_fdw_handler() IS
 	'the callbacks of the foreign-data wrapper hdaq_fdw (hdaq.message, hdaq.sample)';
+
+-- ---------------------------------------------------------------------------
+-- The message relation's decoded column: data_json is data decoded to
+-- jsonb, as hdaq.messages_json returns it, computed only when a query reads
+-- it (a scan that does not name it pays nothing):
+--   SELECT log_time, data_json->'current_rpms'->>'FL' FROM hdaq.message
+--    WHERE file_id = 42 AND topic = 'VehicleData';
+-- A message that cannot be decoded is an error naming its file, topic and
+-- log time (data holds its raw bytes).
+-- ---------------------------------------------------------------------------
+
+ALTER FOREIGN TABLE message ADD COLUMN data_json jsonb;
+COMMENT ON COLUMN message.data_json IS
+	'data decoded to jsonb as hdaq.messages_json gives it; decoded only when read';
