@@ -111,7 +111,7 @@ ISOLATION_OPTS = --inputdir=test/isolation
 # databases named after the extension (contrib_regression_hdaq...)
 USE_MODULE_DB = 1
 
-EXTRA_CLEAN = build src/cli/hdaq $(TEST_PROGRAMS) $(FUZZ_TARGETS) $(OBJS:.o=.d)
+EXTRA_CLEAN = build src/cli/hdaq $(TEST_PROGRAMS) test/decode/numbers test/decode/numbers.d $(FUZZ_TARGETS) $(OBJS:.o=.d)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
@@ -149,6 +149,13 @@ TEST_PROGRAMS = $(UNIT_TESTS) $(TEST_TOOLS)
 ASAN_PROGRAMS = $(addprefix build/asan/,$(UNIT_TESTS) test/conformance/reader)
 # libFuzzer targets: test/fuzz/fuzz_<name>.c
 FUZZ_TARGETS = $(basename $(sort $(wildcard test/fuzz/fuzz_*.c)))
+
+# the jsonb builder's numerics against the JSON writer's text
+# (test/decode/numbers.c): numeric_build.c with PostgreSQL's Ryu
+# (libpgcommon), outside the server
+test/decode/numbers: test/decode/numbers.c src/engine/numeric_build.c src/engine/numeric_build.h $(CORE_A)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -o $@ test/decode/numbers.c src/engine/numeric_build.c \
+		$(CORE_A) -L$(shell $(PG_CONFIG) --pkglibdir) -lpgcommon -lpgport -lm
 
 $(TEST_PROGRAMS): %: build/core/%.o $(CORE_A)
 	$(CC) -o $@ $^ -Wl,--as-needed $(EXTERNAL_LIBS)
@@ -201,10 +208,13 @@ demo-stop:
 # make bench MANY=1: many runs in one store, a store grown from 10 to 10,000
 # files (bench/many_files.py), into its section of bench/RESULTS.md; with
 # QUICK=1 up to 1,000 files; MANY_STEPS=10,100,1000,10000,100000 for others.
+# make bench JSONB=1: one topic decoded to jsonb (bench/jsonb.py), into
+# bench/JSONB.md and its section of bench/RESULTS.md.
 .PHONY: bench
 bench:
 	bench/run $(if $(filter 1 yes true,$(QUICK)),--quick) \
-		$(if $(filter 1 yes true,$(MANY)),--many) $(if $(MANY_STEPS),--steps $(MANY_STEPS))
+		$(if $(filter 1 yes true,$(MANY)),--many) $(if $(MANY_STEPS),--steps $(MANY_STEPS)) \
+		$(if $(filter 1 yes true,$(JSONB)),--jsonb)
 
 # the headers each object was built from (written by -MMD)
 -include $(wildcard build/*/src/*/*.d build/*/test/*/*.d) $(wildcard $(OBJS:.o=.d))

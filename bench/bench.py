@@ -848,11 +848,11 @@ def render(results, args):
         w("")
         w("All results agree with the baselines' results.")
     w("")
-    # bench/seasons.py, bench/live.py, bench/relation.py and bench/mat_pass.py measure on
-    # servers of their own, and bench/many_files.py on stores of many
-    # files, not here: their last reports are carried into the full report
-    # as they are
-    for extra in ("ANALYSIS.md", "SEASONS.md", "LIVE.md", "RELATION.md", "many-files.md", "MAT_PASS.md"):
+    # bench/seasons.py, bench/live.py, bench/relation.py, bench/jsonb.py and
+    # bench/mat_pass.py measure on servers of their own, and
+    # bench/many_files.py on stores of many files, not here: their last
+    # reports are carried into the full report as they are
+    for extra in ("ANALYSIS.md", "SEASONS.md", "LIVE.md", "RELATION.md", "JSONB.md", "many-files.md", "MAT_PASS.md"):
         path = os.path.join(HERE, extra)
         if args.mode == "full" and os.path.exists(path):
             with open(path) as fh:

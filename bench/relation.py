@@ -73,6 +73,43 @@ def measure(variants, reps):
     return times, out
 
 
+def run_info(p):
+    """When, where and what a run measured: for its report."""
+    return {
+        "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, Linux {platform.release()},"
+                   f" load average {os.getloadavg()[0]:.1f} at the start",
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                 cwd=HERE).stdout.strip(),
+        "postgres": p.value("SHOW server_version"),
+    }
+
+
+def fresh_database(server, db, appname):
+    """A new database db with hdaq in it, and a session of it."""
+    admin(server, f"DROP DATABASE IF EXISTS {db}")
+    admin(server, f"CREATE DATABASE {db}")
+    p = Psql(f"{server} dbname={db}", appname)
+    p.query("CREATE EXTENSION hdaq")
+    p.query("SET client_min_messages = warning")
+    return p
+
+
+def checks_line(r):
+    return "Checks: " + "; ".join(f"{'ok' if ok else 'FAILED'}: {what} ({detail})"
+                                  for what, ok, detail in r["checks"]) + "."
+
+
+def report(r, render, out_md, name):
+    """Write the report, print the checks and the closing "name: N passed, M failed"."""
+    with open(out_md, "w") as f:
+        f.write(render(r))
+    passed = sum(1 for _, ok, _ in r["checks"] if ok)
+    for what, ok, detail in r["checks"]:
+        log(f"{'ok' if ok else 'FAILED'}: {what} ({detail})")
+    print(f"{name}: {passed} passed, {len(r['checks']) - passed} failed")
+
+
 def every_message(p, args, short_id, checks):
     chunks = os.path.join(args.work, "chunks.zst")
     info = json.loads(subprocess.run(["node", os.path.join(GEN, "chunk-bytes.mjs"), args.short, chunks],
@@ -322,7 +359,7 @@ def render(r):
         w("")
         w(par["verdict"])
         w("")
-    w("Checks: " + "; ".join(f"{'ok' if ok else 'FAILED'}: {what} ({detail})" for what, ok, detail in r["checks"]) + ".")
+    w(checks_line(r))
     w("")
     return "\n".join(L) + "\n"
 
@@ -343,26 +380,14 @@ def main():
         r = json.load(open(args.out_json))
     else:
         os.makedirs(args.work, exist_ok=True)
-        admin(args.server, f"DROP DATABASE IF EXISTS {DB}")
-        admin(args.server, f"CREATE DATABASE {DB}")
-        p = Psql(f"{args.server} dbname={DB}", "hdaq-relation")
-        p.query("CREATE EXTENSION hdaq")
-        p.query("SET client_min_messages = warning")
+        p = fresh_database(args.server, DB, "hdaq-relation")
         log("ingesting the sessions")
         short_id = int(p.value(f"SELECT hdaq.ingest_file('{os.path.abspath(args.short)}')"))
         long_id = int(p.value(f"SELECT hdaq.ingest_file('{os.path.abspath(args.long)}')"))
         p.query("VACUUM ANALYZE")
         checks = []
-        r = {
-            "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{os.cpu_count()} cores, Linux {platform.release()},"
-                       f" load average {os.getloadavg()[0]:.1f} at the start",
-            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                     cwd=HERE).stdout.strip(),
-            "postgres": p.value("SHOW server_version"),
-            "short_mb": os.path.getsize(args.short) / 1e6, "long_mb": os.path.getsize(args.long) / 1e6,
-            "reps": args.reps,
-        }
+        r = dict(run_info(p), short_mb=os.path.getsize(args.short) / 1e6,
+                 long_mb=os.path.getsize(args.long) / 1e6, reps=args.reps)
         log("every message of the short session")
         r["every_message"] = every_message(p, args, short_id, checks)
         log("a Grafana panel over the long session")
@@ -375,12 +400,7 @@ def main():
             r.setdefault("parallel", json.load(open(args.out_json)).get("parallel"))
         with open(args.out_json, "w") as f:
             json.dump(r, f, indent=1)
-    with open(args.out_md, "w") as f:
-        f.write(render(r))
-    passed = sum(1 for _, ok, _ in r["checks"] if ok)
-    for what, ok, detail in r["checks"]:
-        log(f"{'ok' if ok else 'FAILED'}: {what} ({detail})")
-    print(f"relation: {passed} passed, {len(r['checks']) - passed} failed")
+    report(r, render, args.out_md, "relation")
 
 
 if __name__ == "__main__":

@@ -1588,3 +1588,16 @@ COMMENT ON FUNCTION signal_stats(text, text, timestamptz, timestamptz, bigint) I
 
 -- the files stored by 0.1.0
 SELECT build_leaf_blocks(f.file_id) FROM file f ORDER BY f.file_id;
+
+-- The message relation's decoded column: data_json is data decoded to
+-- jsonb, as hdaq.messages_json returns it, computed only when a query reads
+-- it (a scan that does not name it pays nothing):
+--   SELECT log_time, data_json->'current_rpms'->>'FL' FROM hdaq.message
+--    WHERE file_id = 42 AND topic = 'VehicleData';
+-- A message that cannot be decoded is an error naming its file, topic and
+-- log time (data holds its raw bytes).
+-- ---------------------------------------------------------------------------
+
+ALTER FOREIGN TABLE message ADD COLUMN data_json jsonb;
+COMMENT ON COLUMN message.data_json IS
+	'data decoded to jsonb as hdaq.messages_json gives it; decoded only when read';

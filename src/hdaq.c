@@ -40,6 +40,7 @@ _PG_init(void)
 	segment_define_gucs();
 	ingest_define_gucs();
 	decoder_cache_define_gucs();
+	jsonb_builder_define_gucs();
 	guard_drop_define_gucs();
 	mat_export_define_gucs();
 	leaf_blocks_define_gucs();

@@ -83,14 +83,22 @@ describe_failure(const ScanChannel *ch, uint64 log_time, const char *cause)
 }
 
 void
+report_undecodable(const ScanChannel *ch, uint64 log_time, const char *cause,
+				   const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("%s", describe_failure(ch, log_time, cause)),
+			 errhint("%s", hint)));
+}
+
+void
 decoded_scan_failed(DecodedScan *ds, const DecodedMessage *m,
 					const char *cause)
 {
 	if (!ds->skip_errors)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("%s", describe_failure(m->channel, m->msg.log_time, cause)),
-				 errhint("hdaq.messages() returns its raw bytes; pass skip_errors => true to skip such messages.")));
+		report_undecodable(m->channel, m->msg.log_time, cause,
+						   "hdaq.messages() returns its raw bytes; pass skip_errors => true to skip such messages.");
 	if (ds->skipped++ == 0)
 		ds->first = MemoryContextStrdup(TopTransactionContext,
 										describe_failure(m->channel,

@@ -54,6 +54,11 @@ extern bool decoded_scan_next(DecodedScan *ds, DecodedMessage *out);
 extern void decoded_scan_failed(DecodedScan *ds, const DecodedMessage *m,
 								const char *cause);
 
+/* The error for a message that cannot be decoded: file, topic, log time, cause. */
+extern void report_undecodable(const ScanChannel *ch, uint64 log_time,
+							   const char *cause, const char *hint)
+			pg_attribute_noreturn();
+
 /* The end of the scan: one NOTICE for what was skipped, if anything. */
 extern void decoded_scan_end(DecodedScan *ds);
 

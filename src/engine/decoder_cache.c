@@ -47,6 +47,7 @@ static int	decoder_cache_kb = 64 * 1024;
 static HTAB *decoder_cache;
 static size_t cache_bytes;
 static uint64 use_clock;
+static uint64 evictions;		/* decoders freed so far */
 
 void
 decoder_cache_define_gucs(void)
@@ -112,7 +113,14 @@ hdaq_decoder_cache_trim(void)
 			break;
 		release_entry(oldest);
 		hash_search(decoder_cache, &oldest->key, HASH_REMOVE, NULL);
+		evictions++;
 	}
+}
+
+uint64
+hdaq_decoder_cache_evictions(void)
+{
+	return evictions;
 }
 
 /* Compile from the schema row; fills entry's decoder or error. */

@@ -2,8 +2,8 @@
  *
  * decoders.h
  *	  Engine: the PostgreSQL side of decoding, the per-backend decoder
- *	  cache (decoder_cache.c) and the visitor that builds jsonb from a
- *	  decoder's walk (decode_jsonb.c).
+ *	  cache (decoder_cache.c), the builder of a message's jsonb from a
+ *	  decoder's walk (decode_jsonb.c) and its reference (jsonb_reference.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -22,8 +22,30 @@ extern const HdDecoder *hdaq_get_decoder(bool has_schema, int64 schema_key,
 										 const char **error);
 extern void hdaq_decoder_cache_trim(void);
 
-/* decode_jsonb.c: one message as jsonb; false with *error set on failure */
-extern Jsonb *hdaq_decode_jsonb(const HdDecoder *decoder, const uint8 *msg,
-								size_t len, HdError *error);
+/*
+ * How many decoders the cache has freed so far: a scan that keeps
+ * decoders between rows (the message relation) looks them up again when
+ * this changed.
+ */
+extern uint64 hdaq_decoder_cache_evictions(void);
+
+/*
+ * decode_jsonb.c: messages as jsonb.  A builder keeps its buffers from
+ * message to message (it lives in CurrentMemoryContext at its creation);
+ * each jsonb is palloc'd in CurrentMemoryContext, NULL with *error set
+ * when the message cannot be decoded.
+ */
+typedef struct JsonbBuilder JsonbBuilder;
+
+extern void jsonb_builder_define_gucs(void);
+extern JsonbBuilder *jsonb_builder_create(void);
+extern Jsonb *jsonb_builder_decode(JsonbBuilder *b, const HdDecoder *decoder,
+								   const uint8 *msg, size_t len,
+								   HdError *error);
+
+/* jsonb_reference.c: the same through pushJsonbValue and numeric_in */
+extern Jsonb *hdaq_decode_jsonb_reference(const HdDecoder *decoder,
+										  const uint8 *msg, size_t len,
+										  HdError *error);
 
 #endif							/* HDAQ_DECODERS_H */

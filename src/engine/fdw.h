@@ -10,7 +10,8 @@
  *	  fdw_plan.c	sizes, costs, paths (ordered by log time, probing per
  *					file for a join), the plan
  *	  fdw_scan.c	the scan: one row per message through the message
- *					scan (scan.h), streamed; EXPLAIN
+ *					scan (scan.h), streamed, data_json decoded by the
+ *					jsonb builder (decoders.h) when read; EXPLAIN
  *
  * The entry points (the handler and the validator) are in
  * functions/message_fdw.c.
@@ -41,13 +42,15 @@ typedef enum MessageColumn
 	MSG_DATA,
 	MSG_PATH,
 	MSG_VALUE,
+	MSG_DATA_JSON,				/* data decoded, computed only when read */
 	MSG_NCOLUMNS
 } MessageColumn;
 
 typedef enum RelationKind
 {
 	REL_MESSAGE,				/* (file_id, topic, log_time, log_time_ns,
-								 * publish_time_ns, sequence, data) */
+								 * publish_time_ns, sequence, data,
+								 * data_json) */
 	REL_SAMPLE					/* (file_id, topic, path, time, time_ns,
 								 * value) */
 } RelationKind;

@@ -42,16 +42,16 @@
 
 static const char *const message_column_names[MSG_NCOLUMNS] = {
 	"file_id", "topic", "log_time", "log_time_ns", "publish_time_ns",
-	"sequence", "data", NULL, NULL
+	"sequence", "data", NULL, NULL, "data_json"
 };
 
 static const char *const sample_column_names[MSG_NCOLUMNS] = {
-	"file_id", "topic", "time", "time_ns", NULL, NULL, NULL, "path", "value"
+	"file_id", "topic", "time", "time_ns", NULL, NULL, NULL, "path", "value", NULL
 };
 
 static const Oid message_column_types[MSG_NCOLUMNS] = {
 	INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, BYTEAOID,
-	TEXTOID, FLOAT8OID
+	TEXTOID, FLOAT8OID, JSONBOID
 };
 
 /* ---- columns --------------------------------------------------------------------- */

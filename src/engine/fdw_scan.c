@@ -10,7 +10,12 @@
  * Each call returns the next message as a row, formed in place: nothing
  * is gathered, so a LIMIT stops the reading, and memory holds the segments
  * being merged.  Only the columns the plan reads are formed; data points
- * at the message's bytes in its segment (bytes_view.h).  A rescan (a new
+ * at the message's bytes in its segment (bytes_view.h); data_json is the
+ * message decoded by the jsonb builder, as hdaq.messages_json gives it,
+ * and a message that cannot be decoded is an error naming it.  The
+ * channels' decoders are looked up when the scan starts, and again when
+ * the decoder cache has freed any since (another scan of the query may
+ * trim it between two rows).  A rescan (a new
  * outer row of a nested loop, new parameter values) starts over.
  *
  * A sample relation's scan reads the same messages through the signal
@@ -33,6 +38,7 @@
  */
 #include "engine/bytes_view.h"
 #include "engine/decoders.h"
+#include "engine/decoded_scan.h"
 #include "engine/fdw.h"
 #include "engine/request.h"
 #include "engine/scan.h"
@@ -67,6 +73,12 @@ typedef struct MessageScanState
 	Datum	   *paths;			/* per spec of the signal scan, as text */
 	SignalSamples samples;		/* the current message's values */
 	int			next_sample;	/* the next of them to return */
+	/* data_json */
+	const HdDecoder **decoders; /* per channel; NULL: see decoder_errors */
+	const char **decoder_errors;
+	uint64		decoders_evictions; /* the cache's count when looked up */
+	JsonbBuilder *builder;
+	MemoryContext row_cxt;		/* the current row's jsonb */
 	/* for EXPLAIN ANALYZE, over every (re)scan */
 	bool		count_segments; /* also the channels' other segments */
 	int64		scans;
@@ -104,6 +116,16 @@ message_fdw_begin(ForeignScanState *node, int eflags)
 	st->scan_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
 										 "hdaq message relation scan",
 										 ALLOCSET_DEFAULT_SIZES);
+	if (st->read[MSG_DATA_JSON])
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+
+		st->builder = jsonb_builder_create();
+		st->row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+											"hdaq message relation row",
+											ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSwitchTo(oldcxt);
+	}
 	/* under EXPLAIN ANALYZE (the node's instrumentation comes after this) */
 	st->count_segments = node->ss.ps.state->es_instrument != 0;
 }
@@ -176,6 +198,28 @@ begin_samples(MessageScanState *st, const MessageSelection *sel)
 	st->next_sample = 0;
 }
 
+/* Each channel's decoder (connected to SPI, in scan_cxt). */
+static void
+look_up_decoders(MessageScanState *st)
+{
+	int			n = scan_channel_count(st->scan);
+
+	if (st->decoders == NULL)
+	{
+		st->decoders = palloc0(sizeof(HdDecoder *) * Max(n, 1));
+		st->decoder_errors = palloc0(sizeof(char *) * Max(n, 1));
+	}
+	st->decoders_evictions = hdaq_decoder_cache_evictions();
+	for (int c = 0; c < n; c++)
+	{
+		const ScanChannel *ch = scan_channel(st->scan, c);
+
+		st->decoders[c] = hdaq_get_decoder(ch->has_schema, ch->schema_key,
+										   ch->message_encoding,
+										   &st->decoder_errors[c]);
+	}
+}
+
 static void
 start_scan(ForeignScanState *node, MessageScanState *st)
 {
@@ -200,6 +244,12 @@ start_scan(ForeignScanState *node, MessageScanState *st)
 			begin_samples(st, &sel);
 		if (st->count_segments)
 			st->segments_total += count_channel_segments(st->scan);
+		if (st->read[MSG_DATA_JSON])
+		{
+			MemoryContextSwitchTo(st->scan_cxt);
+			hdaq_decoder_cache_trim();
+			look_up_decoders(st);
+		}
 		SPI_finish();
 		MemoryContextSwitchTo(st->scan_cxt);
 		scan_connect_per_fetch(st->scan);
@@ -225,6 +275,8 @@ close_scan(MessageScanState *st)
 		st->scan = NULL;
 		st->signals = NULL;
 	}
+	st->decoders = NULL;
+	st->decoder_errors = NULL;
 	st->started = false;
 	if (st->scan_cxt != NULL)
 		MemoryContextReset(st->scan_cxt);
@@ -279,6 +331,38 @@ next_sample(MessageScanState *st, RowSource *row)
 	return true;
 }
 
+#define DATA_JSON_HINT "The column data of hdaq.message holds its raw bytes."
+
+/* The message decoded, in row_cxt. */
+static Datum
+data_json_value(MessageScanState *st, const ScanChannel *ch, int index,
+				const McapMessage *msg)
+{
+	MemoryContext oldcxt;
+	HdError		err;
+	Jsonb	   *json;
+
+	if (st->decoders_evictions != hdaq_decoder_cache_evictions())
+	{
+		oldcxt = MemoryContextSwitchTo(st->scan_cxt);
+		SPI_connect();
+		MemoryContextSwitchTo(st->scan_cxt);
+		look_up_decoders(st);
+		SPI_finish();
+		MemoryContextSwitchTo(oldcxt);
+	}
+	if (st->decoders[index] == NULL)
+		report_undecodable(ch, msg->log_time, st->decoder_errors[index],
+						   DATA_JSON_HINT);
+	oldcxt = MemoryContextSwitchTo(st->row_cxt);
+	json = jsonb_builder_decode(st->builder, st->decoders[index],
+								msg->data.data, msg->data.len, &err);
+	MemoryContextSwitchTo(oldcxt);
+	if (json == NULL)
+		report_undecodable(ch, msg->log_time, err.message, DATA_JSON_HINT);
+	return JsonbPGetDatum(json);
+}
+
 static Datum
 column_value(MessageScanState *st, MessageColumn column, const RowSource *row,
 			 bool *isnull)
@@ -305,6 +389,8 @@ column_value(MessageScanState *st, MessageColumn column, const RowSource *row,
 		case MSG_VALUE:
 			*isnull = !row->found;
 			return Float8GetDatum(row->value);
+		case MSG_DATA_JSON:
+			return data_json_value(st, row->channel, row->channel_index, row->msg);
 		default:
 			*isnull = true;
 			return (Datum) 0;
@@ -323,6 +409,8 @@ message_fdw_iterate(ForeignScanState *node)
 
 	ExecClearTuple(slot);
 	CHECK_FOR_INTERRUPTS();
+	if (st->row_cxt != NULL)
+		MemoryContextReset(st->row_cxt);
 	if (!st->started)
 		start_scan(node, st);
 	if (st->scan == NULL)

@@ -44,12 +44,14 @@ hdaq_messages_json(PG_FUNCTION_ARGS)
 	DecodedMessage m;
 	MemoryContext row_cxt;
 	MemoryContext oldcxt;
+	JsonbBuilder *builder;
 
 	InitMaterializedSRF(fcinfo, 0);
 	scan_request_from_args(fcinfo, 0, 1, &req);
 	SPI_connect();
 	request_check(&req);
 	ds = decoded_scan_begin(scan_begin(&req), skip_errors_from_args(fcinfo, 4));
+	builder = jsonb_builder_create();
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "hdaq messages_json row",
 									ALLOCSET_DEFAULT_SIZES);
 	while (decoded_scan_next(ds, &m))
@@ -58,7 +60,7 @@ hdaq_messages_json(PG_FUNCTION_ARGS)
 		Jsonb	   *json;
 
 		oldcxt = MemoryContextSwitchTo(row_cxt);
-		json = hdaq_decode_jsonb(m.decoder, m.msg.data.data, m.msg.data.len, &err);
+		json = jsonb_builder_decode(builder, m.decoder, m.msg.data.data, m.msg.data.len, &err);
 		if (json == NULL)
 			decoded_scan_failed(ds, &m, err.message);
 		else

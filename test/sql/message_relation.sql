@@ -189,6 +189,49 @@ SELECT count(*) AS rows, min(log_time) = f.start_time AS from_the_start
 SELECT m IS NOT NULL AS complete FROM hdaq.message m WHERE file_id = :gen LIMIT 1;
 SELECT count(*) AS rows, count(data) AS with_data FROM hdaq.message WHERE file_id = :new_year;
 
+-- data_json: the message decoded, what hdaq.messages_json gives, in the
+-- same bytes (jsonb's text shows every numeric's scale and every key)
+SELECT count(*) AS rows,
+	   (SELECT count(*) FROM (SELECT topic, log_time_ns, data_json::text FROM hdaq.message WHERE file_id IN (:gen, :aero)
+							  EXCEPT ALL
+							  SELECT topic, log_time_ns, message::text FROM hdaq.messages_json(file_id => :gen)
+							  EXCEPT ALL
+							  SELECT topic, log_time_ns, message::text FROM hdaq.messages_json(file_id => :aero)) x) AS only_relation,
+	   (SELECT count(*) FROM (SELECT topic, log_time_ns, message::text FROM hdaq.messages_json(file_id => :gen)
+							  UNION ALL
+							  SELECT topic, log_time_ns, message::text FROM hdaq.messages_json(file_id => :aero)
+							  EXCEPT ALL
+							  SELECT topic, log_time_ns, data_json::text FROM hdaq.message WHERE file_id IN (:gen, :aero)) x) AS only_function
+  FROM hdaq.message WHERE file_id IN (:gen, :aero) AND data_json IS NOT NULL;
+-- a leaf, through the topic and file the scan takes, against hdaq.signal
+-- (float32 values: the shortest text read as a double is within 1e-7)
+EXPLAIN (COSTS OFF)
+SELECT data_json->'current_rpms'->>'FL' FROM hdaq.message WHERE topic = 'VehicleData' AND file_id = 1;
+SELECT count(*) AS samples,
+	   count(*) FILTER (WHERE abs((m.data_json->'current_rpms'->>'FL')::float8 - s.value) > 1e-7 * abs(s.value)) AS differ
+  FROM (SELECT row_number() OVER () AS n, data_json FROM hdaq.message WHERE topic = 'VehicleData' AND file_id = :gen) m
+  JOIN (SELECT row_number() OVER () AS n, value FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen)) s USING (n);
+-- a condition on data_json is the Filter's; the scan still takes the others
+EXPLAIN (COSTS OFF)
+SELECT log_time FROM hdaq.message
+ WHERE topic = 'VehicleData' AND (data_json->'current_rpms'->>'FL')::float8 > 10000;
+SELECT count(*) = (SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', file_id => :gen) WHERE value > 10000)
+	   AS same_count
+  FROM hdaq.message
+ WHERE file_id = :gen AND topic = 'VehicleData' AND (data_json->'current_rpms'->>'FL')::float8 > 10000;
+-- a topic that cannot be decoded: an error naming the message, only when
+-- data_json is read (data and the other columns read as before)
+SELECT hdaq.ingest(pg_read_binary_file(:'data' || 'rosbag2/rosbag2_tests_resources_mcap_wrong_rmw_test_wrong_rmw_test_0.mcap'), 'wrong_rmw') AS wrong \gset
+SELECT count(*) AS rows, sum(length(data)) > 0 AS with_data FROM hdaq.message WHERE file_id = :wrong;
+SELECT count(data_json) FROM hdaq.message WHERE file_id = :wrong;
+SELECT data_json FROM hdaq.message WHERE file_id = :wrong AND topic = '/test_topic' LIMIT 1;
+-- a relation of one's own with data_json alone, and one where it has another type
+CREATE FOREIGN TABLE pg_temp.decoded (topic text, data_json jsonb) SERVER hdaq_store;
+SELECT topic, data_json->'current_rpms' AS rpms FROM pg_temp.decoded WHERE topic = 'VehicleData' LIMIT 1;
+CREATE FOREIGN TABLE pg_temp.decoded_text (data_json text) SERVER hdaq_store;
+SELECT * FROM pg_temp.decoded_text LIMIT 1;
+DROP FOREIGN TABLE pg_temp.decoded, pg_temp.decoded_text;
+
 -- A long scan stops when the statement is cancelled (here by its timeout):
 -- for each message, a scan of the rest of its file
 -- (terse: the error's context is wherever the cancel found the scan)

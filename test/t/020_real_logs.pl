@@ -32,13 +32,6 @@ sub sql
 	return sql_in($db, $query);
 }
 
-sub quote
-{
-	my ($s) = @_;
-	$s =~ s/'/''/g;
-	return "'$s'";
-}
-
 # The official reader's messages of a file, as lines; undef if it reads none.
 sub official_messages
 {
@@ -83,7 +76,7 @@ for my $file (@files)
 {
 	my $abs = abs_path($file);
 	my $id = sql("SET client_min_messages = warning; "
-		  . "SELECT hdaq.ingest(pg_read_binary_file(" . quote($abs) . "), " . quote($file) . ")");
+		  . "SELECT hdaq.ingest(pg_read_binary_file(" . sql_literal($abs) . "), " . sql_literal($file) . ")");
 	my @ours = split /\n/, sql(
 		"SELECT concat_ws('|', topic, sequence, log_time_ns, publish_time_ns,
 						  translate(encode(data, 'base64'), E'\\n', ''))

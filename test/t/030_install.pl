@@ -180,6 +180,10 @@ is($node->safe_psql('upgraded', $per_file_relation), $files_before,
 ok($signal_before =~ /^[1-9]\d*\|/, 'the upgraded store holds the signal');
 is($node->safe_psql('upgraded', $sample), $signal_before,
 	'after the upgrade: hdaq.sample reads the signal hdaq.signal read before it');
+is($node->safe_psql('upgraded', q{SELECT (SELECT count(*) > 0 FROM hdaq.message WHERE topic = 'VehicleData') || '|' || count(*)
+		FROM (SELECT topic, log_time_ns, data_json::text FROM hdaq.message WHERE topic = 'VehicleData'
+			  EXCEPT ALL SELECT topic, log_time_ns, message::text FROM hdaq.messages_json(ARRAY['VehicleData'])) x}),
+	'true|0', 'after the upgrade: hdaq.message.data_json decodes as hdaq.messages_json');
 my $segments_in_partitions = q{SELECT string_agg(p || ':' || n, ' ' ORDER BY p) FROM (
 	SELECT tableoid::regclass::text AS p, count(*) AS n FROM hdaq.segment GROUP BY 1) t};
 is($node->safe_psql('upgraded', $segments_in_partitions), $segments_expected,

@@ -12,7 +12,7 @@ use Exporter qw(import);
 use IPC::Run ();
 use PostgreSQL::Test::Cluster;
 
-our @EXPORT = qw(start_server sql_in run_command run_hdaq);
+our @EXPORT = qw(start_server sql_in sql_literal run_command run_hdaq);
 
 # Start a server of this test's own (stopped when the test ends) and point
 # libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
@@ -59,6 +59,14 @@ sub sql_in
 	$out //= '';
 	$out =~ s/\n\z//;
 	return $out;
+}
+
+# A string as an SQL literal.
+sub sql_literal
+{
+	my ($s) = @_;
+	$s =~ s/'/''/g;
+	return "'$s'";
 }
 
 # Run a command with nothing on its standard input; returns its exit
