@@ -48,6 +48,7 @@ def main():
     args = ap.parse_args()
     args.session = os.path.abspath(args.session)
     os.environ.update(PGHOST="/tmp", PGPORT=args.port)
+    os.environ.setdefault("PGUSER", pwd.getpwuid(os.stat(args.data).st_uid).pw_name)
     times = {b: {"blocks": [], "no_blocks": [], "lo_import": []} for b in args.installs}
     for r in range(args.rounds):
         for b in args.installs:
