@@ -33,8 +33,11 @@
  *
  * Several paths are followed in one pass: a level is read once for all
  * the paths going through it (then once more per map step, for its
- * entries), so the work is bounded by the message size times the number
- * and length of the paths.
+ * entries).  The paths at a level are found by the number of the field
+ * they take there (a small hash table built for the level), so each field
+ * occurrence costs one look-up plus the paths it concerns, not a test per
+ * path; the work is bounded by the message size times the length of the
+ * paths, plus the paths' own steps.
  *
  *-------------------------------------------------------------------------
  */
@@ -59,11 +62,32 @@ typedef enum PbOutcome
 	PB_FOUND					/* a number, in PbExtract.value */
 } PbOutcome;
 
+/*
+ * The cursors of one level by the number of the field their step takes:
+ * an open-addressing table of numbers (0: empty slot, field numbers start
+ * at 1), each with its chain of cursors, and the cursors whose step is a
+ * oneof member (another member's occurrence hides theirs).  Only the scan
+ * of a level uses it, before any sub-level is followed, so one serves all
+ * levels in turn.
+ */
+#define PB_DISPATCH_SLOTS (2 * HD_MAX_PATHS)
+
+typedef struct PbDispatch
+{
+	uint32_t	mask;			/* slots in use - 1 (a power of two - 1) */
+	uint32_t	number[PB_DISPATCH_SLOTS];
+	int16_t		first[PB_DISPATCH_SLOTS];	/* cursor, or -1 */
+	int16_t		next[HD_MAX_PATHS]; /* next cursor of the same number */
+	int16_t		oneof[HD_MAX_PATHS];	/* cursors with a oneof member step */
+	int			noneof;
+} PbDispatch;
+
 typedef struct PbExtract
 {
 	const uint8_t *base;		/* start of the message, for offsets */
 	HdError    *err;
 	double		value;
+	PbDispatch *dispatch;		/* several paths: the level's table */
 } PbExtract;
 
 /* One field occurrence: its tag and where its value is */
@@ -474,17 +498,25 @@ scan_init(PbScan *sc)
 	sc->first = NULL;
 }
 
-/* Take note of one field occurrence of the level for step s */
-static PB_INLINE void
-scan_item(PbExtract *x, const PbPathStep *s, const PbWire *it, PbScan *sc)
+/* Is step s a oneof member, whose occurrence another member's hides? */
+static inline bool
+step_in_oneof(const PbPathStep *s)
 {
-	if (it->number != s->field->number)
-	{
-		if (s->kind == PB_STEP_FIELD && s->field->oneof >= 0 &&
-			ends_oneof(s, it))
-			sc->have = false;
-		return;
-	}
+	return s->kind == PB_STEP_FIELD && s->field->oneof >= 0;
+}
+
+/* An occurrence of another field than step s's: does it hide s's? */
+static PB_INLINE void
+scan_other(const PbPathStep *s, const PbWire *it, PbScan *sc)
+{
+	if (step_in_oneof(s) && ends_oneof(s, it))
+		sc->have = false;
+}
+
+/* Take note of an occurrence of step s's own field */
+static PB_INLINE void
+scan_match(PbExtract *x, const PbPathStep *s, const PbWire *it, PbScan *sc)
+{
 	if (it->wire_type == s->wire_type)
 	{
 		if (s->kind == PB_STEP_FIELD)
@@ -507,6 +539,16 @@ scan_item(PbExtract *x, const PbPathStep *s, const PbWire *it, PbScan *sc)
 	else if (it->wire_type == PB_WT_LEN && s->field->packable &&
 			 !sc->have && sc->pending == HD_OK)
 		count_packed(x, s, it, &sc->count, &sc->hit, &sc->have, &sc->pending);
+}
+
+/* Take note of one field occurrence of the level for step s */
+static PB_INLINE void
+scan_item(PbExtract *x, const PbPathStep *s, const PbWire *it, PbScan *sc)
+{
+	if (it->number != s->field->number)
+		scan_other(s, it, sc);
+	else
+		scan_match(x, s, it, sc);
 }
 
 /* After the scan of a checked level [.., end): what step s gives */
@@ -581,6 +623,67 @@ typedef struct PbCursor
 
 static int	follow_group(PbExtract *x, PbCursor **c, int n, const uint8_t *p,
 						 const uint8_t *end);
+
+/* The slot of field number in the table: its own, or the empty one */
+static PB_INLINE uint32_t
+dispatch_slot(const PbDispatch *d, uint32_t number)
+{
+	uint32_t	h = (number * 2654435761u) & d->mask;
+
+	while (d->number[h] != 0 && d->number[h] != number)
+		h = (h + 1) & d->mask;
+	return h;
+}
+
+/* Index the n (2 to HD_MAX_PATHS) cursors of a level by field number */
+static void
+dispatch_build(PbDispatch *d, PbCursor **c, int n)
+{
+	uint32_t	size = 8;
+	int			i;
+
+	while (size < 2 * (uint32_t) n)
+		size *= 2;
+	d->mask = size - 1;
+	memset(d->number, 0, size * sizeof(d->number[0]));
+	d->noneof = 0;
+	/* chains in cursor order: insert from the last */
+	for (i = n - 1; i >= 0; i--)
+	{
+		uint32_t	number = c[i]->s->field->number;
+		uint32_t	h = dispatch_slot(d, number);
+
+		if (d->number[h] == 0)
+		{
+			d->number[h] = number;
+			d->first[h] = -1;
+		}
+		d->next[i] = d->first[h];
+		d->first[h] = (int16_t) i;
+		if (step_in_oneof(c[i]->s))
+			d->oneof[d->noneof++] = (int16_t) i;
+	}
+}
+
+/* One field occurrence of the level, for the cursors it concerns */
+static PB_INLINE void
+dispatch_item(PbExtract *x, PbCursor **c, const PbWire *it)
+{
+	const PbDispatch *d = x->dispatch;
+	uint32_t	h = dispatch_slot(d, it->number);
+	int			k;
+
+	if (d->number[h] != 0)
+		for (k = d->first[h]; k >= 0; k = d->next[k])
+			scan_match(x, c[k]->s, it, &c[k]->scan);
+	for (k = 0; k < d->noneof; k++)
+	{
+		PbCursor   *o = c[d->oneof[k]];
+
+		if (it->number != o->s->field->number)
+			scan_other(o->s, it, &o->scan);
+	}
+}
 
 /* Settle cursor c alone, after the scan of its level */
 static int
@@ -671,12 +774,12 @@ follow_group(PbExtract *x, PbCursor **c, int n, const uint8_t *p,
 	}
 	for (i = 0; i < n; i++)
 		scan_init(&c[i]->scan);
+	dispatch_build(x->dispatch, c, n);
 	while (p < end)
 	{
 		if ((rc = read_item(x, &p, end, &it)) != HD_OK)
 			return rc;
-		for (i = 0; i < n; i++)
-			scan_item(x, c[i]->s, &it, &c[i]->scan);
+		dispatch_item(x, c, &it);
 	}
 	for (i = 0; i < n; i++)
 		if (c[i]->scan.pending != HD_OK)
@@ -690,6 +793,7 @@ extract_group(const PbPath *const *paths, int npaths, const uint8_t *msg,
 {
 	PbCursor	cursors[HD_MAX_PATHS];
 	PbCursor   *c[HD_MAX_PATHS];
+	PbDispatch	dispatch;
 	PbExtract	x;
 	int			i;
 
@@ -698,6 +802,7 @@ extract_group(const PbPath *const *paths, int npaths, const uint8_t *msg,
 	x.base = msg;
 	x.err = err;
 	x.value = 0;
+	x.dispatch = &dispatch;
 	for (i = 0; i < npaths; i++)
 	{
 		cursors[i].s = paths[i]->steps;
@@ -720,6 +825,7 @@ extract_one(const PbPath *path, const uint8_t *msg, size_t len,
 	x.base = msg;
 	x.err = err;
 	x.value = 0;
+	x.dispatch = NULL;
 	rc = follow(&x, path->steps, path->nsteps, msg, msg + len, &outcome);
 	if (rc == HD_OK && outcome == PB_FOUND)
 	{

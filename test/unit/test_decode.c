@@ -289,6 +289,7 @@ replace(const char *s, const char *from, const char *to)
 }
 
 static void test_real_paths(const HdDecoder *d);
+static void build_nested_schema(Buf *set);
 
 /* JSON text of a message, or "!code: message" */
 static const char *
@@ -2215,6 +2216,102 @@ diff_schema(const HdDecoder *d, const char *name, int nrandom,
 	total->mismatches += st.mismatches;
 }
 
+/*
+ * Many paths at once: up to HD_MAX_PATHS / 2 leaves of a schema, each given
+ * twice, in random order, so that a level has several paths per field, and
+ * oneof members and nested levels shared by many paths.  On random messages
+ * of the schema each path gets exactly what it gets alone (diff_multi).
+ */
+static void
+many_paths_schema(const HdDecoder *d, const char *name, int min_paths)
+{
+	PathList	l = {0};
+	HdPath	  **paths = calloc(HD_MAX_PATHS, sizeof(HdPath *));
+	DiffStats	st = {0};
+	long		found = 0;
+	int			distinct = 0,
+				np,
+				i;
+
+	list_paths(&l, (const PbMessage *) d->root, "", 0);
+	sample_paths(&l, HD_MAX_PATHS / 2);
+	for (i = 0; i < l.n; i++)
+	{
+		HdError		err;
+		HdPath	   *p = hd_path_compile(d, l.texts[i], &err);
+
+		if (p != NULL && hd_path_is_compiled(p))
+			paths[distinct++] = p;
+		else
+			hd_path_free(p);
+		free(l.texts[i]);
+	}
+	free(l.texts);
+	np = 2 * distinct;
+	for (i = 0; i < distinct; i++)
+		paths[distinct + i] = paths[i];
+	for (i = np - 1; i > 0; i--)
+	{
+		int			j = rng_below(i + 1);
+		HdPath	   *t = paths[i];
+
+		paths[i] = paths[j];
+		paths[j] = t;
+	}
+	for (i = 0; i < 60; i++)
+	{
+		Bytes		m = {0};
+		static double out[HD_MAX_PATHS];
+		static bool got[HD_MAX_PATHS];
+
+		gen_message(&m, (const PbMessage *) d->root, 0);
+		diff_multi(d, paths, np, m.d, m.n, &st);
+		if (hd_extract_numbers(d, (const HdPath *const *) paths, np, m.d, m.n,
+							   out, got, NULL) == HD_OK)
+			for (int k = 0; k < np; k++)
+				found += got[k];
+		free(m.d);
+	}
+	check(np >= min_paths && st.mismatches == 0 && st.multi == 60 &&
+		  found > 0,
+		  "many paths at once = each alone: %s, %d paths (%d distinct) (%ld values found over %ld passes)",
+		  name, np, distinct, found, st.multi);
+	/* each path is in the list twice: free the distinct ones */
+	for (i = 0; i < np; i++)
+	{
+		int			j;
+
+		for (j = 0; j < i && paths[j] != paths[i]; j++)
+			;
+		if (j == i)
+			hd_path_free(paths[i]);
+	}
+	free(paths);
+}
+
+static void
+test_many_paths(void)
+{
+	size_t		len;
+	uint8_t    *set = load_file("hytech_msgs_McapInfo_FileDescriptorSet_2026-03.bin", &len);
+	HdError		err;
+	HdDecoder  *d;
+	Buf			nested;
+
+	d = set ? compile("protobuf", "protobuf", "hytech_msgs.VehicleData", set, len, &err) : NULL;
+	check(d != NULL, "many paths: VehicleData compiles");
+	if (d != NULL)
+		many_paths_schema(d, "hytech_msgs.VehicleData", 100);
+	hd_decoder_free(d);
+	free(set);
+	build_nested_schema(&nested);
+	d = compile("protobuf", "protobuf", "n.N", nested.d, nested.n, &err);
+	check(d != NULL, "many paths: nested map schema compiles");
+	if (d != NULL)
+		many_paths_schema(d, "n.N (maps, oneof, recursion)", 100);
+	hd_decoder_free(d);
+}
+
 /* Messages of one schema of samples.stream, and the schema */
 typedef struct SampleSet
 {
@@ -2589,6 +2686,7 @@ main(int argc, char **argv)
 	test_samples();
 	test_fuzz_regressions();
 	test_compiled_paths();
+	test_many_paths();
 	hd_json_free(&jbuf);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
