@@ -334,6 +334,7 @@ resample_leaf_is_step(int64 file_id, const char *topic, const char *path)
 /* One signal's samples, in time order. */
 typedef struct Series
 {
+	MemoryContext context;		/* the caller's: the scan's are shorter-lived */
 	int64		n;
 	int64		cap;
 	int64	   *t;
@@ -360,9 +361,9 @@ series_add(Series *se, int64 t, double v)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many samples of a signal in the window")));
 		se->t = se->t ? repalloc_huge(se->t, sizeof(int64) * cap)
-			: palloc_extended(sizeof(int64) * cap, MCXT_ALLOC_HUGE);
+			: MemoryContextAllocExtended(se->context, sizeof(int64) * cap, MCXT_ALLOC_HUGE);
 		se->v = se->v ? repalloc_huge(se->v, sizeof(double) * cap)
-			: palloc_extended(sizeof(double) * cap, MCXT_ALLOC_HUGE);
+			: MemoryContextAllocExtended(se->context, sizeof(double) * cap, MCXT_ALLOC_HUGE);
 		se->cap = cap;
 	}
 	if (se->n > 0 && t < se->t[se->n - 1])
@@ -526,6 +527,8 @@ resample_values(const SignalSpec *specs, int nspecs, int64 file_id,
 	int64		lo = 0;
 	int64		hi = 0;
 
+	for (int s = 0; s < nspecs; s++)
+		series[s].context = CurrentMemoryContext;
 	/* nothing inside: the names are still checked, over the whole file */
 	if (!grid_time_range(t_ns, inside, n, &lo, &hi))
 	{

@@ -184,6 +184,7 @@ hdaq_lap_overlay(PG_FUNCTION_ARGS)
 	double	   *buf;
 	bool	   *bufnulls;
 	MemoryContext row_context;
+	MemoryContext caller;
 
 	InitMaterializedSRF(fcinfo, 0);
 	specs = args_signal_specs(fcinfo, ARG_PATHS, &nspecs, NULL);
@@ -194,7 +195,10 @@ hdaq_lap_overlay(PG_FUNCTION_ARGS)
 				 errmsg("step_m must not be null")));
 	step = PG_GETARG_FLOAT8(ARG_STEP);
 
+	caller = CurrentMemoryContext;
 	SPI_connect();
+	/* the grid and its values outlive the connection */
+	MemoryContextSwitchTo(caller);
 	for (int i = 0; i < nlaps; i++)
 	{
 		resample_axis_map(&laps[i].src, RESAMPLE_AXIS_DISTANCE, &laps[i].map);
@@ -210,8 +214,7 @@ hdaq_lap_overlay(PG_FUNCTION_ARGS)
 										ALLOCSET_SMALL_SIZES);
 	for (int64 k = 0; k < n; k++)
 	{
-		MemoryContext caller = MemoryContextSwitchTo(row_context);
-
+		MemoryContextSwitchTo(row_context);
 		put_point(rsinfo, laps, nlaps, nspecs, step, k, buf, bufnulls);
 		MemoryContextSwitchTo(caller);
 		MemoryContextReset(row_context);

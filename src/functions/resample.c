@@ -127,14 +127,18 @@ call_from_args(FunctionCallInfo fcinfo, ResampleCall *call)
 	source_from_args(fcinfo, &call->src);
 }
 
-/* The grid of the call and each signal's values on it. */
+/* The grid of the call and each signal's values on it (connects to SPI). */
 static void
 resample_call(const ResampleCall *call, ResampleResult *res)
 {
 	ResampleAxisMap map;
 	double	   *time_s;
 	bool	   *inside;
+	MemoryContext caller = CurrentMemoryContext;
 
+	SPI_connect();
+	/* the grid and its values outlive the connection */
+	MemoryContextSwitchTo(caller);
 	resample_axis_map(&call->src, call->axis, &map);
 	res->n = resample_grid_size(map.extent, call->step,
 								call->axis == RESAMPLE_AXIS_TIME ? "step (s)" : "step (m)",
@@ -147,6 +151,7 @@ resample_call(const ResampleCall *call, ResampleResult *res)
 	res->nulls = palloc_extended(sizeof(bool) * res->n * call->nspecs, MCXT_ALLOC_HUGE);
 	resample_values(call->specs, call->nspecs, call->src.gps.file_id, res->t_ns,
 					inside, res->n, res->values, res->nulls);
+	SPI_finish();
 }
 
 /*
@@ -197,9 +202,7 @@ hdaq_resample(PG_FUNCTION_ARGS)
 	call_from_args(fcinfo, &call);
 	check_columns(rsinfo->setDesc, &call);
 	x_is_time = TupleDescAttr(rsinfo->setDesc, 0)->atttypid == TIMESTAMPTZOID;
-	SPI_connect();
 	resample_call(&call, &res);
-	SPI_finish();
 
 	values = palloc(sizeof(Datum) * (call.nspecs + 1));
 	nulls = palloc0(sizeof(bool) * (call.nspecs + 1));
@@ -228,9 +231,7 @@ hdaq_resample_array(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	call_from_args(fcinfo, &call);
-	SPI_connect();
 	resample_call(&call, &res);
-	SPI_finish();
 	row_context = AllocSetContextCreate(CurrentMemoryContext, "hdaq.resample_array row",
 										ALLOCSET_SMALL_SIZES);
 	for (int64 k = 0; k < res.n; k++)
