@@ -22,7 +22,6 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use JSON::PP qw(decode_json);
 use POSIX qw(floor);
 use FindBin;
 use lib $FindBin::Bin;
@@ -32,21 +31,9 @@ chdir "$FindBin::Bin/../.." or die "cannot enter the repository root: $!";
 
 my $tmp = tempdir(CLEANUP => 1);
 
-sub generate
-{
-	my ($name, @args) = @_;
-	my $out = "$tmp/$name.mcap";
-	system('node', 'bench/gen/gen-session.mjs', '--out', $out, '--quiet', @args) == 0
-	  or BAIL_OUT("bench/gen could not generate $name");
-	open(my $fh, '<', "$tmp/$name.truth.json") or BAIL_OUT("no truth for $name");
-	local $/;
-	my $truth = decode_json(<$fh>);
-	close $fh;
-	return ($out, $truth);
-}
 
-my ($file_a, $truth_a) = generate('a', '--laps', '3', '--seed', '7');
-my ($file_b, $truth_b) = generate('b', '--laps', '2', '--seed', '11', '--start', '2024-07-01T10:00:00Z');
+my ($file_a, $truth_a) = generate_session($tmp, 'a', '--laps', '3', '--seed', '7');
+my ($file_b, $truth_b) = generate_session($tmp, 'b', '--laps', '2', '--seed', '11', '--start', '2024-07-01T10:00:00Z');
 
 my $node = start_server();
 sql_in('postgres', 'CREATE EXTENSION hdaq');
@@ -62,13 +49,6 @@ sub rows_of
 	return [ map { [ split /\|/, $_, -1 ] } split /\n/, sql_in('postgres', $query) ];
 }
 
-sub sqlstate_of
-{
-	my ($query) = @_;
-	my ($rc, $out, $err) = run_command('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c',
-		"DO \$\$ BEGIN PERFORM * FROM ($query) q; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'sqlstate=%', SQLSTATE; END \$\$");
-	return $err =~ /sqlstate=(\w{5})/ ? $1 : "none ($err)";
-}
 
 # A leaf's samples: [log_time_ns, value] in log-time order, the times from
 # hdaq.message (nanoseconds), the values from hdaq.signal.
