@@ -26,15 +26,13 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # importing bench.py leaves no __pycache__
 sys.path.insert(0, HERE)
-from bench import Psql, log  # noqa: E402
-from laps import admin  # noqa: E402
+from laps import admin, time_variants, track_session  # noqa: E402
 
 DB = "hdaq_resample"
 PATHS = "ARRAY['VehicleData/current_body_vel_ms.x', 'MCUOutputData/rpm_data.FL', 'LapTime/lapcount']"
@@ -50,20 +48,8 @@ def main():
     ap.add_argument("--out-md")
     ap.add_argument("--out-json")
     args = ap.parse_args()
-    truth_file = args.truth or (args.file[:-5] if args.file.endswith(".mcap") else args.file) + ".truth.json"
-    with open(truth_file) as f:
-        truth = json.load(f)
-
-    admin(f"DROP DATABASE IF EXISTS {DB}")
-    admin(f"CREATE DATABASE {DB}")
-    p = Psql(DB, "hdaq-bench-resample")
-    p.query("CREATE EXTENSION hdaq")
-    log(f"ingesting {args.file}")
-    fid = p.value(f"SELECT hdaq.ingest_file('{os.path.abspath(args.file)}')")
-    (a, b) = truth["track"]["gate"]
+    p, fid, truth = track_session(DB, "hdaq-bench-resample", args.file, args.truth)
     length = truth["track"]["length_m"]
-    p.query(f"INSERT INTO hdaq.track (name, gate, length_m) VALUES ('bench', "
-            f"ARRAY[{a[0]!r}, {a[1]!r}, {b[0]!r}, {b[1]!r}], {length!r})")
     span_s = float(p.value(f"SELECT (end_ns - start_ns) / 1e9 FROM hdaq.file WHERE file_id = {fid}"))
 
     run = {
@@ -83,15 +69,7 @@ def main():
             f"SELECT count(*) FROM hdaq.lap_overlay('bench', {SPEED}, ARRAY[{fid}], ARRAY[2, 3], 1)",
     }
     variants = dict(run, **lap)
-    for sql in variants.values():
-        p.query(sql)
-    times = {name: [] for name in variants}
-    for r in range(args.reps):
-        for name, sql in variants.items():
-            _, ms = p.query(sql, timed=True)
-            times[name].append(ms)
-        log(f"round {r + 1} of {args.reps}")
-    med = {name: statistics.median(ts) for name, ts in times.items()}
+    times, med = time_variants(p, variants, args.reps)
     base = med["hdaq.signals of the 3 leaves (every sample)"]
     lap_base = med["hdaq.lap_signal of the speed, lap 2"]
 
