@@ -234,6 +234,8 @@ resample_grid_times(const ResampleAxisMap *map, double step, int64 n,
 		double		x = k * step;
 		double		s;
 
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		inside[k] = x <= map->extent;
 		if (!inside[k])
 			continue;

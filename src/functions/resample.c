@@ -20,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -208,6 +209,8 @@ hdaq_resample(PG_FUNCTION_ARGS)
 	nulls = palloc0(sizeof(bool) * (call.nspecs + 1));
 	for (int64 k = 0; k < res.n; k++)
 	{
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		values[0] = x_is_time
 			? TimestampTzGetDatum(hdaq_ns_to_timestamptz(res.t_ns[k]))
 			: Float8GetDatum(k * call.step);
