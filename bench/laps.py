@@ -41,6 +41,38 @@ def admin(sql):
                    check=True, stdout=subprocess.DEVNULL)
 
 
+def track_session(db, app, file, truth_file=None):
+    """A fresh database db holding the session file and its track, named
+    'bench' (from the truth beside the file): (psql, file_id, truth)."""
+    truth_file = truth_file or (file[:-5] if file.endswith(".mcap") else file) + ".truth.json"
+    with open(truth_file) as f:
+        truth = json.load(f)
+    admin(f"DROP DATABASE IF EXISTS {db}")
+    admin(f"CREATE DATABASE {db}")
+    p = Psql(db, app)
+    p.query("CREATE EXTENSION hdaq")
+    log(f"ingesting {file}")
+    fid = p.value(f"SELECT hdaq.ingest_file('{os.path.abspath(file)}')")
+    (a, b) = truth["track"]["gate"]
+    p.query(f"INSERT INTO hdaq.track (name, gate, length_m) VALUES ('bench', "
+            f"ARRAY[{a[0]!r}, {a[1]!r}, {b[0]!r}, {b[1]!r}], {truth['track']['length_m']!r})")
+    return p, fid, truth
+
+
+def time_variants(p, variants, reps):
+    """Each query of variants (name: sql) timed reps times, alternating,
+    after an unmeasured round: (times, medians) by name, in ms."""
+    for sql in variants.values():
+        p.query(sql)
+    times = {name: [] for name in variants}
+    for r in range(reps):
+        for name, sql in variants.items():
+            _, ms = p.query(sql, timed=True)
+            times[name].append(ms)
+        log(f"round {r + 1} of {reps}")
+    return times, {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--file", required=True)
@@ -49,20 +81,8 @@ def main():
     ap.add_argument("--out-md")
     ap.add_argument("--out-json")
     args = ap.parse_args()
-    truth_file = args.truth or (args.file[:-5] if args.file.endswith(".mcap") else args.file) + ".truth.json"
-    with open(truth_file) as f:
-        truth = json.load(f)
-
-    admin(f"DROP DATABASE IF EXISTS {DB}")
-    admin(f"CREATE DATABASE {DB}")
-    p = Psql(DB, "hdaq-bench-laps")
-    p.query("CREATE EXTENSION hdaq")
-    log(f"ingesting {args.file}")
-    fid = p.value(f"SELECT hdaq.ingest_file('{os.path.abspath(args.file)}')")
-    (a, b) = truth["track"]["gate"]
+    p, fid, truth = track_session(DB, "hdaq-bench-laps", args.file, args.truth)
     length = truth["track"]["length_m"]
-    p.query(f"INSERT INTO hdaq.track (name, gate, length_m) VALUES ('bench', "
-            f"ARRAY[{a[0]!r}, {a[1]!r}, {b[0]!r}, {b[1]!r}], {length!r})")
     fixes = int(p.value(f"SELECT count(*) FROM hdaq.signal('VnInsData', 'lat_deg', file_id => {fid})"))
 
     variants = {
@@ -72,15 +92,7 @@ def main():
         "hdaq.laps(file_id, track)": f"SELECT count(*) FROM hdaq.laps({fid}, 'bench')",
         "hdaq.distance(file_id)": f"SELECT count(*) FROM hdaq.distance({fid})",
     }
-    for sql in variants.values():
-        p.query(sql)
-    times = {name: [] for name in variants}
-    for r in range(args.reps):
-        for name, sql in variants.items():
-            _, ms = p.query(sql, timed=True)
-            times[name].append(ms)
-        log(f"round {r + 1} of {args.reps}")
-    med = {name: statistics.median(ts) for name, ts in times.items()}
+    times, med = time_variants(p, variants, args.reps)
     both = med["hdaq.signal('VnInsData', 'lat_deg')"] + med["hdaq.signal('VnInsData', 'lon_deg')"]
 
     rows = p.query(f"SELECT lap, start_ns, lap_time_s, distance_m FROM hdaq.laps({fid}, 'bench') "

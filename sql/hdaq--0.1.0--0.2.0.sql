@@ -1601,3 +1601,63 @@ SELECT build_leaf_blocks(f.file_id) FROM file f ORDER BY f.file_id;
 ALTER FOREIGN TABLE message ADD COLUMN data_json jsonb;
 COMMENT ON COLUMN message.data_json IS
 	'data decoded to jsonb as hdaq.messages_json gives it; decoded only when read';
+
+-- ---------------------------------------------------------------------------
+-- Signals on a common axis.  hdaq.resample(paths, step, file_id, ...) is
+-- several signals of a run (or of one of its laps) on one grid of time or
+-- distance, x = 0, step, 2 step, ... from the start of the window (its
+-- start_time, the lap's start line, or the file's first message), one
+-- column per path: called with a column definition list
+--   AS r(x double precision, speed double precision, rpm double precision)
+-- (x may be timestamptz on the time axis).  Floating-point leaves are
+-- interpolated linearly between the samples either side of a point;
+-- integer, bool and enum leaves (as hdaq.fields types them) take the last
+-- sample at or before it.  On the distance axis a point's time is read off
+-- the lap's profile (hdaq.lap_profile) or the run's GPS distance
+-- (hdaq.distance) as hdaq.delta_t reads it.  hdaq.resample_array is the
+-- same as (x, y double precision[]) for clients that cannot write a column
+-- list; hdaq.lap_overlay puts laps of one run or of several on one
+-- distance grid, with each lap's time since its start line.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION resample(paths text[], step double precision, file_id bigint,
+						 start_time timestamptz DEFAULT NULL,
+						 end_time timestamptz DEFAULT NULL,
+						 axis text DEFAULT 'time',
+						 lap integer DEFAULT NULL,
+						 track text DEFAULT NULL,
+						 gps_topic text DEFAULT 'VnInsData',
+						 lat_path text DEFAULT 'lat_deg',
+						 lon_path text DEFAULT 'lon_deg')
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'hdaq_resample'
+	LANGUAGE C STABLE CALLED ON NULL INPUT ROWS 1000;
+COMMENT ON FUNCTION resample(text[], double precision, bigint, timestamptz, timestamptz, text, integer, text, text, text, text) IS
+	'signals ''Topic/path'' of a run or lap on one grid of time (s) or distance (m), a column per path: call with AS r(x double precision, a double precision, ...)';
+
+CREATE FUNCTION resample_array(paths text[], step double precision, file_id bigint,
+							   start_time timestamptz DEFAULT NULL,
+							   end_time timestamptz DEFAULT NULL,
+							   axis text DEFAULT 'time',
+							   lap integer DEFAULT NULL,
+							   track text DEFAULT NULL,
+							   gps_topic text DEFAULT 'VnInsData',
+							   lat_path text DEFAULT 'lat_deg',
+							   lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (x double precision, y double precision[])
+	AS 'MODULE_PATHNAME', 'hdaq_resample_array'
+	LANGUAGE C STABLE CALLED ON NULL INPUT ROWS 1000;
+COMMENT ON FUNCTION resample_array(text[], double precision, bigint, timestamptz, timestamptz, text, integer, text, text, text, text) IS
+	'hdaq.resample as (x, y[]): y[i] the value of paths[i] at x';
+
+CREATE FUNCTION lap_overlay(track text, paths text[], file_ids bigint[], laps integer[],
+							step_m double precision DEFAULT 1,
+							gps_topic text DEFAULT 'VnInsData',
+							lat_path text DEFAULT 'lat_deg',
+							lon_path text DEFAULT 'lon_deg')
+	RETURNS TABLE (distance_m double precision, time_s double precision[],
+				   y double precision[])
+	AS 'MODULE_PATHNAME', 'hdaq_lap_overlay'
+	LANGUAGE C STABLE CALLED ON NULL INPUT ROWS 1000;
+COMMENT ON FUNCTION lap_overlay(text, text[], bigint[], integer[], double precision, text, text, text) IS
+	'laps of one run or several on one distance grid: time_s[i] since lap i''s start line, y[(i-1)*npaths+p] the value of paths[p] on lap i';

@@ -14,6 +14,7 @@
 #include "engine/decoded_scan.h"
 #include "engine/scan.h"
 #include "engine/signals.h"
+#include "functions/args.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -70,62 +71,10 @@ hdaq_signal(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/*
- * Split 'Topic/field.path' at the last '/' outside brackets (topics may
- * hold slashes, as ROS topics do; field paths do not, outside map keys).
- */
-static void
-parse_metric(const char *metric, SignalSpec *spec)
-{
-	int			depth = 0;
-	const char *split = NULL;
-
-	for (const char *p = metric; *p; p++)
-	{
-		if (*p == '[')
-			depth++;
-		else if (*p == ']' && depth > 0)
-			depth--;
-		else if (*p == '/' && depth == 0)
-			split = p;
-	}
-	if (split == NULL || split == metric || split[1] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" is not of the form 'Topic/field.path'", metric)));
-	spec->metric = pstrdup(metric);
-	spec->topic = pnstrdup(metric, split - metric);
-	spec->path = pstrdup(split + 1);
-}
-
 static int
 compare_specs_by_topic(const void *a, const void *b)
 {
 	return strcmp(((const SignalSpec *) a)->topic, ((const SignalSpec *) b)->topic);
-}
-
-/* The specs of the paths argument, by topic; none when it has none. */
-static SignalSpec *
-specs_from_paths_arg(FunctionCallInfo fcinfo, int *nspecs)
-{
-	SignalSpec *specs;
-	Datum	   *elems;
-	bool	   *elem_nulls;
-	int			n;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("paths must not be null")));
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &elem_nulls, &n);
-	specs = palloc(sizeof(SignalSpec) * Max(n, 1));
-	*nspecs = 0;
-	for (int i = 0; i < n; i++)
-		if (!elem_nulls[i])
-			parse_metric(TextDatumGetCString(elems[i]), &specs[(*nspecs)++]);
-	qsort(specs, *nspecs, sizeof(SignalSpec), compare_specs_by_topic);
-	return specs;
 }
 
 Datum
@@ -137,14 +86,8 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	RowSink		rs;
 
 	InitMaterializedSRF(fcinfo, 0);
-	specs = specs_from_paths_arg(fcinfo, &nspecs);
-	if (nspecs == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("paths holds no path"),
-				 errdetail("An empty array (or one of NULLs) selects nothing."),
-				 errhint("Give paths as 'Topic/field.path', e.g. ARRAY['VehicleData/current_rpms.FL'].")));
-
+	specs = args_signal_specs(fcinfo, 0, &nspecs, NULL);
+	qsort(specs, nspecs, sizeof(SignalSpec), compare_specs_by_topic);
 	scan_request_from_args(fcinfo, -1, 1, &req);
 	req.topics = palloc(sizeof(char *) * nspecs);
 	for (int s = 0; s < nspecs; s++)

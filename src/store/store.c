@@ -102,6 +102,10 @@ typedef enum StoreStatement
 	STMT_HAS_LEAF_BLOCKS,
 	STMT_LEAF_BLOCKS,
 	STMT_LEAF_BLOCK_DATA,
+	/* resampling on a lap's axis */
+	STMT_FILE_SPAN,
+	STMT_LAP_BOUNDS,
+	STMT_LAP_PROFILE,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -521,6 +525,18 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"SELECT data FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
 		" AND start_ns = $3 AND ord = $4",
 		4, {INT8OID, TEXTOID, INT8OID, INT4OID}, true, true
+	},
+	[STMT_FILE_SPAN] = {
+		"SELECT start_ns, end_ns FROM hdaq.file WHERE file_id = $1",
+		1, {INT8OID}, true
+	},
+	[STMT_LAP_BOUNDS] = {
+		"SELECT start_ns, end_ns FROM hdaq.laps($1, $2, $3, $4, $5) WHERE lap = $6",
+		6, {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID}, true
+	},
+	[STMT_LAP_PROFILE] = {
+		"SELECT distance_m, time_s FROM hdaq.lap_profile($1, $2, $6, $3, $4, $5)",
+		6, {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID}, true
 	},
 };
 
@@ -1938,4 +1954,79 @@ store_find_leaf_blocks(int64 channel_key, const char *path, int64 start_ns,
 	values[4] = BoolGetDatum(with_data);
 	return store_read_rows(STMT_LEAF_BLOCKS, values, NULL, sizeof(StoredLeafBlock),
 						   read_leaf_block, count);
+}
+
+/* ---- resampling on a lap's axis --------------------------------------------- */
+
+bool
+store_file_span(int64 file_id, int64 *start_ns, int64 *end_ns)
+{
+	Datum		values[1] = {Int64GetDatum(file_id)};
+	bool		found = store_run(STMT_FILE_SPAN, values, NULL, 1) > 0;
+	bool		isnull;
+
+	*start_ns = PG_INT64_MIN;
+	*end_ns = PG_INT64_MAX;
+	if (found)
+	{
+		int64		v = col_int8(0, 1, &isnull);
+
+		if (!isnull)
+			*start_ns = v;
+		v = col_int8(0, 2, &isnull);
+		if (!isnull)
+			*end_ns = v;
+	}
+	store_done();
+	return found;
+}
+
+/* The arguments of the lap statements. */
+static void
+lap_args(const StoredLapKey *key, Datum *values)
+{
+	values[0] = Int64GetDatum(key->file_id);
+	values[1] = CStringGetTextDatum(key->track);
+	values[2] = CStringGetTextDatum(key->gps_topic);
+	values[3] = CStringGetTextDatum(key->lat_path);
+	values[4] = CStringGetTextDatum(key->lon_path);
+	values[5] = Int32GetDatum(key->lap);
+}
+
+bool
+store_lap_bounds(const StoredLapKey *key, int64 *start_ns, int64 *end_ns)
+{
+	Datum		values[6];
+	bool		found;
+
+	lap_args(key, values);
+	found = store_run(STMT_LAP_BOUNDS, values, NULL, 1) > 0;
+	if (found)
+	{
+		*start_ns = col_int8(0, 1, NULL);
+		*end_ns = col_int8(0, 2, NULL);
+	}
+	store_done();
+	return found;
+}
+
+int
+store_lap_profile(const StoredLapKey *key, double **dist, double **time_s)
+{
+	Datum		values[6];
+	uint64		n;
+
+	lap_args(key, values);
+	n = store_run(STMT_LAP_PROFILE, values, NULL, 0);
+	if (n > (uint64) (MaxAllocSize / sizeof(double)))
+		elog(ERROR, "a lap profile of " UINT64_FORMAT " points is too long", n);
+	*dist = palloc(sizeof(double) * Max(n, 1));
+	*time_s = palloc(sizeof(double) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		(*dist)[i] = col_float8(i, 1);
+		(*time_s)[i] = col_float8(i, 2);
+	}
+	store_done();
+	return (int) n;
 }

@@ -443,4 +443,31 @@ extern StoredLeafBlock *store_find_leaf_blocks(int64 channel_key, const char *pa
 extern bytea *store_read_leaf_block(int64 channel_key, const char *path,
 									const StoredLeafBlock *block);
 
+/* ---- resampling on a lap's axis ---- */
+
+/* The file's first and last log time; false if the file is not stored. */
+extern bool store_file_span(int64 file_id, int64 *start_ns, int64 *end_ns);
+
+/* A lap of a run on a stored track, found through hdaq.laps. */
+typedef struct StoredLapKey
+{
+	int64		file_id;
+	const char *track;
+	int32		lap;
+	const char *gps_topic;
+	const char *lat_path;
+	const char *lon_path;
+} StoredLapKey;
+
+/* The lap's start and end (hdaq.laps); false if the run has no such lap. */
+extern bool store_lap_bounds(const StoredLapKey *key, int64 *start_ns,
+							 int64 *end_ns);
+
+/*
+ * The lap's profile (hdaq.lap_profile): distance since its start line and
+ * time since its start, a point per fix; returns the number of points.
+ */
+extern int	store_lap_profile(const StoredLapKey *key, double **dist,
+							  double **time_s);
+
 #endif							/* HDAQ_STORE_H */

@@ -14,6 +14,12 @@
     time series panels return a "time" column in ascending order and numeric
     value columns; table panels and the variable just run.  The same for the
     panel queries printed in docker/README.md.
+  * The laps dashboard (hdaq-laps.json) against a generated track session
+    whose truth is at $HDAQ_TRACK_TRUTH: its variables offer the run, the
+    track and the truth's laps; the lap table holds the truth's laps and
+    lap times; the XY charts return a distance column from 0 in steps of
+    2 m with numeric series (delta-T at the finish is the lap-time
+    difference); the track map returns positions on the track with a speed.
 
 Usage: check.py  (from the repository root, with PGHOST, PGPORT, PGDATABASE
 set to the test database, GRAFANA_DB_PASSWORD to the grafana role's password)
@@ -293,6 +299,30 @@ def env_refs(text):
     return set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", text))
 
 
+def check_dashboard_shape(dashboard, ds, name):
+    """A dashboard uses the provisioned data source only, and its panels fit."""
+    uid, dstype = ds.get("uid"), ds.get("type")
+    refs = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "datasource" in node and isinstance(node["datasource"], dict):
+                refs.append(node["datasource"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(dashboard.get("panels", []))
+    walk(dashboard.get("templating", {}))
+    bad = [r for r in refs if (r.get("uid"), r.get("type")) != (uid, dstype)]
+    check(refs and not bad, "%s: every panel, query and variable uses data source uid %r" % (name, uid), bad)
+    ids = [p.get("id") for p in dashboard.get("panels", [])]
+    check(len(ids) == len(set(ids)), "%s: panel ids are unique" % name, ids)
+    check(all(p["gridPos"]["x"] + p["gridPos"]["w"] <= 24 for p in dashboard["panels"]),
+          "%s: panels fit the 24-column grid" % name)
+
+
 def check_docker():
     compose = load("docker-compose.yml", "yaml")
     datasources = load("grafana/provisioning/datasources/hdaq.yaml", "yaml")
@@ -407,27 +437,7 @@ def check_docker():
                        capture_output=True, text=True)
     check(r.returncode == 0, "initdb/10-hdaq.sh is valid shell", r.stderr)
 
-    # the dashboard refers to the provisioned data source only
-    uid, dstype = ds.get("uid"), ds.get("type")
-    refs = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "datasource" in node and isinstance(node["datasource"], dict):
-                refs.append(node["datasource"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(dashboard.get("panels", []))
-    walk(dashboard.get("templating", {}))
-    bad = [r for r in refs if (r.get("uid"), r.get("type")) != (uid, dstype)]
-    check(refs and not bad, "every panel, query and variable uses data source uid %r" % uid, bad)
-    ids = [p.get("id") for p in dashboard.get("panels", [])]
-    check(len(ids) == len(set(ids)), "panel ids are unique", ids)
-    check(all(p["gridPos"]["x"] + p["gridPos"]["w"] <= 24 for p in dashboard["panels"]),
-          "panels fit the 24-column grid")
+    check_dashboard_shape(dashboard, ds, "hdaq-runs.json")
     links = json.dumps(dashboard)
     check("/d/%s/" % dashboard.get("uid") in links,
           "the runs table links to this dashboard's uid", dashboard.get("uid"))
@@ -521,10 +531,7 @@ def readme_queries():
 
 
 def check_queries(dashboard, ds):
-    base_env = dict(os.environ)
-    grafana_env = dict(base_env, PGUSER=ds.get("user", "grafana"),
-                       PGPASSWORD=os.environ["GRAFANA_DB_PASSWORD"], PGTZ="UTC",
-                       PGAPPNAME="grafana-check")
+    grafana_env = grafana_env_of(ds)
     low_limit = ds.get("jsonData", {}).get("timeInterval", "1m")
 
     # the grafana role reads, and cannot write
@@ -596,12 +603,119 @@ def check_queries(dashboard, ds):
                 break   # the same for every run
 
 
+def grafana_env_of(ds):
+    return dict(os.environ, PGUSER=ds.get("user", "grafana"),
+                PGPASSWORD=os.environ["GRAFANA_DB_PASSWORD"], PGTZ="UTC",
+                PGAPPNAME="grafana-check")
+
+
+def numbers(rows, i):
+    return [float(r[i]) for r in rows if r[i] != ""]
+
+
+def check_laps_dashboard(ds):
+    """The laps dashboard's variables and panels on the generated track session."""
+    laps = load("grafana/dashboards/hdaq-laps.json", "json")
+    if laps is None:
+        return
+    check_dashboard_shape(laps, ds, "hdaq-laps.json")
+    names = [v["name"] for v in laps.get("templating", {}).get("list", [])]
+    check(names == ["run", "track", "ref_lap", "lap"],
+          "hdaq-laps.json: variables run, track, reference lap, lap", names)
+    kinds = sorted(p["type"] for p in laps.get("panels", []))
+    check(kinds == ["geomap", "table", "xychart", "xychart"],
+          "hdaq-laps.json: a lap table, two XY charts and a track map", kinds)
+    with open(os.environ["HDAQ_TRACK_TRUTH"], encoding="utf-8") as fh:
+        truth = json.load(fh)
+    env = grafana_env_of(ds)
+    utc = dt.timezone.utc
+    now = dt.datetime.now(utc).replace(microsecond=0)
+    t_from, t_to = now - dt.timedelta(hours=6), now
+
+    variables = {}
+    queries = {v["name"]: v["query"] for v in laps["templating"]["list"]}
+    _, _, rows = run_query("SELECT file_id FROM hdaq.files WHERE properties->>'source' = 'track'", env)
+    track_run = rows[0][0] if rows else None
+    for name, want, what in (("run", track_run, "the generated track session"),
+                             ("track", "fsae", "the track"),
+                             ("ref_lap", "1", "the first whole lap"),
+                             ("lap", str(truth["lap_count"]), "the last whole lap")):
+        try:
+            c, _, rs = run_query(expand(queries[name], t_from, t_to, 1000, variables), env)
+        except QueryError as e:
+            check(False, "laps variable $%s runs" % name, e)
+            return
+        offered = [r[c.index("__value")] for r in rs] if "__value" in c else []
+        check(sorted(c) == ["__text", "__value"] and want in offered,
+              "laps variable $%s offers %s (%s)" % (name, what, want), (c, offered))
+        if name in ("ref_lap", "lap"):
+            check(offered == [str(l["lap"]) for l in truth["laps"]],
+                  "laps variable $%s offers the truth's whole laps" % name, offered)
+        variables[name] = {"value": want}
+
+    by_id = {p["id"]: p for p in laps["panels"]}
+    results = {}
+    for pid, p in sorted(by_id.items()):
+        sql = expand(p["targets"][0]["rawSql"], t_from, t_to, 1000, variables)
+        try:
+            results[pid] = run_query(sql, env)
+        except QueryError as e:
+            check(False, "laps panel %r runs" % p["title"], "%s\n-- expanded:\n%s" % (e, sql))
+    ref, lap = truth["laps"][0], truth["laps"][-1]
+    length = truth["track"]["length_m"]
+
+    for pid, p in sorted(by_id.items()):
+        if pid not in results:
+            continue
+        c, ty, rs = results[pid]
+        what = "laps panel %r" % p["title"]
+        if p["type"] == "table":
+            whole = [r for r in rs if r[c.index("out_lap")] == "f" and r[c.index("in_lap")] == "f"]
+            times = [float(r[c.index("lap time (s)")]) for r in whole]
+            want = [l["lap_time_s"] for l in truth["laps"]]
+            check(len(rs) == truth["lap_count"] + 2 and len(times) == len(want) and
+                  all(abs(a - b) < 0.005 for a, b in zip(times, want)),
+                  "%s: the out-lap, the truth's laps with their lap times (5 ms), the in-lap" % what,
+                  (times, want))
+        elif p["type"] == "xychart":
+            x = numbers(rs, 0)
+            series = [i for i in range(1, len(c)) if ty[i] in NUMERIC]
+            # delta-T ends at the shorter lap's finish, between two steps
+            check(ty[0] in NUMERIC and len(series) == len(c) - 1 and len(x) > 1 and x[0] == 0 and
+                  all(abs(x[k] - 2 * k) < 1e-9 for k in range(len(x) - 1)) and
+                  0 < x[-1] - x[-2] <= 2 + 1e-9 and
+                  x[-1] > 0.99 * length - 2 and x[-1] < 1.01 * length,
+                  "%s: %d points from 0 m every 2 m to the lap's length, columns %s" % (what, len(rs), ", ".join(c)),
+                  (c, ty, x[:3], x[-1:] if x else None))
+            if "delta-T (s)" in c:
+                finish = numbers(rs, c.index("delta-T (s)"))[-1]
+                want = lap["lap_time_s"] - ref["lap_time_s"]
+                check(abs(finish - want) < 0.005,
+                      "%s: at the finish, the lap-time difference (%.4f s, truth %.4f s)" % (what, finish, want))
+            else:
+                speeds = [v for i in series for v in numbers(rs, i)]
+                check(len(series) == 2 and len(speeds) >= 0.95 * 2 * len(rs) and
+                      all(0 < v < 60 for v in speeds),
+                      "%s: two laps' speeds at (nearly) every point, within 0 to 60 m/s" % what,
+                      (len(series), len(speeds), len(rs)))
+        elif p["type"] == "geomap":
+            lat0, lon0 = truth["track"]["origin"]
+            lats, lons = numbers(rs, c.index("lat")), numbers(rs, c.index("lon"))
+            speeds = numbers(rs, c.index("speed (m/s)"))
+            check(len(rs) > 0.99 * length / 2 and len(lats) == len(rs) and len(lons) == len(rs) and
+                  all(abs(a - lat0) < 0.01 for a in lats) and all(abs(o - lon0) < 0.01 for o in lons) and
+                  len(speeds) >= 0.95 * len(rs),
+                  "%s: %d positions every 2 m on the track, with the speed" % (what, len(rs)),
+                  (len(rs), lats[:2], lons[:2], len(speeds)))
+
+
 def main():
     os.chdir(ROOT)
     check_expander()
     dashboard, ds = check_docker()
     if dashboard is not None:
         check_queries(dashboard, ds)
+        check_laps_dashboard(ds)
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

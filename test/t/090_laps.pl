@@ -50,26 +50,13 @@ sub stadium_points
 	return [ map { [ $lat0 + $_->[1] / $k, $lon0 + $_->[0] / ($k * cos($lat0 * $pi / 180)) ] } @xy ];
 }
 
-# Generate a session; returns its file and its truth.
-sub generate
-{
-	my ($name, @args) = @_;
-	my $out = "$tmp/$name.mcap";
-	system('node', 'bench/gen/gen-session.mjs', '--out', $out, '--quiet', @args) == 0
-	  or BAIL_OUT("bench/gen could not generate $name");
-	open(my $fh, '<', "$tmp/$name.truth.json") or BAIL_OUT("no truth for $name");
-	local $/;
-	my $truth = decode_json(<$fh>);
-	close $fh;
-	return ($out, $truth);
-}
 
 open(my $tf, '>', "$tmp/stadium.json") or die;
 print $tf encode_json({ name => 'stadium', points => stadium_points() });
 close $tf;
 my %session;
-@{ $session{fsae} } = generate('fsae', '--laps', '4', '--seed', '7');
-@{ $session{stadium} } = generate('stadium', '--laps', '3', '--seed', '8',
+@{ $session{fsae} } = generate_session($tmp, 'fsae', '--laps', '4', '--seed', '7');
+@{ $session{stadium} } = generate_session($tmp, 'stadium', '--laps', '3', '--seed', '8',
 	'--track', "$tmp/stadium.json", '--no-lap-trigger', '--start', '2024-07-01T10:00:00Z');
 
 my $node = start_server();
@@ -84,14 +71,6 @@ for my $name (sort keys %session)
 		  . "ARRAY[$g->[0][0], $g->[0][1], $g->[1][0], $g->[1][1]], $truth->{track}{length_m})");
 }
 
-# The SQLSTATE a query fails with.
-sub sqlstate_of
-{
-	my ($query) = @_;
-	my ($rc, $out, $err) = run_command('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c',
-		"DO \$\$ BEGIN PERFORM * FROM ($query) q; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'sqlstate=%', SQLSTATE; END \$\$");
-	return $err =~ /sqlstate=(\w{5})/ ? $1 : "none ($err)";
-}
 
 # The laps of a query's rows: lap|start_ns|lap_time_s|distance_m|out|in|valid
 sub laps_of

@@ -10,9 +10,11 @@ use strict;
 use warnings;
 use Exporter qw(import);
 use IPC::Run ();
+use JSON::PP ();
 use PostgreSQL::Test::Cluster;
 
-our @EXPORT = qw(start_server sql_in sql_literal run_command run_hdaq);
+our @EXPORT = qw(start_server sql_in sql_literal run_command run_hdaq sqlstate_of
+  generate_session);
 
 # Start a server of this test's own (stopped when the test ends) and point
 # libpq's environment at it, so that psql, createdb, pg_dump and the hdaq
@@ -85,6 +87,32 @@ sub run_hdaq
 	my ($db, @args) = @_;
 	local $ENV{PGDATABASE} = $db;
 	return run_command('src/cli/hdaq', @args);
+}
+
+# The SQLSTATE a query fails with in database postgres ("none (...)" if
+# it does not fail).
+sub sqlstate_of
+{
+	my ($query) = @_;
+	my ($rc, $out, $err) = run_command('psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c',
+		"DO \$\$ BEGIN PERFORM * FROM ($query) q; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'sqlstate=%', SQLSTATE; END \$\$");
+	return $err =~ /sqlstate=(\w{5})/ ? $1 : "none ($err)";
+}
+
+# A session from bench/gen/gen-session.mjs (options @args) written to
+# $dir/$name.mcap; returns the file and its truth (the JSON beside it,
+# decoded).  Bails out if the generator fails.
+sub generate_session
+{
+	my ($dir, $name, @args) = @_;
+	my $out = "$dir/$name.mcap";
+	system('node', 'bench/gen/gen-session.mjs', '--out', $out, '--quiet', @args) == 0
+	  or Test::More::BAIL_OUT("bench/gen could not generate $name");
+	open(my $fh, '<', "$dir/$name.truth.json") or Test::More::BAIL_OUT("no truth for $name");
+	local $/;
+	my $truth = JSON::PP::decode_json(<$fh>);
+	close $fh;
+	return ($out, $truth);
 }
 
 1;
