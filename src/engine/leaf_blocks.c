@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * leaf_blocks.c
- *	  Engine: leaf blocks.  Building: every numeric leaf of a channel that
- *	  is not inside an array or map (hd_fields), read from each message by
- *	  the same extraction hdaq.signal uses, cut into blocks of
- *	  LEAF_BLOCK_VALUES pairs, encoded and summarised (src/column).  A leaf
+ *	  Engine: leaf blocks.  Building: every numeric leaf of a channel
+ *	  outside arrays and maps, and each element of the arrays of its first
+ *	  message (engine/leaf_paths.c), read from each message by the same
+ *	  extraction hdaq.signal uses, cut into blocks of LEAF_BLOCK_VALUES
+ *	  pairs (fewer for a channel with thousands of leaves), encoded and
+ *	  summarised (src/column).  A leaf
  *	  some message lacks, and every leaf of a channel some message of which
  *	  does not decode, gets no blocks: reading it decodes the messages, so
  *	  rows with a NULL value and decoding errors stay as they are.
@@ -19,6 +21,7 @@
 #include "engine/leaf_blocks.h"
 
 #include "engine/decoders.h"
+#include "engine/leaf_paths.h"
 #include "engine/scan.h"
 
 #include "access/xact.h"
@@ -32,6 +35,14 @@
 
 /* pairs per block: a 10 s window at 100 Hz decodes at most two blocks */
 #define LEAF_BLOCK_VALUES 4096
+
+/*
+ * Values a channel's build buffers at most (32 MB): a channel with more
+ * leaves than LEAF_BUILD_VALUES / LEAF_BLOCK_VALUES (say 16 arrays of 256
+ * elements) cuts shorter blocks, down to LEAF_BLOCK_MIN_VALUES pairs.
+ */
+#define LEAF_BUILD_VALUES (4 * 1024 * 1024)
+#define LEAF_BLOCK_MIN_VALUES 64
 
 /*
  * The path under which a channel's blocks of times are stored: the times
@@ -50,6 +61,7 @@ leaf_blocks_define_gucs(void)
 							 "Off: signals are read by decoding the stored messages, and ingest builds no blocks.",
 							 &leaf_blocks_enabled, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	leaf_paths_define_gucs();
 }
 
 /*
@@ -80,7 +92,8 @@ typedef struct LeafBuild
 	bool	   *dropped;		/* some message lacks it */
 	int32	   *ords;
 	int32		times_ord;		/* ords of the blocks of times */
-	double	  **values;			/* [leaf][LEAF_BLOCK_VALUES] */
+	int			block_values;	/* pairs per block, LEAF_BLOCK_VALUES at most */
+	double	  **values;			/* [leaf][block_values] */
 	int64	   *times;			/* shared: every kept leaf is in every message */
 	int			count;
 	double	   *out;
@@ -90,21 +103,6 @@ typedef struct LeafBuild
 	size_t		encoded_cap;
 	int64		written;
 } LeafBuild;
-
-typedef struct LeafList
-{
-	List	   *paths;
-} LeafList;
-
-static bool
-collect_leaf(void *ctx, const HdField *field)
-{
-	LeafList   *ll = ctx;
-
-	if (field->numeric && !field->repeated)
-		ll->paths = lappend(ll->paths, pstrdup(field->path));
-	return true;
-}
 
 static void
 free_path(void *path)
@@ -131,19 +129,21 @@ new_codec(void)
 	return codec;
 }
 
-/* The numeric leaves of a decoder that compile as signal paths. */
+/*
+ * The leaves of a decoder that compile as signal paths: those outside
+ * arrays and maps, and the elements of the arrays of the channel's first
+ * message (engine/leaf_paths.c).
+ */
 static void
-find_leaves(const HdDecoder *decoder, LeafBuild *lb)
+find_leaves(const HdDecoder *decoder, const McapMessage *first, LeafBuild *lb)
 {
-	LeafList	ll = {NIL};
+	List	   *paths = leaf_paths_find(decoder, first->data.data, first->data.len);
 	HdError		err;
 	ListCell   *lc;
 
-	if (hd_fields(decoder, collect_leaf, &ll, &err) != HD_OK)
-		return;
-	lb->paths = palloc(sizeof(char *) * Max(list_length(ll.paths), 1));
-	lb->compiled = palloc(sizeof(HdPath *) * Max(list_length(ll.paths), 1));
-	foreach(lc, ll.paths)
+	lb->paths = palloc(sizeof(char *) * Max(list_length(paths), 1));
+	lb->compiled = palloc(sizeof(HdPath *) * Max(list_length(paths), 1));
+	foreach(lc, paths)
 	{
 		HdPath	   *path = hd_path_compile(decoder, lfirst(lc), &err);
 
@@ -161,15 +161,17 @@ allocate_buffers(LeafBuild *lb)
 {
 	int			n = Max(lb->nleaves, 1);
 
+	lb->block_values = Max(Min(LEAF_BLOCK_VALUES, LEAF_BUILD_VALUES / n),
+						   LEAF_BLOCK_MIN_VALUES);
 	lb->dropped = palloc0(sizeof(bool) * n);
 	lb->ords = palloc0(sizeof(int32) * n);
 	lb->values = palloc(sizeof(double *) * n);
 	for (int i = 0; i < lb->nleaves; i++)
-		lb->values[i] = palloc(sizeof(double) * LEAF_BLOCK_VALUES);
-	lb->times = palloc(sizeof(int64) * LEAF_BLOCK_VALUES);
+		lb->values[i] = palloc(sizeof(double) * lb->block_values);
+	lb->times = palloc(sizeof(int64) * lb->block_values);
 	lb->out = palloc(sizeof(double) * n);
 	lb->found = palloc(sizeof(bool) * n);
-	lb->encoded_cap = hd_column_encode_bound(LEAF_BLOCK_VALUES);
+	lb->encoded_cap = hd_column_encode_bound(lb->block_values);
 	lb->encoded = palloc(lb->encoded_cap);
 }
 
@@ -284,7 +286,7 @@ add_message(LeafBuild *lb, const HdDecoder *decoder, const McapMessage *msg)
 		else
 			lb->values[i][lb->count] = lb->out[i];
 	}
-	if (++lb->count == LEAF_BLOCK_VALUES)
+	if (++lb->count == lb->block_values)
 		flush_blocks(lb);
 	return true;
 }
@@ -318,13 +320,15 @@ build_channel(const StoredChannel *ch, HdColumnCodec *codec)
 		return 0;
 	lb.ch = ch;
 	lb.codec = codec;
-	find_leaves(decoder, &lb);
+	whole_file_request(ch->file_id, &req);
+	scan = scan_begin_channels(&req, ch, 1);
+	if (!scan_next(scan, &sc, &msg))
+		return 0;
+	find_leaves(decoder, &msg, &lb);
 	if (lb.nleaves == 0)
 		return 0;
 	allocate_buffers(&lb);
-	whole_file_request(ch->file_id, &req);
-	scan = scan_begin_channels(&req, ch, 1);
-	while (scan_next(scan, &sc, &msg))
+	do
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (!add_message(&lb, decoder, &msg))
@@ -332,7 +336,7 @@ build_channel(const StoredChannel *ch, HdColumnCodec *codec)
 			store_delete_channel_leaf_blocks(ch->channel_key, NULL);
 			return 0;
 		}
-	}
+	} while (scan_next(scan, &sc, &msg));
 	flush_blocks(&lb);
 	if (lb.written == 0 && lb.times_ord > 0)
 		store_delete_channel_leaf_blocks(ch->channel_key, NULL);

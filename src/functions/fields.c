@@ -20,6 +20,7 @@
  */
 #include "hdaq.h"
 
+#include "engine/array_lengths.h"
 #include "engine/decoded_scan.h"
 #include "engine/decoders.h"
 #include "engine/request.h"
@@ -52,15 +53,6 @@ typedef struct FieldsSink
 	List	   *rows;			/* FieldRows, in schema order */
 	bool		any_repeated;
 } FieldsSink;
-
-/* The longest length seen of each array, by path. */
-#define LENGTH_KEY_SIZE 1024
-
-typedef struct LengthEntry
-{
-	char		path[LENGTH_KEY_SIZE];
-	int64		max_length;
-} LengthEntry;
 
 static bool
 seen_path(List *rows, const char *path)
@@ -104,21 +96,6 @@ keep_field(void *ctx, const HdField *f)
 	return true;
 }
 
-static bool
-note_length(void *ctx, const char *path, int64_t length)
-{
-	HTAB	   *lengths = ctx;
-	LengthEntry *e;
-	bool		found;
-
-	if (strlen(path) >= LENGTH_KEY_SIZE)
-		return true;
-	e = hash_search(lengths, path, HASH_ENTER, &found);
-	if (!found || length > e->max_length)
-		e->max_length = length;
-	return true;
-}
-
 /*
  * The longest length of each array in the messages the request selects
  * (decoding each in full; one that cannot be decoded is counted and
@@ -127,23 +104,17 @@ note_length(void *ctx, const char *path, int64_t length)
 static HTAB *
 array_lengths(const ScanRequest *req)
 {
-	HASHCTL		ctl = {0};
-	HTAB	   *lengths;
+	HTAB	   *lengths = array_lengths_create();
 	DecodedScan *ds;
 	DecodedMessage m;
 
-	ctl.keysize = LENGTH_KEY_SIZE;
-	ctl.entrysize = sizeof(LengthEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	lengths = hash_create("hdaq fields lengths", 64, &ctl,
-						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	ds = decoded_scan_begin(scan_begin(req), true);
 	while (decoded_scan_next(ds, &m))
 	{
 		HdError		err;
 
-		if (hd_array_lengths(m.decoder, m.msg.data.data, m.msg.data.len,
-							 note_length, lengths, &err) != HD_OK)
+		if (array_lengths_add(lengths, m.decoder, m.msg.data.data,
+							  m.msg.data.len, &err) != HD_OK)
 			decoded_scan_failed(ds, &m, err.message);
 	}
 	decoded_scan_end(ds);
@@ -158,20 +129,11 @@ static bool
 leaf_max_length(HTAB *lengths, const char *path, int64 *max_length)
 {
 	const char *last = NULL;
-	char		key[LENGTH_KEY_SIZE];
-	LengthEntry *e;
 
 	for (const char *p = strstr(path, "[0]"); p; p = strstr(p + 1, "[0]"))
 		last = p;
-	if (last == NULL || (size_t) (last - path) >= LENGTH_KEY_SIZE)
-		return false;
-	memset(key, 0, sizeof(key));
-	memcpy(key, path, last - path);
-	e = hash_search(lengths, key, HASH_FIND, NULL);
-	if (e == NULL)
-		return false;
-	*max_length = e->max_length;
-	return true;
+	return last != NULL &&
+		array_lengths_find(lengths, path, last - path, max_length);
 }
 
 /* One row: path, type, numeric, repeated, max_length, enum_names */

@@ -1,9 +1,12 @@
 -- Leaf blocks: numeric leaves kept as compressed (time, value) runs with
 -- summaries.  Every numeric leaf of every real log of test/data and of the
--- generated sessions reads the same, to the bit, from its blocks as from
--- decoding the messages (hdaq.leaf_blocks off); signal_stats from the
--- summaries equals aggregates of hdaq.signal; blocks go with their file
--- and are rebuilt by hdaq.build_leaf_blocks; a corrupt block is an error.
+-- generated sessions, array elements included (cell_voltages[3]), reads
+-- the same, to the bit, from its blocks as from decoding the messages
+-- (hdaq.leaf_blocks off); signal_stats from the summaries equals
+-- aggregates of hdaq.signal; arrays of varying length (a file built here)
+-- give blocks only to the elements every message holds, and
+-- hdaq.leaf_blocks_max_index bounds them; blocks go with their file and
+-- are rebuilt by hdaq.build_leaf_blocks; a corrupt block is an error.
 CREATE EXTENSION hdaq;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set data :abs_srcdir '/data/'
@@ -18,6 +21,45 @@ SELECT d || '/' || f AS name,
 			   ('hytech/hytech-foxglove-extensions'), ('keelson'), ('rosbag2')) AS dirs(d),
 	   LATERAL (SELECT f FROM pg_ls_dir(:'data' || d) AS f WHERE f LIKE '%.mcap' ORDER BY f) files;
 SELECT count(*) > 30 AS many_logs, count(DISTINCT file_id) > 25 AS distinct_files FROM logs;
+
+-- a JSON file (with a jsonschema) of ten messages whose arrays vary: v has
+-- 4 elements, 2 in the 7th message and 6 in the 9th; cells (objects) 3;
+-- m (arrays of arrays) 2 x 2
+CREATE FUNCTION pg_temp.le(v numeric, n int) RETURNS bytea LANGUAGE sql AS $$
+  SELECT string_agg(set_byte('\x00'::bytea, 0,
+							 (floor(v / 256::numeric ^ i) % 256)::int), ''::bytea ORDER BY i)
+	FROM generate_series(0, n - 1) AS i $$;
+CREATE FUNCTION pg_temp.str(s text) RETURNS bytea LANGUAGE sql AS $$
+  SELECT pg_temp.le(length(convert_to(s, 'UTF8')), 4) || convert_to(s, 'UTF8') $$;
+CREATE FUNCTION pg_temp.rec(opcode int, body bytea) RETURNS bytea LANGUAGE sql AS $$
+  SELECT pg_temp.le(opcode, 1) || pg_temp.le(length(body), 8) || body $$;
+CREATE FUNCTION pg_temp.pack_mcap(messages text[]) RETURNS bytea LANGUAGE sql AS $$
+  SELECT '\x894d434150300d0a'::bytea
+		 || pg_temp.rec(1, pg_temp.str('') || pg_temp.str('arrays'))
+		 || pg_temp.rec(3, pg_temp.le(1, 2) || pg_temp.str('Pack') || pg_temp.str('jsonschema')
+						   || pg_temp.str('{"type": "object", "properties": {'
+										  '"v": {"type": "array", "items": {"type": "number"}}, '
+										  '"cells": {"type": "array", "items": {"type": "object", '
+										  '"properties": {"volt": {"type": "number"}}}}, '
+										  '"m": {"type": "array", "items": {"type": "array", '
+										  '"items": {"type": "number"}}}}}'))
+		 || pg_temp.rec(4, pg_temp.le(1, 2) || pg_temp.le(1, 2) || pg_temp.str('Pack')
+						   || pg_temp.str('json') || pg_temp.le(0, 4))
+		 || (SELECT string_agg(pg_temp.rec(5, pg_temp.le(1, 2) || pg_temp.le(i, 4)
+											  || pg_temp.le(i * 1000000000::numeric, 8)
+											  || pg_temp.le(i * 1000000000::numeric, 8)
+											  || convert_to(messages[i], 'UTF8')), ''::bytea ORDER BY i)
+			   FROM generate_subscripts(messages, 1) AS i)
+		 || pg_temp.rec(2, pg_temp.le(0, 20)) || '\x894d434150300d0a'::bytea $$;
+SELECT hdaq.ingest(pg_temp.pack_mcap(ARRAY(
+  SELECT format('{"v": [%s], "cells": [{"volt": %s}, {"volt": %s}, {"volt": %s}], "m": [[%s, 1], [2, %s]]}',
+				array_to_string(ARRAY(SELECT i * 10 + k
+										FROM generate_series(0, CASE i WHEN 7 THEN 1 WHEN 9 THEN 5 ELSE 3 END) k), ', '),
+				3.1 + i / 100.0, 2.9 + i / 50.0, 3.3, i, -i)
+	FROM generate_series(1, 10) AS i)), 'arrays') AS pack \gset
+-- the elements every message holds have blocks; v[2] and v[3] (missing
+-- from the 7th message) and v[4], v[5] (only in the 9th) have none
+SELECT path, value_count FROM hdaq.leaf_block WHERE file_id = :pack ORDER BY path COLLATE "C";
 
 -- blocks were built at ingest, for most channels with numeric leaves
 SELECT count(*) > 3000 AS blocks, count(DISTINCT channel_key) > 500 AS channels,
@@ -66,6 +108,27 @@ SELECT l.file_id, l.topic, l.path,
 SELECT count(*) > 3000 AS leaves_compared, sum(from_blocks) > 1000000 AS values_compared,
 	   sum(differing) AS values_differing
   FROM differences;
+-- of which array elements, of the real logs (hytech's aero readings_pa[i]),
+-- of the ROS 2 logs and of the generated sessions (ACUAllData)
+SELECT count(*) > 900 AS element_leaves_compared,
+	   sum(from_blocks) > 100000 AS element_values_compared,
+	   count(*) FILTER (WHERE topic LIKE 'aero_data%') = 16 AS hytech_elements,
+	   count(*) FILTER (WHERE topic = 'ACUAllData' AND path LIKE 'cell_voltages[%') > 300 AS cell_voltages,
+	   sum(differing) AS element_values_differing
+  FROM differences WHERE path LIKE '%[%';
+
+-- every path of the file with varying arrays, with blocks or not (NULL
+-- rows where a message lacks the element), the same both ways
+SELECT count(*) FILTER (WHERE n > 0) AS paths_with_rows, sum(n) AS rows, sum(nulls) AS null_rows,
+	   sum(d) AS pack_values_differing
+  FROM (SELECT format('v[%s]', i) FROM generate_series(0, 6) i
+		UNION ALL SELECT format('cells[%s].volt', i) FROM generate_series(0, 3) i
+		UNION ALL SELECT format('m[%s][%s]', i, j) FROM generate_series(0, 2) i, generate_series(0, 2) j) p(path),
+	   LATERAL (SELECT count(*) FILTER (WHERE a.t IS NOT NULL) AS n,
+					   count(*) FILTER (WHERE a.t IS NOT NULL AND a.v IS NULL) AS nulls,
+					   count(*) FILTER (WHERE a.t IS DISTINCT FROM m.t OR a.v IS DISTINCT FROM m.v) AS d
+				  FROM pg_temp.read_leaf(true, 'Pack', p.path, :pack) a
+				  FULL JOIN pg_temp.read_leaf(false, 'Pack', p.path, :pack) m USING (n)) r;
 
 -- a window inside a channel, ends inside blocks: the same rows both ways
 CREATE TEMP TABLE windows AS
@@ -137,6 +200,26 @@ RESET hdaq.leaf_blocks;
 SELECT count(*) = count(s.max) AS every_run_answered
   FROM hdaq.file f, hdaq.signal_stats('VehicleData', 'current_rpms.FL', file_id => f.file_id) s
  WHERE f.file_id IN (SELECT file_id FROM hdaq.channel WHERE topic = 'VehicleData');
+-- and over an array element: the runs where cell 3 went under 3.0, from
+-- the summaries, are those decoding finds
+CREATE FUNCTION pg_temp.low_cell_runs(blocks boolean) RETURNS SETOF bigint LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('hdaq.leaf_blocks', blocks::text, true);
+	RETURN QUERY SELECT f.file_id
+				   FROM hdaq.file f, hdaq.signal_stats('ACUAllData', 'cell_voltages[3]', file_id => f.file_id) s
+				  WHERE f.file_id IN (SELECT file_id FROM hdaq.channel WHERE topic = 'ACUAllData')
+					AND s.min < 3.0;
+	PERFORM set_config('hdaq.leaf_blocks', 'on', true);
+END $$;
+SELECT (SELECT count(*) FROM pg_temp.low_cell_runs(true)) AS low_cell_runs,
+	   (SELECT count(*) FROM (SELECT * FROM pg_temp.low_cell_runs(true)
+							  EXCEPT SELECT * FROM pg_temp.low_cell_runs(false)) x) +
+	   (SELECT count(*) FROM (SELECT * FROM pg_temp.low_cell_runs(false)
+							  EXCEPT SELECT * FROM pg_temp.low_cell_runs(true)) x) AS runs_differing;
+SELECT count(*) AS cell_stats_differ
+  FROM (SELECT * FROM windows WHERE topic = 'ACUAllData' AND path LIKE 'cell_voltages[%') w
+ WHERE pg_temp.stats_differ(w.topic, w.path, w.file_id, NULL, NULL)
+	OR pg_temp.stats_differ(w.topic, w.path, w.file_id, w.w0, w.w1);
 -- nothing in the range: a count of 0
 SELECT * FROM hdaq.signal_stats('VehicleData', 'current_rpms.FL', '2000-01-01', '2000-01-02', :gen);
 -- naming what does not exist is an error, as for hdaq.signal
@@ -144,6 +227,22 @@ SELECT * FROM hdaq.signal_stats('NoSuchTopic', 'x', file_id => :gen);
 SELECT * FROM hdaq.signal_stats('VehicleData', 'no_such_field', file_id => :gen);
 -- the times' path is no leaf
 SELECT * FROM hdaq.signal('VehicleData', '', file_id => :gen);
+
+-- hdaq.leaf_blocks_max_index bounds the elements of one repeated field
+-- that get blocks (arrays in arrays: the first combinations); the others
+-- read by decoding, the same rows
+SET hdaq.leaf_blocks_max_index = 2;
+SELECT hdaq.build_leaf_blocks(:pack) AS pack_blocks_at_2;
+SELECT string_agg(path, ' ' ORDER BY path COLLATE "C") AS leaves_at_2
+  FROM hdaq.leaf_block WHERE file_id = :pack AND path <> '';
+SELECT count(*) AS differing_at_2
+  FROM pg_temp.read_leaf(true, 'Pack', 'cells[2].volt', :pack) a
+  FULL JOIN pg_temp.read_leaf(false, 'Pack', 'cells[2].volt', :pack) m USING (n)
+ WHERE a.t IS DISTINCT FROM m.t OR a.v IS DISTINCT FROM m.v;
+SET hdaq.leaf_blocks_max_index = 0;
+SELECT hdaq.build_leaf_blocks(:pack) AS pack_blocks_at_0;
+RESET hdaq.leaf_blocks_max_index;
+SELECT hdaq.build_leaf_blocks(:pack) AS pack_blocks;
 
 -- hdaq.leaf_blocks off at ingest: no blocks; build_leaf_blocks builds them
 SELECT count(*) AS gen_blocks FROM hdaq.leaf_block WHERE file_id = :gen AND path <> '' \gset
