@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -41,6 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 import bench as B  # noqa: E402
+import columnar as C  # noqa: E402  (admin, and Bench's checks)
 import many_files as M  # noqa: E402
 
 DB = "hdaq_stats_runs"
@@ -51,32 +51,16 @@ HDAQ_SQL = (f"SELECT f.file_id, s.max FROM hdaq.file f, "
 DUCK_SQL = "SELECT run, max(value) FROM v GROUP BY run ORDER BY run"
 
 
-def admin(sql):
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql],
-                   check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"))
-
-
-class Bench:
+class Bench(C.Bench):
     def __init__(self, args):
-        self.args = args
-        self.passed = 0
-        self.failed = 0
-        self.figures = {"runs": args.runs, "bases": M.BASES, "base_seconds": M.BASE_SECONDS}
-
-    def check(self, what, ok, detail=""):
-        if ok:
-            self.passed += 1
-            B.log(f"ok - {what}")
-        else:
-            self.failed += 1
-            B.log(f"not ok - {what}: {detail}")
+        super().__init__(args)
+        self.figures.update(runs=args.runs, bases=M.BASES, base_seconds=M.BASE_SECONDS)
 
     def store(self):
         a = self.args
         bases = M.make_bases(os.path.join(a.work, "bases"))
-        admin(f"DROP DATABASE IF EXISTS {DB}")
-        admin(f"CREATE DATABASE {DB}")
+        C.admin(f"DROP DATABASE IF EXISTS {DB}")
+        C.admin(f"CREATE DATABASE {DB}")
         self.sql = B.Psql(DB, "hdaq-stats-runs")
         self.sql.query("CREATE EXTENSION hdaq")
         batch = M.Batch(a.work, bases, list(range(a.runs)))
