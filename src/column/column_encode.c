@@ -195,7 +195,7 @@ scaled_exponent(const double *values, size_t count)
  * Scaled: one byte (exponent, float32 bit), count zigzag deltas of the
  * integers k (an exception repeats the previous k), then the number of
  * exceptions and each as the gap from the previous one's position and
- * its 8 bytes.  False when too many values are exceptions.
+ * its 8 bytes.  *written is false when too many values are exceptions.
  */
 static HdColumnStatus
 put_scaled(HdColumnCodec *codec, HdColumnWriter *w, const double *values,
