@@ -6,8 +6,11 @@
 // order), into one table, then runs each query of QUERIES (a JSON list of
 // {name, sql}) REPS times.  Prints one JSON object: the load time, the
 // database file's size, and per query its rows and the median time.
+// With --runs CSV instead of --dir and --leaves, the table v is (run
+// BIGINT, value DOUBLE), one value a line (bench/stats_runs.py).
 //
 //   node duck.mjs --db FILE --dir DIR --leaves N --queries FILE [--reps 5]
+//   node duck.mjs --db FILE --runs CSV --queries FILE [--reps 5]
 
 import fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -20,6 +23,7 @@ const { values: args } = parseArgs({
     db: { type: "string" },
     dir: { type: "string" },
     leaves: { type: "string" },
+    runs: { type: "string" },
     queries: { type: "string" },
     reps: { type: "string", default: "5" },
   },
@@ -36,15 +40,21 @@ fs.rmSync(args.db + ".wal", { force: true });
 const instance = await DuckDBInstance.create(args.db);
 const con = await instance.connect();
 
-// one table, a column per leaf, rows in message order (POSITIONAL JOIN)
+// one table: a column per leaf, rows in message order (POSITIONAL JOIN),
+// or the values of many runs
 const t0 = performance.now();
-let select = `SELECT t.column0 AS time`;
-let from = `read_csv('${args.dir}/time.csv', header = false, columns = {'column0': 'BIGINT'}) t`;
-for (let i = 0; i < nleaves; i++) {
-  select += `, l${i}.column0 AS leaf_${i}`;
-  from += ` POSITIONAL JOIN read_csv('${args.dir}/leaf_${i}.csv', header = false, columns = {'column0': 'DOUBLE'}) l${i}`;
+if (args.runs) {
+  await con.run(`CREATE TABLE v AS SELECT * FROM read_csv('${args.runs}', header = false, ` +
+    `columns = {'run': 'BIGINT', 'value': 'DOUBLE'})`);
+} else {
+  let select = `SELECT t.column0 AS time`;
+  let from = `read_csv('${args.dir}/time.csv', header = false, columns = {'column0': 'BIGINT'}) t`;
+  for (let i = 0; i < nleaves; i++) {
+    select += `, l${i}.column0 AS leaf_${i}`;
+    from += ` POSITIONAL JOIN read_csv('${args.dir}/leaf_${i}.csv', header = false, columns = {'column0': 'DOUBLE'}) l${i}`;
+  }
+  await con.run(`CREATE TABLE v AS ${select} FROM ${from}`);
 }
-await con.run(`CREATE TABLE v AS ${select} FROM ${from}`);
 await con.run("CHECKPOINT");
 const load_ms = performance.now() - t0;
 
@@ -56,7 +66,9 @@ for (const q of JSON.parse(fs.readFileSync(args.queries, "utf8"))) {
     const s = performance.now();
     const reader = await con.runAndReadAll(q.sql);
     times.push(performance.now() - s);
-    rows = reader.getRowsJS().map((row) => row.map((v) => (typeof v === "bigint" ? Number(v) : v)));
+    // a bigint beyond 2^53 (a file_id) as its decimal text, not rounded
+    rows = reader.getRowsJS().map((row) => row.map((v) =>
+      typeof v !== "bigint" ? v : Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()));
   }
   out.queries[q.name] = { ms: median(times), all_ms: times, rows };
 }

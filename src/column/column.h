@@ -8,11 +8,11 @@
  * (int64 nanoseconds) are stored as deltas of deltas; values (doubles, a
  * float32 leaf widened exactly) by the encoding that stores the block
  * smallest once compressed, each tried: Gorilla XOR of consecutive bit
- * patterns; integer deltas when every value is an integer below 2^53 (not
- * -0.0); decimal, deltas of round(v * 10^e) when that gives back every
- * value to the bit (as a double, or as a float32 widened); float32 bits
- * in byte planes when every value is a float32 widened; or the plain bit
- * patterns.  The encoded body is compressed with zstd when that makes it
+ * patterns; scaled, deltas of the integers k = round(v * 10^e) (e 0 to 9,
+ * as a double or as a float32 widened) for the values k / 10^e gives back
+ * to the bit, the few others (-0.0, NaN, a stray value) kept whole as
+ * exceptions at their positions; float32 bits in byte planes when every
+ * value is a float32 widened; or the plain bit patterns.  The encoded body is compressed with zstd when that makes it
  * smaller.  Every value round-trips to the bit: NaN payloads, infinities
  * and -0.0 included.
  *
@@ -52,16 +52,22 @@ typedef enum HdColumnStatus
 	HD_COLUMN_ZSTD_ERROR
 } HdColumnStatus;
 
-/* how a block's values are encoded (flags bits 0-1) */
+/*
+ * How a block's values are encoded (flags bits 0-2).  The encoder writes
+ * Gorilla, raw, float32 planes and scaled; integer deltas and decimal are
+ * what earlier builds wrote (scaled holds the same values, and more), and
+ * still decode.
+ */
 typedef enum HdColumnValues
 {
 	HD_COLUMN_VALUES_GORILLA = 0,
 	HD_COLUMN_VALUES_INT_DELTA = 1,
 	HD_COLUMN_VALUES_RAW = 2,
 	HD_COLUMN_VALUES_DECIMAL = 3,
-	HD_COLUMN_VALUES_FLOAT32 = 4
+	HD_COLUMN_VALUES_FLOAT32 = 4,
+	HD_COLUMN_VALUES_SCALED = 5
 } HdColumnValues;
-#define HD_COLUMN_NUM_VALUES 5
+#define HD_COLUMN_NUM_VALUES 6
 
 /* what a block's header says */
 typedef struct HdColumnInfo

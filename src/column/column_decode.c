@@ -165,23 +165,6 @@ get_gorilla(HdColumnReader *r, double *values, size_t count)
 }
 
 static bool
-get_int_deltas(HdColumnReader *r, double *values, size_t count)
-{
-	uint64_t	prev = 0;
-
-	for (size_t i = 0; i < count; i++)
-	{
-		uint64_t	d;
-
-		if (!hd_get_varint(r, &d))
-			return false;
-		prev += hd_unzigzag(d);
-		values[i] = (double) (int64_t) prev;
-	}
-	return true;
-}
-
-static bool
 get_raw(HdColumnReader *r, double *values, size_t count)
 {
 	if (r->len - r->pos < count * 8)
@@ -198,19 +181,26 @@ get_raw(HdColumnReader *r, double *values, size_t count)
 	return true;
 }
 
+/* The exponent byte of decimal and scaled values: e and the float32 bit, or false. */
 static bool
-get_decimal(HdColumnReader *r, double *values, size_t count)
+get_exponent(HdColumnReader *r, int *e, bool *f32)
 {
-	uint64_t	prev = 0;
 	uint8_t		head;
-	int			e;
 
 	if (r->pos >= r->len)
 		return false;
 	head = r->data[r->pos++];
-	e = head & 0x0f;
-	if ((head & ~(0x0fu | HD_COLUMN_DECIMAL_F32)) != 0 || e > HD_COLUMN_MAX_DECIMALS)
-		return false;
+	*e = head & 0x0f;
+	*f32 = (head & HD_COLUMN_DECIMAL_F32) != 0;
+	return (head & ~(0x0fu | HD_COLUMN_DECIMAL_F32)) == 0 && *e <= HD_COLUMN_MAX_DECIMALS;
+}
+
+/* count zigzag deltas of the integers k, each value k / 10^e */
+static bool
+get_scaled_deltas(HdColumnReader *r, double *values, size_t count, int e, bool f32)
+{
+	uint64_t	prev = 0;
+
 	for (size_t i = 0; i < count; i++)
 	{
 		uint64_t	d;
@@ -218,8 +208,44 @@ get_decimal(HdColumnReader *r, double *values, size_t count)
 		if (!hd_get_varint(r, &d))
 			return false;
 		prev += hd_unzigzag(d);
-		values[i] = hd_column_from_decimal((int64_t) prev, e,
-										   (head & HD_COLUMN_DECIMAL_F32) != 0);
+		values[i] = hd_column_from_decimal((int64_t) prev, e, f32);
+	}
+	return true;
+}
+
+static bool
+get_decimal(HdColumnReader *r, double *values, size_t count)
+{
+	int			e;
+	bool		f32;
+
+	return get_exponent(r, &e, &f32) && get_scaled_deltas(r, values, count, e, f32);
+}
+
+/* Scaled: as decimal, then the exceptions, each at a position after the last. */
+static bool
+get_scaled(HdColumnReader *r, double *values, size_t count)
+{
+	int			e;
+	bool		f32;
+	uint64_t	nexc;
+	uint64_t	next = 0;		/* the smallest position the next exception may take */
+
+	if (!get_exponent(r, &e, &f32) || !get_scaled_deltas(r, values, count, e, f32) ||
+		!hd_get_varint(r, &nexc) || nexc > count)
+		return false;
+	for (uint64_t x = 0; x < nexc; x++)
+	{
+		uint64_t	gap;
+		uint64_t	bits = 0;
+
+		if (!hd_get_varint(r, &gap) || gap >= count - next || r->len - r->pos < 8)
+			return false;
+		next += gap;
+		for (int b = 0; b < 8; b++)
+			bits |= ((uint64_t) r->data[r->pos + b]) << (8 * b);
+		r->pos += 8;
+		values[next++] = hd_bits_double(bits);
 	}
 	return true;
 }
@@ -251,13 +277,16 @@ get_values(HdColumnReader *r, HdColumnValues kind, double *values, size_t count)
 		case HD_COLUMN_VALUES_GORILLA:
 			return count == 0 || get_gorilla(r, values, count);
 		case HD_COLUMN_VALUES_INT_DELTA:
-			return get_int_deltas(r, values, count);
+			/* integers: k / 10^0 */
+			return get_scaled_deltas(r, values, count, 0, false);
 		case HD_COLUMN_VALUES_RAW:
 			return get_raw(r, values, count);
 		case HD_COLUMN_VALUES_DECIMAL:
 			return get_decimal(r, values, count);
 		case HD_COLUMN_VALUES_FLOAT32:
 			return get_float32_planes(r, values, count);
+		case HD_COLUMN_VALUES_SCALED:
+			return get_scaled(r, values, count);
 	}
 	return false;
 }

@@ -2,8 +2,9 @@
  *
  * column_encode.c
  *	  Encoding a leaf block: times as deltas of deltas, values by the
- *	  smallest of Gorilla XOR, integer deltas and plain bit patterns, the
- *	  body then compressed with zstd when that makes it smaller.
+ *	  smallest of Gorilla XOR, scaled integers with exceptions, float32
+ *	  byte planes and plain bit patterns, the body then compressed with
+ *	  zstd when that makes it smaller.
  *
  *-------------------------------------------------------------------------
  */
@@ -124,35 +125,6 @@ put_gorilla(HdColumnWriter *w, const double *values, size_t count)
 	hd_flush_bits(w);
 }
 
-/* Every value an integer of magnitude below 2^53, none -0.0. */
-static bool
-values_are_integers(const double *values, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-	{
-		double		v = values[i];
-
-		if (!(fabs(v) < 9007199254740992.0) || v != trunc(v) ||
-			(v == 0 && signbit(v)))
-			return false;
-	}
-	return true;
-}
-
-static void
-put_int_deltas(HdColumnWriter *w, const double *values, size_t count)
-{
-	uint64_t	prev = 0;
-
-	for (size_t i = 0; i < count; i++)
-	{
-		uint64_t	v = (uint64_t) (int64_t) values[i];
-
-		hd_put_varint(w, hd_zigzag(v - prev));
-		prev = v;
-	}
-}
-
 /*
  * The loops writing bytes go through a local pointer, and add to w->len
  * once: the compiler then stores whole words instead of a byte at a time.
@@ -172,54 +144,106 @@ put_raw(HdColumnWriter *w, const double *values, size_t count)
 	w->len += 8 * count;
 }
 
-/* The decimal exponent e (and float32 or not) that gives back every value, or -1. */
-static int
-decimal_exponent(const double *values, size_t count, bool *f32)
+/* k = round(v * 10^e) when v fits, and whether k / 10^e gives v back to the bit. */
+static inline bool
+scaled_integer(double v, int e, bool f32, int64_t *k)
 {
-	for (int k = 0; k < 2; k++)
-	{
-		*f32 = (k == 0);
-		for (int e = 0; e <= HD_COLUMN_MAX_DECIMALS; e++)
-		{
-			size_t		i;
+	double		scaled = v * hd_column_pow10[e];
 
-			for (i = 0; i < count; i++)
-			{
-				double		scaled = values[i] * hd_column_pow10[e];
-				double		back;
-
-				if (!(fabs(scaled) < 9007199254740992.0))
-					break;
-				back = hd_column_from_decimal((int64_t) llround(scaled), e, *f32);
-				if (hd_double_bits(back) != hd_double_bits(values[i]))
-					break;
-			}
-			if (i == count)
-				return e;
-		}
-	}
-	return -1;
+	if (!(fabs(scaled) < 9007199254740992.0))
+		return false;
+	*k = (int64_t) llround(scaled);
+	return hd_double_bits(hd_column_from_decimal(*k, e, f32)) == hd_double_bits(v);
 }
 
-/* Decimal: one byte (exponent, float32 bit), then deltas of the scaled integers. */
-static bool
-put_decimal(HdColumnWriter *w, const double *values, size_t count)
+/*
+ * The exponent e and float32 flag that give back the most of a sample of
+ * the values (the smallest e among equals), as e | HD_COLUMN_DECIMAL_F32;
+ * -1 when even the best misses more than one value in
+ * HD_COLUMN_SCALED_EXCEPTIONS.
+ */
+static int
+scaled_exponent(const double *values, size_t count)
 {
-	bool		f32;
-	int			e = decimal_exponent(values, count, &f32);
-	uint64_t	prev = 0;
+	size_t		n = count < HD_COLUMN_SCALED_SAMPLE ? count : HD_COLUMN_SCALED_SAMPLE;
+	size_t		best_misses = n / HD_COLUMN_SCALED_EXCEPTIONS + 1;
+	int			best = -1;
 
-	if (e < 0)
-		return false;
-	w->data[w->len++] = (uint8_t) (e | (f32 ? HD_COLUMN_DECIMAL_F32 : 0));
+	for (int f = 0; f < 2 && best_misses > 0; f++)
+	{
+		bool		f32 = (f == 0);
+
+		for (int e = 0; e <= HD_COLUMN_MAX_DECIMALS && best_misses > 0; e++)
+		{
+			size_t		misses = 0;
+			int64_t		k;
+
+			for (size_t s = 0; s < n && misses < best_misses; s++)
+				if (!scaled_integer(values[s * count / n], e, f32, &k))
+					misses++;
+			if (misses < best_misses)
+			{
+				best_misses = misses;
+				best = e | (f32 ? HD_COLUMN_DECIMAL_F32 : 0);
+			}
+		}
+	}
+	return best;
+}
+
+/*
+ * Scaled: one byte (exponent, float32 bit), count zigzag deltas of the
+ * integers k (an exception repeats the previous k), then the number of
+ * exceptions and each as the gap from the previous one's position and
+ * its 8 bytes.  *written is false when too many values are exceptions.
+ */
+static HdColumnStatus
+put_scaled(HdColumnCodec *codec, HdColumnWriter *w, const double *values,
+		   size_t count, bool *written)
+{
+	int			head = scaled_exponent(values, count);
+	size_t		limit = count / HD_COLUMN_SCALED_EXCEPTIONS;
+	uint32_t   *exceptions;
+	size_t		nexc = 0;
+	uint64_t	prev = 0;
+	int			e;
+	bool		f32;
+
+	*written = false;
+	if (head < 0)
+		return HD_COLUMN_OK;
+	e = head & 0x0f;
+	f32 = (head & HD_COLUMN_DECIMAL_F32) != 0;
+	exceptions = (uint32_t *) hd_column_scratch(codec, HD_COLUMN_SCRATCH_EXCEPTIONS,
+												sizeof(uint32_t) * (limit + 1));
+	if (exceptions == NULL)
+		return HD_COLUMN_NO_MEMORY;
+	w->data[w->len++] = (uint8_t) head;
 	for (size_t i = 0; i < count; i++)
 	{
-		uint64_t	k = (uint64_t) (int64_t) llround(values[i] * hd_column_pow10[e]);
+		int64_t		k;
 
-		hd_put_varint(w, hd_zigzag(k - prev));
-		prev = k;
+		if (!scaled_integer(values[i], e, f32, &k))
+		{
+			if (nexc == limit)
+				return HD_COLUMN_OK;
+			exceptions[nexc++] = (uint32_t) i;
+			k = (int64_t) prev;
+		}
+		hd_put_varint(w, hd_zigzag((uint64_t) k - prev));
+		prev = (uint64_t) k;
 	}
-	return true;
+	hd_put_varint(w, nexc);
+	for (size_t x = 0; x < nexc; x++)
+	{
+		uint64_t	bits = hd_double_bits(values[exceptions[x]]);
+
+		hd_put_varint(w, x == 0 ? exceptions[0] : exceptions[x] - exceptions[x - 1] - 1);
+		for (int b = 0; b < 8; b++)
+			w->data[w->len++] = (uint8_t) (bits >> (8 * b));
+	}
+	*written = true;
+	return HD_COLUMN_OK;
 }
 
 /* Float32 planes: the float32 bits of every value, byte plane by byte plane. */
@@ -260,11 +284,16 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 {
 	size_t		cap = hd_column_body_bound(count);
 
+	bool		written;
+	HdColumnStatus st;
+
 	for (int i = 0; i < HD_COLUMN_NUM_VALUES; i++)
 	{
 		memset(&w[i], 0, sizeof(w[i]));
 		if (i > 0 && values == NULL)
 			continue;			/* times only: one candidate */
+		if (i == HD_COLUMN_VALUES_INT_DELTA || i == HD_COLUMN_VALUES_DECIMAL)
+			continue;			/* read, no longer written */
 		w[i].data = hd_column_scratch(codec, i, cap);
 		if (w[i].data == NULL)
 			return HD_COLUMN_NO_MEMORY;
@@ -273,6 +302,7 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 			put_times(&w[0], times, count);
 		else if (i > 0)
 		{
+			/* the times are in w[0] (Gorilla is never skipped) */
 			memcpy(w[i].data, w[0].data, w[0].len);
 			w[i].len = w[0].len;
 		}
@@ -280,13 +310,17 @@ encode_bodies(HdColumnCodec *codec, const int64_t *times, const double *values,
 	if (values == NULL)
 		return HD_COLUMN_OK;
 	put_gorilla(&w[HD_COLUMN_VALUES_GORILLA], values, count);
-	if (values_are_integers(values, count))
-		put_int_deltas(&w[HD_COLUMN_VALUES_INT_DELTA], values, count);
-	else
-		w[HD_COLUMN_VALUES_INT_DELTA].data = NULL;
+	st = put_scaled(codec, &w[HD_COLUMN_VALUES_SCALED], values, count, &written);
+	if (st != HD_COLUMN_OK)
+		return st;
+	if (written)
+	{
+		w[HD_COLUMN_VALUES_RAW].data = NULL;
+		w[HD_COLUMN_VALUES_FLOAT32].data = NULL;
+		return HD_COLUMN_OK;
+	}
+	w[HD_COLUMN_VALUES_SCALED].data = NULL;
 	put_raw(&w[HD_COLUMN_VALUES_RAW], values, count);
-	if (!put_decimal(&w[HD_COLUMN_VALUES_DECIMAL], values, count))
-		w[HD_COLUMN_VALUES_DECIMAL].data = NULL;
 	if (!put_float32_planes(&w[HD_COLUMN_VALUES_FLOAT32], values, count))
 		w[HD_COLUMN_VALUES_FLOAT32].data = NULL;
 	return HD_COLUMN_OK;
@@ -359,7 +393,7 @@ hd_column_encode(HdColumnCodec *codec, const int64_t *times, const double *value
 		base |= HD_COLUMN_FLAG_NO_TIMES;
 	if (values == NULL)
 		base |= HD_COLUMN_FLAG_NO_VALUES;
-	trial = hd_column_scratch(codec, HD_COLUMN_NUM_VALUES, out_cap);
+	trial = hd_column_scratch(codec, HD_COLUMN_SCRATCH_TRIAL, out_cap);
 	if (trial == NULL)
 		return HD_COLUMN_NO_MEMORY;
 	/* each candidate as it would be stored: the smallest is kept */

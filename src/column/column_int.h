@@ -27,8 +27,19 @@
 #define HD_COLUMN_VARINT_MAX 10
 #define HD_COLUMN_GORILLA_MAX_BITS 78
 
-/* encoded bodies (one per value encoding), then one packed trial */
-#define HD_COLUMN_SCRATCH (HD_COLUMN_NUM_VALUES + 1)
+/*
+ * Scaled values: at most one value in HD_COLUMN_SCALED_EXCEPTIONS kept
+ * whole (with a sample of HD_COLUMN_SCALED_SAMPLE values to pick e), so
+ * the body stays within hd_column_body_bound: a scaled delta is at most 8
+ * varint bytes (|k| < 2^53), an exception 1 + 3 + 8.
+ */
+#define HD_COLUMN_SCALED_EXCEPTIONS 8
+#define HD_COLUMN_SCALED_SAMPLE 64
+
+/* encoded bodies (one per value encoding), one packed trial, exception positions */
+#define HD_COLUMN_SCRATCH_TRIAL HD_COLUMN_NUM_VALUES
+#define HD_COLUMN_SCRATCH_EXCEPTIONS (HD_COLUMN_NUM_VALUES + 1)
+#define HD_COLUMN_SCRATCH (HD_COLUMN_NUM_VALUES + 2)
 
 struct HdColumnCodec
 {
@@ -42,7 +53,10 @@ static const double hd_column_pow10[HD_COLUMN_MAX_DECIMALS + 1] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9
 };
 
-/* A decimal value back from its scaled integer: the one formula of both sides. */
+/*
+ * A decimal (or scaled) value back from its integer: the one formula of
+ * both sides.
+ */
 static inline double
 hd_column_from_decimal(int64_t k, int e, bool f32)
 {

@@ -9,7 +9,10 @@
  * decode to the same pairs to the bit.  Odd: pairs of (time, value) as 16
  * raw bytes each, times sorted, encoded at the level bits 1-2 pick,
  * without times when bit 3 is set and without values when bit 4 is, and
- * decoded back to the bit.
+ * decoded back to the bit.  With bit 5 set, most values are made scaled:
+ * a value's 8 bytes are an int32 k, an exponent byte e (k / 10^(e % 10),
+ * a float32 widened when e >= 128) and three spare bytes; the bytes are
+ * kept as they are (an exception) when the first byte is 0xEE.
  *
  *-------------------------------------------------------------------------
  */
@@ -66,6 +69,24 @@ round_trip(size_t count, int level, bool with_times, bool with_values)
 	free(buf);
 }
 
+/* A value of a few decimals from 8 input bytes, or the bytes themselves. */
+static double
+scaled_value(const uint8_t *p)
+{
+	static const double pow10[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+	int32_t		k;
+	double		v;
+
+	if (p[0] == 0xEE)
+	{
+		memcpy(&v, p, 8);
+		return v;
+	}
+	memcpy(&k, p, 4);
+	v = (double) k / pow10[p[4] % 10];
+	return p[4] >= 128 ? (double) (float) v : v;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -90,7 +111,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < count; i++)
 	{
 		memcpy(&times[i], data + 1 + 16 * i, 8);
-		memcpy(&values[i], data + 1 + 16 * i + 8, 8);
+		if (data[0] & 32)
+			values[i] = scaled_value(data + 1 + 16 * i + 8);
+		else
+			memcpy(&values[i], data + 1 + 16 * i + 8, 8);
 	}
 	qsort(times, count, sizeof(int64_t), cmp_time);
 	round_trip(count, (data[0] >> 1) & 3, (data[0] & 8) == 0, (data[0] & 16) == 0);

@@ -225,6 +225,8 @@ SELECT * FROM hdaq.signal_stats('VehicleData', 'current_rpms.FL', '2000-01-01', 
 -- naming what does not exist is an error, as for hdaq.signal
 SELECT * FROM hdaq.signal_stats('NoSuchTopic', 'x', file_id => :gen);
 SELECT * FROM hdaq.signal_stats('VehicleData', 'no_such_field', file_id => :gen);
+-- a file that is not stored: named, not an empty answer
+SELECT * FROM hdaq.signal_stats('VehicleData', 'current_rpms.FL', file_id => -1);
 -- the times' path is no leaf
 SELECT * FROM hdaq.signal('VehicleData', '', file_id => :gen);
 

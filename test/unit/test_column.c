@@ -3,7 +3,8 @@
  * test_column.c
  *	  Unit tests of the leaf block codec (src/column): every series
  *	  round-trips to the bit (float32 widened, NaN payloads, infinities,
- *	  -0.0, extreme times), each block picks its smaller value encoding,
+ *	  -0.0, extreme times), each block picks its smaller value encoding
+ *	  (scaled with its exceptions), blocks of earlier encodings decode,
  *	  summaries agree with a plain walk and fold in time order, and hostile
  *	  blocks (cut short, bytes changed, more values than allowed) give an
  *	  error, never a read out of bounds.
@@ -124,7 +125,7 @@ float32_widened_round_trips(void)
 }
 
 static bool
-integers_take_deltas(void)
+integers_take_scaled(void)
 {
 	uint8_t    *block;
 	size_t		len;
@@ -136,40 +137,163 @@ integers_take_deltas(void)
 	}
 	if (!round_trip(N, 1, &block, &len))
 		return false;
-	CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_INT_DELTA,
+	CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_SCALED,
 		  "an integer series is encoded as %d", encoding_of(block, len));
 	free(block);
-	/* -0.0 is not an integer: it must survive as itself */
+	/* -0.0 is not an integer: it survives as itself, an exception */
 	values[17] = -0.0;
 	if (!round_trip(N, 1, &block, &len))
 		return false;
-	CHECK(encoding_of(block, len) != HD_COLUMN_VALUES_INT_DELTA, "-0.0 taken as an integer");
+	CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_SCALED,
+		  "integers with one -0.0 encoded as %d", encoding_of(block, len));
 	free(block);
 	return true;
 }
 
+/* Values of two decimals, as doubles or as float32 widened. */
+static void
+fill_decimals(size_t n, bool f32)
+{
+	int64_t		k = 1234;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		times[i] = (int64_t) i * 5000000;
+		k += (int64_t) (next_random() % 7) - 3;
+		values[i] = f32 ? (double) (float) ((double) k / 100) : (double) k / 100;
+	}
+}
+
 /* Values of a fixed number of decimals, as doubles and as float32 widened. */
 static bool
-decimals_take_decimal(void)
+decimals_take_scaled(void)
 {
 	uint8_t    *block;
 	size_t		len;
-	int64_t		k = 1234;
 
 	for (int f32 = 0; f32 <= 1; f32++)
 	{
-		for (size_t i = 0; i < N; i++)
-		{
-			times[i] = (int64_t) i * 5000000;
-			k += (int64_t) (next_random() % 7) - 3;
-			values[i] = f32 ? (double) (float) ((double) k / 100) : (double) k / 100;
-		}
+		fill_decimals(N, f32);
 		if (!round_trip(N, 1, &block, &len))
 			return false;
-		CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_DECIMAL,
+		CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_SCALED,
 			  "values of two decimals (float32 %d) encoded as %d", f32, encoding_of(block, len));
 		free(block);
 	}
+	return true;
+}
+
+/*
+ * Values that k / 10^e does not give back (-0.0, NaN payloads, infinities,
+ * a stray value), at the first and last positions and side by side, are
+ * exceptions of a scaled block; too many of them and the block is not
+ * scaled.
+ */
+static bool
+scaled_exceptions_round_trip(void)
+{
+	static const size_t at[] = {0, 1, 2, 999, 2500, N - 2, N - 1};
+	uint64_t	payload_nan = 0x7ff4000000000123ull;
+	uint8_t    *block;
+	size_t		len;
+	size_t		small;
+
+	fill_decimals(N, false);
+	if (!round_trip(N, 1, &block, &small))
+		return false;
+	free(block);
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+	{
+		switch (i % 4)
+		{
+			case 0:
+				values[at[i]] = -0.0;
+				break;
+			case 1:
+				memcpy(&values[at[i]], &payload_nan, 8);
+				break;
+			case 2:
+				values[at[i]] = -INFINITY;
+				break;
+			default:
+				values[at[i]] = 12.345678901234567;
+				break;
+		}
+	}
+	for (int level = 0; level <= 1; level++)
+	{
+		if (!round_trip(N, level, &block, &len))
+			return false;
+		CHECK(encoding_of(block, len) == HD_COLUMN_VALUES_SCALED,
+			  "decimals with %zu exceptions (level %d) encoded as %d",
+			  sizeof(at) / sizeof(at[0]), level, encoding_of(block, len));
+		if (level == 1)
+			CHECK(len < small + 20 * sizeof(at) / sizeof(at[0]),
+				  "%zu bytes with the exceptions, %zu without", len, small);
+		free(block);
+	}
+	/* one value in four not a decimal: not scaled, still exact */
+	for (size_t i = 0; i < N; i += 4)
+		values[i] = (double) (next_random() >> 11) / 9007199254740992.0;
+	if (!round_trip(N, 1, &block, &len))
+		return false;
+	CHECK(encoding_of(block, len) != HD_COLUMN_VALUES_SCALED,
+		  "a quarter of the values exceptions, yet scaled");
+	free(block);
+	return true;
+}
+
+/* A block as earlier builds wrote it: header, then the uncompressed body. */
+static size_t
+old_block(uint8_t *out, HdColumnValues kind, const uint8_t *body, size_t body_len,
+		  uint32_t count)
+{
+	out[0] = 'H';
+	out[1] = 'C';
+	out[2] = 1;
+	out[3] = (uint8_t) (kind | (1u << 4));	/* values only */
+	for (int b = 0; b < 4; b++)
+	{
+		out[4 + b] = (uint8_t) (count >> (8 * b));
+		out[8 + b] = (uint8_t) (body_len >> (8 * b));
+	}
+	memcpy(out + 12, body, body_len);
+	return 12 + body_len;
+}
+
+/* Integer deltas and decimal blocks, no longer written, still decode. */
+static bool
+old_encodings_decode(void)
+{
+	/* zigzag deltas: 5, -3, +10 then 1.25 (e 2: 125), -0.5 (-50) */
+	static const uint8_t ints[] = {0x0a, 0x05, 0x14};
+	static const uint8_t decimals[] = {0x02, 0xfa, 0x01, 0xdd, 0x02};
+	static const uint8_t decimals_f32[] = {0x11, 0x0e};
+	uint8_t		block[64];
+	size_t		got;
+	size_t		len;
+	HdColumnStatus st;
+
+	len = old_block(block, HD_COLUMN_VALUES_INT_DELTA, ints, sizeof(ints), 3);
+	st = hd_column_decode(codec, block, len, NULL, back_values, N, &got);
+	CHECK(st == HD_COLUMN_OK && got == 3, "integer deltas: %s", hd_column_status_text(st));
+	CHECK(same_bits(back_values[0], 5) && same_bits(back_values[1], 2) &&
+		  same_bits(back_values[2], 12), "integer deltas gave %g %g %g",
+		  back_values[0], back_values[1], back_values[2]);
+	len = old_block(block, HD_COLUMN_VALUES_DECIMAL, decimals, sizeof(decimals), 2);
+	st = hd_column_decode(codec, block, len, NULL, back_values, N, &got);
+	CHECK(st == HD_COLUMN_OK && got == 2, "decimal: %s", hd_column_status_text(st));
+	CHECK(same_bits(back_values[0], 1.25) && same_bits(back_values[1], -0.5),
+		  "decimal gave %.17g %.17g", back_values[0], back_values[1]);
+	/* e 1, float32: 0.7 as a float32 widened */
+	len = old_block(block, HD_COLUMN_VALUES_DECIMAL, decimals_f32, sizeof(decimals_f32), 1);
+	st = hd_column_decode(codec, block, len, NULL, back_values, N, &got);
+	CHECK(st == HD_COLUMN_OK && got == 1 && same_bits(back_values[0], (double) 0.7f),
+		  "decimal float32 gave %.17g (%s)", back_values[0], hd_column_status_text(st));
+	/* a delta cut short is refused */
+	len = old_block(block, HD_COLUMN_VALUES_DECIMAL, decimals, 2, 2);
+	st = hd_column_decode(codec, block, len, NULL, back_values, N, &got);
+	CHECK(st == HD_COLUMN_CORRUPT, "a cut decimal body gave %s", hd_column_status_text(st));
 	return true;
 }
 
@@ -335,13 +459,12 @@ split_blocks_round_trip(void)
 
 /* Every prefix of a block, and every single changed byte, is refused or decoded within bounds. */
 static bool
-hostile_blocks_refused(void)
+hostile_block_refused(void)
 {
 	uint8_t    *block;
 	size_t		len;
 	size_t		got;
 
-	fill_float32_sensor(300);
 	for (int level = 0; level <= 1; level++)
 	{
 		if (!round_trip(300, level, &block, &len))
@@ -376,6 +499,20 @@ hostile_blocks_refused(void)
 	return true;
 }
 
+/* float32 planes, and scaled with exceptions */
+static bool
+hostile_blocks_refused(void)
+{
+	fill_float32_sensor(300);
+	if (!hostile_block_refused())
+		return false;
+	fill_decimals(300, true);
+	values[0] = -0.0;
+	values[150] = NAN;
+	values[299] = 1e300;
+	return hostile_block_refused();
+}
+
 int
 main(void)
 {
@@ -383,8 +520,10 @@ main(void)
 	if (codec == NULL)
 		return 1;
 	report("float32 leaves widened round-trip, smaller than 6 bytes a pair", float32_widened_round_trips());
-	report("integer leaves take integer deltas; -0.0 survives", integers_take_deltas());
-	report("values of a few decimals take the decimal encoding", decimals_take_decimal());
+	report("integer leaves are scaled; -0.0 survives", integers_take_scaled());
+	report("values of a few decimals are scaled", decimals_take_scaled());
+	report("scaled blocks keep -0.0, NaN, infinities, stray values as exceptions", scaled_exceptions_round_trip());
+	report("integer-delta and decimal blocks of earlier builds decode", old_encodings_decode());
 	report("NaN payloads, infinities, -0.0, subnormals, random bits round-trip", special_values_round_trip());
 	report("extreme and equal times round-trip; one pair and none", extreme_times_round_trip());
 	report("times out of order are refused", unsorted_refused());
