@@ -73,6 +73,9 @@ typedef struct MessageScanState
 	Datum	   *paths;			/* per spec of the signal scan, as text */
 	SignalSamples samples;		/* the current message's values */
 	int			next_sample;	/* the next of them to return */
+	/* an aggregate scan's (fdw_upper.c) */
+	List	   *pushed;			/* PushedColumn of each column; NIL: rows */
+	PushedGroups *groups;
 	/* data_json */
 	const HdDecoder **decoders; /* per channel; NULL: see decoder_errors */
 	const char **decoder_errors;
@@ -92,7 +95,7 @@ void
 message_fdw_begin(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	TupleDesc	desc = RelationGetDescr(node->ss.ss_currentRelation);
+	TupleDesc	desc;
 	MessageScanState *st = palloc0(sizeof(MessageScanState));
 	List	   *attnos = list_nth(plan->fdw_private, FDW_PRIVATE_ATTNOS);
 	ListCell   *lc;
@@ -100,6 +103,18 @@ message_fdw_begin(ForeignScanState *node, int eflags)
 	node->fdw_state = st;
 	st->codes = list_nth(plan->fdw_private, FDW_PRIVATE_CODES);
 	st->values = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
+	if (plan->scan.scanrelid == 0)
+	{
+		/* a sample relation's aggregates: no relation, no rows */
+		st->kind = REL_SAMPLE;
+		st->pushed = list_nth(plan->fdw_private, FDW_PRIVATE_PUSHED);
+		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+			st->scan_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
+												 "hdaq sample aggregate scan",
+												 ALLOCSET_DEFAULT_SIZES);
+		return;
+	}
+	desc = RelationGetDescr(node->ss.ss_currentRelation);
 	st->natts = desc->natts;
 	st->columns = palloc(sizeof(int) * Max(desc->natts, 1));
 	st->kind = message_columns_of(desc, st->columns);
@@ -174,25 +189,11 @@ static void
 begin_samples(MessageScanState *st, const MessageSelection *sel)
 {
 	int			nspecs;
-	SignalSpec *specs;
-	int			s = 0;
+	SignalSpec *specs = selection_specs(sel, &nspecs);
 
-	/* the topics are stored ones (checked): few; the paths are bounded */
-	if (sel->npaths > HD_MAX_PATHS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
-	nspecs = sel->ntopics * sel->npaths;
-	specs = palloc(sizeof(SignalSpec) * Max(nspecs, 1));
 	st->paths = palloc(sizeof(Datum) * Max(nspecs, 1));
-	for (int t = 0; t < sel->ntopics; t++)
-		for (int p = 0; p < sel->npaths; p++)
-		{
-			specs[s].topic = sel->topics[t];
-			specs[s].path = sel->paths[p];
-			specs[s].metric = sel->paths[p];
-			st->paths[s++] = CStringGetTextDatum(sel->paths[p]);
-		}
+	for (int s = 0; s < nspecs; s++)
+		st->paths[s] = CStringGetTextDatum(specs[s].path);
 	st->signals = signal_scan_begin(specs, nspecs, st->scan, false);
 	st->samples.n = 0;
 	st->next_sample = 0;
@@ -220,6 +221,16 @@ look_up_decoders(MessageScanState *st)
 	}
 }
 
+/* An aggregate scan's groups, computed now (in scan_cxt). */
+static void
+start_aggregate(MessageScanState *st, const MessageSelection *sel)
+{
+	SPI_connect();
+	MemoryContextSwitchTo(st->scan_cxt);
+	st->groups = pushed_groups_compute(sel, st->pushed);
+	SPI_finish();
+}
+
 static void
 start_scan(ForeignScanState *node, MessageScanState *st)
 {
@@ -229,7 +240,9 @@ start_scan(ForeignScanState *node, MessageScanState *st)
 	compute_selection(node, st, &sel);
 	st->started = true;
 	st->scans++;
-	if (!selection_is_empty(&sel))
+	if (st->pushed != NIL)
+		start_aggregate(st, &sel);
+	else if (!selection_is_empty(&sel))
 	{
 		ScanRequest req;
 
@@ -277,6 +290,7 @@ close_scan(MessageScanState *st)
 	}
 	st->decoders = NULL;
 	st->decoder_errors = NULL;
+	st->groups = NULL;
 	st->started = false;
 	if (st->scan_cxt != NULL)
 		MemoryContextReset(st->scan_cxt);
@@ -413,6 +427,11 @@ message_fdw_iterate(ForeignScanState *node)
 		MemoryContextReset(st->row_cxt);
 	if (!st->started)
 		start_scan(node, st);
+	if (st->pushed != NIL)
+	{
+		pushed_groups_next(st->groups, slot);
+		return slot;
+	}
 	if (st->scan == NULL)
 		return slot;
 	/* what the scan allocates as it goes (its readers) lives with it */
@@ -510,6 +529,35 @@ conditions_text(ForeignScan *plan, List *context, const char *const *names,
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/*
+ * An aggregate scan's grouping columns and aggregates, as the query wrote
+ * them (they are the scan's columns).
+ */
+static void
+explain_pushed(ForeignScan *plan, List *context, ExplainState *es)
+{
+	StringInfoData keys;
+	StringInfoData aggregates;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	initStringInfo(&keys);
+	initStringInfo(&aggregates);
+	forboth(lc1, plan->fdw_scan_tlist, lc2,
+			list_nth(plan->fdw_private, FDW_PRIVATE_PUSHED))
+	{
+		TargetEntry *te = lfirst(lc1);
+		StringInfo	buf = lfirst_int(lc2) <= PUSH_PATH ? &keys : &aggregates;
+
+		appendStringInfo(buf, "%s%s", buf->len > 0 ? ", " : "",
+						 deparse_expression((Node *) te->expr, context, false,
+											false));
+	}
+	ExplainPropertyText("Pushed Aggregates", aggregates.data, es);
+	if (keys.len > 0)
+		ExplainPropertyText("Pushed Group Key", keys.data, es);
+}
+
 void
 message_fdw_explain(ForeignScanState *node, ExplainState *es)
 {
@@ -527,6 +575,8 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 	char	   *times = conditions_text(plan, context, names, MSG_LOG_TIME,
 										MSG_LOG_TIME_NS);
 
+	if (st->pushed != NIL)
+		explain_pushed(plan, context, es);
 	if (files != NULL)
 		ExplainPropertyText("Files", files, es);
 	if (topics != NULL)
