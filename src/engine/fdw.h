@@ -12,6 +12,9 @@
  *	  fdw_scan.c	the scan: one row per message through the message
  *					scan (scan.h), streamed, data_json decoded by the
  *					jsonb builder (decoders.h) when read; EXPLAIN
+ *	  fdw_upper.c	a sample relation's aggregates answered by its scan
+ *					(aggregate pushdown): the path and the plan
+ *	  fdw_agg_scan.c  the groups of such a scan, from leaf block summaries
  *
  * The entry points (the handler and the validator) are in
  * functions/message_fdw.c.

@@ -19,9 +19,13 @@
  * outer row of a nested loop, new parameter values) starts over.
  *
  * A sample relation's scan reads the same messages through the signal
- * scan (signals.h), which decodes the leaves its paths name, and returns
- * one row per message and path (its value NULL where the message does not
- * hold the leaf), as hdaq.signal does.  Its names are checked when it
+ * scan (signals.h), which decodes the leaves its paths name (or reads them
+ * from leaf blocks, one block set at a time, when every channel has them),
+ * and returns one row per message and path (its value NULL where the
+ * message does not hold the leaf), as hdaq.signal does.  A plan without a
+ * relation (scanrelid 0) is a sample relation's aggregates pushed into the
+ * scan (fdw_upper.c): its one or few rows are the groups fdw_agg_scan.c
+ * computes when the scan starts.  Its names are checked when it
  * starts: a file that is not stored, a topic no stored file has and a
  * path the topic's schema rules out are errors (request.h, signals.h).
  *
