@@ -202,6 +202,19 @@ SELECT k.count = r.count AS count, abs(k.sum - r.sum) <= 1e-12 * abs(r.sum) AS s
   FROM kept_gen k, (SELECT count(*), sum(value) FROM hdaq.sample
 					 WHERE file_id = :gen AND topic = 'VehicleData' AND path = 'current_rpms.FL') r;
 RESET hdaq.aggregate_pushdown;
+-- a scan per file (its file_id a parameter), rescanned for each: the file
+-- without blocks decoded
+SELECT * FROM pg_temp.agree($q$
+	SELECT f.name, x.* FROM hdaq.file f,
+		   LATERAL (SELECT count(*), sum(value), min(value), max(time) FROM hdaq.sample s
+					 WHERE s.file_id = f.file_id AND s.topic = 'VehicleData'
+					   AND s.path = 'current_rpms.FL') x
+	 ORDER BY f.name$q$);
+SELECT * FROM pg_temp.agree($q$
+	SELECT f.name, (SELECT count(*) FROM hdaq.sample s
+					 WHERE s.file_id = f.file_id AND s.topic = 'rr_ttpms_1_data'
+					   AND s.path = 'RR_TTPMS_P') AS n
+	  FROM hdaq.file f ORDER BY f.name$q$);
 -- and with leaf blocks off, no pushdown at all
 SET hdaq.leaf_blocks = off;
 SELECT pg_temp.pushed($q$SELECT count(*) FROM hdaq.sample
