@@ -169,7 +169,7 @@ compile_paths(DecodedScan *ds, MessageScan *scan, const SignalSpec *specs,
 /* A channel's leaves read from its blocks: the current block's pairs. */
 typedef struct BlockChannel
 {
-	LeafCursor *cursor;			/* NULL: none of the specs is of its topic */
+	LeafCursor *cursor;
 	bool		done;
 	const int64 *times;
 	const double *const *values;	/* [path of the channel] */
@@ -188,9 +188,10 @@ struct SignalScan
 };
 
 /*
- * A block cursor for every channel that has specs, when each of them has
- * blocks of all its specs' leaves, cut alike; NULL otherwise (then every
- * message is decoded, so that rows come in one way whatever the channel).
+ * A block cursor for every channel, when each of them has blocks of all its
+ * specs' leaves, cut alike; NULL otherwise (then every message is decoded,
+ * so that rows come in one way whatever the channel).  A channel without
+ * paths (no decoder, its messages skipped and counted) is decoded too.
  */
 static BlockChannel *
 open_block_channels(MessageScan *scan, const SignalSpec *specs,
@@ -207,7 +208,7 @@ open_block_channels(MessageScan *scan, const SignalSpec *specs,
 		const char **paths;
 
 		if (cp[i].npaths == 0)
-			continue;
+			return NULL;
 		paths = palloc(sizeof(char *) * cp[i].npaths);
 		for (int k = 0; k < cp[i].npaths; k++)
 			paths[k] = specs[cp[i].spec[k]].path;
@@ -242,7 +243,7 @@ signal_scan_begin(const SignalSpec *specs, int nspecs, MessageScan *scan,
 static bool
 block_channel_ready(BlockChannel *b)
 {
-	if (b->cursor == NULL || b->done)
+	if (b->done)
 		return false;
 	if (b->pos < b->count)
 		return true;

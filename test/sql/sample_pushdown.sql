@@ -298,3 +298,7 @@ SELECT count(*) FROM (SELECT * FROM hdaq.sample
 SELECT bool_and(ordered) AS time_order FROM (
 	SELECT time_ns >= lag(time_ns, 1, time_ns) OVER () AS ordered FROM hdaq.sample
 	 WHERE topic = 'VehicleData' AND path = 'current_rpms.FL') s;
+
+-- leave nothing behind: the next test starts from a fresh extension
+SET hdaq.allow_drop = on;
+DROP EXTENSION hdaq;
