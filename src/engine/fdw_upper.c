@@ -278,8 +278,11 @@ message_fdw_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	output_rel->fdw_private = pa;
 	groups = pa->group_exprs == NIL ? 1.0 :
 		estimate_num_groups(root, pa->group_exprs, input_rel->rows, NULL, NULL);
-	/* block summaries: a small share of the work of reading the rows */
-	cost = 10.0 + groups * cpu_tuple_cost + input_rel->rows * cpu_operator_cost * 0.01;
+	/*
+	 * Block summaries: a small share of the work of reading the rows, and
+	 * less than any scan of them (whose start alone costs more).
+	 */
+	cost = 1.0 + groups * cpu_tuple_cost + input_rel->rows * cpu_operator_cost * 0.01;
 	add_path(output_rel, (Path *)
 			 create_foreign_upper_path(root, output_rel, output_rel->reltarget,
 									   groups, cost, cost, NIL, NULL, NIL));
