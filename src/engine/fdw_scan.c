@@ -589,7 +589,7 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Paths", paths, es);
 	if (times != NULL)
 		ExplainPropertyText("Time Range", times, es);
-	if (es->analyze && st != NULL && st->scan_cxt != NULL)
+	if (es->analyze && st != NULL && st->scan_cxt != NULL && st->pushed == NIL)
 	{
 		int64		read = st->segments_read;
 

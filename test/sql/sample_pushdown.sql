@@ -228,6 +228,10 @@ SELECT path, count(*), sum(value) / count(*) AS mean
  WHERE topic = 'rr_ttpms_1_data' AND path IN ('RR_TTPMS_P', 'RR_TTPMS_SN')
    AND time_ns >= 1709094600000000000
  GROUP BY path ORDER BY path;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT path, count(*) FROM hdaq.sample
+ WHERE topic = 'rr_ttpms_1_data' AND path IN ('RR_TTPMS_P', 'RR_TTPMS_SN')
+ GROUP BY path;
 -- hdaq.aggregate_pushdown off: the plan aggregates the rows
 SET hdaq.aggregate_pushdown = off;
 EXPLAIN (COSTS OFF)
