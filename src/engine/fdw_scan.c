@@ -91,6 +91,7 @@ typedef struct MessageScanState
 	int64		scans;
 	int64		segments_total; /* every segment of the channels scanned */
 	int64		segments_read;
+	int64		blocks_read;	/* leaf block sets of a sample relation */
 } MessageScanState;
 
 /* ---- starting ------------------------------------------------------------------- */
@@ -289,6 +290,8 @@ close_scan(MessageScanState *st)
 
 		scan_segment_counts(st->scan, &selected, &read);
 		st->segments_read += read;
+		if (st->signals != NULL)
+			st->blocks_read += signal_scan_blocks_read(st->signals);
 		st->scan = NULL;
 		st->signals = NULL;
 	}
@@ -592,6 +595,7 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 	if (es->analyze && st != NULL && st->scan_cxt != NULL && st->pushed == NIL)
 	{
 		int64		read = st->segments_read;
+		int64		blocks = st->blocks_read;
 
 		if (st->scan != NULL)
 		{
@@ -601,8 +605,13 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 			scan_segment_counts(st->scan, &selected, &now_read);
 			read += now_read;
 		}
+		if (st->signals != NULL)
+			blocks += signal_scan_blocks_read(st->signals);
 		ExplainPropertyInteger("Segments Read", NULL, read, es);
 		ExplainPropertyInteger("Segments Skipped", NULL,
 							   st->segments_total - read, es);
+		/* rows read from leaf blocks instead of the segments */
+		if (blocks > 0)
+			ExplainPropertyInteger("Leaf Block Sets Read", NULL, blocks, es);
 	}
 }

@@ -664,6 +664,12 @@ read_block(LeafCursor *c, const char *path, const StoredLeafBlock *b,
 	return n;
 }
 
+int64
+leaf_cursor_blocks_read(const LeafCursor *c)
+{
+	return c->next;
+}
+
 bool
 leaf_cursor_next(LeafCursor *c, const int64 **times, const double *const **values,
 				 int *count)

@@ -70,6 +70,9 @@ extern LeafCursor *leaf_cursor_open(const StoredChannel *ch,
 extern bool leaf_cursor_next(LeafCursor *c, const int64 **times,
 							 const double *const **values, int *count);
 
+/* How many block sets the cursor has read so far. */
+extern int64 leaf_cursor_blocks_read(const LeafCursor *c);
+
 /*
  * Each message's values of several leaves of one channel in [start_ns,
  * end_ns], in time order: values[i] is paths[i]'s.  False, before any

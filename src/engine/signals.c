@@ -328,6 +328,18 @@ signal_scan_next(SignalScan *ss, SignalSamples *out)
 	return false;
 }
 
+int64
+signal_scan_blocks_read(const SignalScan *ss)
+{
+	int64		n = 0;
+
+	if (ss->blocks == NULL)
+		return 0;
+	for (int i = 0; i < scan_channel_count(ss->scan); i++)
+		n += leaf_cursor_blocks_read(ss->blocks[i].cursor);
+	return n;
+}
+
 void
 signal_scan_end(SignalScan *ss)
 {

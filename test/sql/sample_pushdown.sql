@@ -296,6 +296,18 @@ SELECT what, pg_temp.stream(q, true) = pg_temp.stream(q, false) AS same_rows,
 	('a range that cuts both blocks', $$SELECT * FROM hdaq.sample WHERE topic = 'rr_ttpms_1_data' AND path = 'RR_TTPMS_P' AND time_ns BETWEEN 1709094600000000000 AND 1709094630000000000$$),
 	('three files, one without blocks', $$SELECT * FROM hdaq.sample WHERE topic = 'VehicleData' AND path = 'current_rpms.RR'$$)
   ) AS t(what, q);
+-- EXPLAIN ANALYZE counts the block sets read (a range across the two
+-- blocks: both; inside the first: one), no segment read
+SET hdaq.aggregate_pushdown = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM hdaq.sample
+ WHERE topic = 'rr_ttpms_1_data' AND path IN ('RR_TTPMS_P', 'RR_TTPMS_SN')
+   AND time_ns BETWEEN 1709094600000000000 AND 1709094630000000000;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM hdaq.sample
+ WHERE topic = 'rr_ttpms_1_data' AND path = 'RR_TTPMS_P'
+   AND time_ns BETWEEN 1709094300000000000 AND 1709094400000000000;
+RESET hdaq.aggregate_pushdown;
 -- a LIMIT stops the reading; rows from blocks come in time order
 SELECT count(*) FROM (SELECT * FROM hdaq.sample
  WHERE topic = 'rr_ttpms_1_data' AND path = 'RR_TTPMS_P' LIMIT 10) s;
