@@ -11,7 +11,11 @@ topic, in one run.
     DuckDB file holding the topic's leaves;
   - one signal over the whole session (count, sum), the same from
     hdaq.signal_stats (summaries), five signals of the topic, a 10 s
-    window, and M4 into 1,000 buckets.
+    window, and M4 into 1,000 buckets;
+  - the sample relation: one signal (count, sum) and five signals GROUP
+    BY path through hdaq.sample, with the aggregate pushdown (from block
+    summaries), without it (the rows from the blocks, aggregated by the
+    plan), and decoding the messages (hdaq.leaf_blocks off).
 
 Every leaf of the topic that has blocks is exported from hdaq (one file
 per leaf, server-side COPY) and loaded by bench/columnar/duck.mjs; the
@@ -174,6 +178,8 @@ class Bench:
             {"name": "five", "sql": "SELECT " + " + ".join(f"count({col[p]})" for p in FIVE) + ", "
              + " + ".join(f"sum({col[p]})" for p in FIVE) + " FROM v"},
             {"name": "window", "sql": f"SELECT count({one}), sum({one}) FROM v WHERE time BETWEEN {w0} AND {w1}"},
+            # the five leaves' counts and sums each (GROUP BY path of hdaq.sample)
+            {"name": "five_each", "sql": "SELECT " + ", ".join(f"count({col[p]}), sum({col[p]})" for p in FIVE) + " FROM v"},
             {"name": "m4", "sql": f"""WITH a AS (SELECT time // {width} AS k, arg_min(time, time) AS f, arg_max(time, time) AS l,
                 arg_min(time, {one}) AS lo, arg_max(time, {one}) AS hi FROM v GROUP BY 1)
                 SELECT count(*), count(DISTINCT k) FROM (SELECT DISTINCT k, unnest([f, l, lo, hi]) FROM a) x"""},
@@ -243,6 +249,64 @@ class Bench:
             log(f"  {name}: blocks {res[name]['blocks_ms']:.1f} ms, messages {res[name]['messages_ms']:.1f} ms, DuckDB {d['ms']:.1f} ms")
         self.figures["queries"] = res
 
+    # ---- the sample relation -----------------------------------------------------------
+    SAMPLE_VARIANTS = {"pushdown": ("on", "on"), "rows": ("on", "off"), "messages": ("off", "off")}
+
+    def sample_queries(self):
+        fid = self.file_id
+        paths = ", ".join(f"'{p}'" for p in FIVE)
+        return {
+            "sample_one": f"""SELECT count(*), sum(value) FROM hdaq.sample
+                WHERE file_id = {fid} AND topic = '{TOPIC}' AND path = '{SIGNAL}'""",
+            "sample_five": f"""SELECT path, count(*), sum(value) FROM hdaq.sample
+                WHERE file_id = {fid} AND topic = '{TOPIC}' AND path IN ({paths})
+                GROUP BY path ORDER BY path""",
+        }
+
+    def check_sample(self, name, got, duck_row):
+        """Every variant's (count, sum) per path against DuckDB's; the pushdown's sums
+        against the rows' to 1e-12 (another summation order)."""
+        if name == "sample_one":
+            want = {SIGNAL: (int(duck_row[0]), float(duck_row[1]))}
+            per = {v: {SIGNAL: (int(r[0][0]), float(r[0][1]))} for v, r in got.items()}
+        else:
+            want = {p: (int(duck_row[2 * i]), float(duck_row[2 * i + 1])) for i, p in enumerate(FIVE)}
+            per = {v: {r[0]: (int(r[1]), float(r[2])) for r in rows} for v, rows in got.items()}
+        ok = all(set(per[v]) == set(want) and all(
+            per[v][p][0] == want[p][0] and math.isclose(per[v][p][1], want[p][1], rel_tol=1e-9) for p in want)
+            for v in per)
+        ok = ok and all(math.isclose(per["pushdown"][p][1], per["rows"][p][1], rel_tol=1e-12) for p in want)
+        self.check(f"{name}: the same counts and sums with the pushdown, without it, decoding, and in DuckDB",
+                   ok, f"{per} {want}")
+
+    def run_sample_queries(self):
+        qs = self.sample_queries()
+        for name, q in qs.items():
+            self.sql.query("SET hdaq.aggregate_pushdown = on")
+            plan = "\n".join(r[0] for r in self.sql.query("EXPLAIN (VERBOSE, COSTS OFF) " + q))
+            self.check(f"{name}: the plan pushes the aggregates into the scan", "Pushed Aggregates" in plan, plan)
+        ms = {(v, q): [] for v in self.SAMPLE_VARIANTS for q in qs}
+        got = {q: {} for q in qs}
+        for rep in range(self.args.reps):
+            for v, (blocks, pushdown) in self.SAMPLE_VARIANTS.items():
+                self.sql.query(f"SET hdaq.leaf_blocks = {blocks}")
+                self.sql.query(f"SET hdaq.aggregate_pushdown = {pushdown}")
+                for name, q in qs.items():
+                    r, t = self.sql.query(q, timed=True)
+                    ms[(v, name)].append(t)
+                    got[name][v] = r
+        self.sql.query("RESET hdaq.leaf_blocks")
+        self.sql.query("RESET hdaq.aggregate_pushdown")
+        res = {}
+        for name in qs:
+            d = self.duck_out["queries"]["one" if name == "sample_one" else "five_each"]
+            self.check_sample(name, got[name], d["rows"][0])
+            res[name] = {v + "_ms": statistics.median(ms[(v, name)]) for v in self.SAMPLE_VARIANTS}
+            res[name]["duckdb_ms"] = d["ms"]
+            log(f"  {name}: " + ", ".join(f"{v} {res[name][v + '_ms']:.1f} ms" for v in self.SAMPLE_VARIANTS)
+                + f", DuckDB {d['ms']:.1f} ms")
+        self.figures["sample_queries"] = res
+
 
 def write_md(path, f, args):
     st = f["storage"]
@@ -260,6 +324,17 @@ def write_md(path, f, args):
         r = q[k]
         lines.append(f"| {label} | {r['blocks_ms']:.1f} ms | {r['messages_ms']:.1f} ms | {r['duckdb_ms']:.1f} ms | "
                      f"{r['blocks_ms'] / r['duckdb_ms']:.1f}× | {r['messages_ms'] / r['duckdb_ms']:.1f}× |")
+    if "sample_queries" in f:
+        sq = f["sample_queries"]
+        labels = {"sample_one": "one signal over the whole session (count, sum) through hdaq.sample",
+                  "sample_five": "five signals GROUP BY path through hdaq.sample"}
+        lines += ["", "| query | hdaq, aggregate pushdown | hdaq, rows from blocks (pushdown off) | "
+                  "hdaq, decoding messages | DuckDB | pushdown / DuckDB | rows / DuckDB |", "|---|---|---|---|---|---|---|"]
+        for k, label in labels.items():
+            r = sq[k]
+            lines.append(f"| {label} | {r['pushdown_ms']:.1f} ms | {r['rows_ms']:.1f} ms | {r['messages_ms']:.1f} ms | "
+                         f"{r['duckdb_ms']:.1f} ms | {r['pushdown_ms'] / r['duckdb_ms']:.2f}× | "
+                         f"{r['rows_ms'] / r['duckdb_ms']:.1f}× |")
     ing = f["ingest_ms"]
     lines += [
         "",
@@ -300,6 +375,7 @@ def main():
         b.logs_storage()
     b.duck()
     b.run_queries()
+    b.run_sample_queries()
     if args.out_json:
         with open(args.out_json, "w") as fh:
             json.dump(b.figures, fh, indent=1)

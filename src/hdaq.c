@@ -21,6 +21,7 @@
 #include "hdaq.h"
 
 #include "engine/decoders.h"
+#include "engine/fdw.h"
 #include "engine/ingest.h"
 #include "engine/leaf_blocks.h"
 #include "engine/mat_export.h"
@@ -44,5 +45,6 @@ _PG_init(void)
 	guard_drop_define_gucs();
 	mat_export_define_gucs();
 	leaf_blocks_define_gucs();
+	fdw_define_gucs();
 	MarkGUCPrefixReserved("hdaq");
 }

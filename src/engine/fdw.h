@@ -12,6 +12,9 @@
  *	  fdw_scan.c	the scan: one row per message through the message
  *					scan (scan.h), streamed, data_json decoded by the
  *					jsonb builder (decoders.h) when read; EXPLAIN
+ *	  fdw_upper.c	a sample relation's aggregates answered by its scan
+ *					(aggregate pushdown): the path and the plan
+ *	  fdw_agg_scan.c  the groups of such a scan, from leaf block summaries
  *
  * The entry points (the handler and the validator) are in
  * functions/message_fdw.c.
@@ -22,6 +25,8 @@
 #define HDAQ_FDW_H
 
 #include "hdaq.h"
+
+#include "engine/signals.h"
 
 #include "access/tupdesc.h"
 #include "foreign/fdwapi.h"
@@ -101,6 +106,9 @@ extern bool message_condition(PlannerInfo *root, Index relid,
 							  const AttrNumber *attnos, Expr *clause,
 							  int *code, Expr **value);
 
+/* The column expr is (a Var of the relation, maybe relabelled), or -1. */
+extern int	message_column_of(Node *expr, Index relid, const AttrNumber *attnos);
+
 /* What the conditions select, as their values are added. */
 typedef struct MessageSelection
 {
@@ -133,6 +141,13 @@ extern bool selection_is_empty(const MessageSelection *sel);
 /* The scan request of a selection that is not empty. */
 extern void selection_request(const MessageSelection *sel, ScanRequest *req);
 
+/*
+ * A sample relation's leaves of a selection that is not empty and has
+ * topics and paths: each path of each topic, by topic then path (index
+ * t * npaths + p); an error past HD_MAX_PATHS paths.
+ */
+extern SignalSpec *selection_specs(const MessageSelection *sel, int *nspecs);
+
 /* ---- planning (fdw_plan.c) ---- */
 
 extern void message_fdw_rel_size(PlannerInfo *root, RelOptInfo *baserel,
@@ -151,6 +166,57 @@ extern ForeignScan *message_fdw_plan(PlannerInfo *root, RelOptInfo *baserel,
  */
 #define FDW_PRIVATE_CODES 0
 #define FDW_PRIVATE_ATTNOS 1
+
+/* ---- aggregates answered by the scan (fdw_upper.c, fdw_agg_scan.c) ---- */
+
+/* hdaq.aggregate_pushdown (on by default) */
+extern bool aggregate_pushdown_enabled;
+extern void fdw_define_gucs(void);
+
+/* What each column of an aggregate scan is. */
+typedef enum PushedColumn
+{
+	PUSH_FILE_ID,				/* grouping columns */
+	PUSH_TOPIC,
+	PUSH_PATH,
+	PUSH_COUNT_ROWS,			/* count(*) */
+	PUSH_COUNT_VALUES,			/* count(value) */
+	PUSH_SUM,
+	PUSH_AVG,
+	PUSH_MIN,
+	PUSH_MAX,
+	PUSH_MIN_TIME,
+	PUSH_MAX_TIME,
+	PUSH_MIN_TIME_NS,
+	PUSH_MAX_TIME_NS
+} PushedColumn;
+
+/*
+ * An aggregate scan's plan (scanrelid 0) has a third fdw_private list: the
+ * PushedColumn of each entry of fdw_scan_tlist; its attribute numbers are
+ * NIL.
+ */
+#define FDW_PRIVATE_PUSHED 2
+
+extern void message_fdw_upper_paths(PlannerInfo *root, UpperRelationKind stage,
+									RelOptInfo *input_rel,
+									RelOptInfo *output_rel, void *extra);
+extern ForeignScan *aggregate_fdw_plan(PlannerInfo *root, RelOptInfo *rel,
+									   List *tlist, Plan *outer_plan);
+
+/*
+ * The groups of an aggregate scan over a selection (conditions' values
+ * computed), computed at once: names checked as the sample relation's
+ * scan checks them; each channel's leaves from their block summaries
+ * when it has blocks of every path, the other channels' messages decoded.
+ * The caller is connected to SPI; lives in CurrentMemoryContext.
+ */
+typedef struct PushedGroups PushedGroups;
+extern PushedGroups *pushed_groups_compute(const MessageSelection *sel,
+										   List *pushed);
+
+/* The next group as the scan's row (its values of the pushed columns). */
+extern bool pushed_groups_next(PushedGroups *groups, TupleTableSlot *slot);
 
 /* ---- the scan (fdw_scan.c) ---- */
 

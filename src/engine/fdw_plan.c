@@ -428,6 +428,8 @@ message_fdw_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	int			columns = 0;
 	ListCell   *lc;
 
+	if (IS_UPPER_REL(baserel))
+		return aggregate_fdw_plan(root, baserel, tlist, outer_plan);
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);

@@ -24,6 +24,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "engine/decoders.h"
 #include "engine/fdw.h"
 
 #include "access/stratnum.h"
@@ -143,9 +144,8 @@ sample_require_conditions(const char *relname, int columns)
 
 /* ---- recognising conditions --------------------------------------------------- */
 
-/* The column expr is (a Var of the relation, maybe relabelled), or -1. */
-static int
-column_of(Node *expr, Index relid, const AttrNumber *attnos)
+int
+message_column_of(Node *expr, Index relid, const AttrNumber *attnos)
 {
 	Var		   *var;
 
@@ -248,11 +248,11 @@ op_condition(PlannerInfo *root, Index relid, const AttrNumber *attnos,
 		return false;
 	left = linitial(op->args);
 	right = lsecond(op->args);
-	column = column_of(left, relid, attnos);
+	column = message_column_of(left, relid, attnos);
 	if (column < 0 || !value_computable(root, relid, right))
 	{
 		/* value op column: column commutator value */
-		column = column_of(right, relid, attnos);
+		column = message_column_of(right, relid, attnos);
 		if (column < 0 || !value_computable(root, relid, left))
 			return false;
 		opno = get_commutator(opno);
@@ -279,7 +279,7 @@ any_condition(PlannerInfo *root, Index relid, const AttrNumber *attnos,
 
 	if (!saop->useOr || list_length(saop->args) != 2)
 		return false;
-	column = column_of(linitial(saop->args), relid, attnos);
+	column = message_column_of(linitial(saop->args), relid, attnos);
 	array = lsecond(saop->args);
 	if (column != MSG_FILE_ID && column != MSG_TOPIC && column != MSG_PATH)
 		return false;
@@ -633,4 +633,28 @@ selection_request(const MessageSelection *sel, ScanRequest *req)
 	}
 	req->start_ns = sel->start_ns;
 	req->end_ns = sel->end_ns;
+}
+
+SignalSpec *
+selection_specs(const MessageSelection *sel, int *nspecs)
+{
+	SignalSpec *specs;
+	int			s = 0;
+
+	/* the topics are stored ones (checked): few; the paths are bounded */
+	if (sel->npaths > HD_MAX_PATHS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
+	*nspecs = sel->ntopics * sel->npaths;
+	specs = palloc(sizeof(SignalSpec) * Max(*nspecs, 1));
+	for (int t = 0; t < sel->ntopics; t++)
+		for (int p = 0; p < sel->npaths; p++)
+		{
+			specs[s].topic = sel->topics[t];
+			specs[s].path = sel->paths[p];
+			specs[s].metric = sel->paths[p];
+			s++;
+		}
+	return specs;
 }

@@ -19,9 +19,13 @@
  * outer row of a nested loop, new parameter values) starts over.
  *
  * A sample relation's scan reads the same messages through the signal
- * scan (signals.h), which decodes the leaves its paths name, and returns
- * one row per message and path (its value NULL where the message does not
- * hold the leaf), as hdaq.signal does.  Its names are checked when it
+ * scan (signals.h), which decodes the leaves its paths name (or reads them
+ * from leaf blocks, one block set at a time, when every channel has them),
+ * and returns one row per message and path (its value NULL where the
+ * message does not hold the leaf), as hdaq.signal does.  A plan without a
+ * relation (scanrelid 0) is a sample relation's aggregates pushed into the
+ * scan (fdw_upper.c): its one or few rows are the groups fdw_agg_scan.c
+ * computes when the scan starts.  Its names are checked when it
  * starts: a file that is not stored, a topic no stored file has and a
  * path the topic's schema rules out are errors (request.h, signals.h).
  *
@@ -73,6 +77,9 @@ typedef struct MessageScanState
 	Datum	   *paths;			/* per spec of the signal scan, as text */
 	SignalSamples samples;		/* the current message's values */
 	int			next_sample;	/* the next of them to return */
+	/* an aggregate scan's (fdw_upper.c) */
+	List	   *pushed;			/* PushedColumn of each column; NIL: rows */
+	PushedGroups *groups;
 	/* data_json */
 	const HdDecoder **decoders; /* per channel; NULL: see decoder_errors */
 	const char **decoder_errors;
@@ -84,6 +91,7 @@ typedef struct MessageScanState
 	int64		scans;
 	int64		segments_total; /* every segment of the channels scanned */
 	int64		segments_read;
+	int64		blocks_read;	/* leaf block sets of a sample relation */
 } MessageScanState;
 
 /* ---- starting ------------------------------------------------------------------- */
@@ -92,7 +100,7 @@ void
 message_fdw_begin(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	TupleDesc	desc = RelationGetDescr(node->ss.ss_currentRelation);
+	TupleDesc	desc;
 	MessageScanState *st = palloc0(sizeof(MessageScanState));
 	List	   *attnos = list_nth(plan->fdw_private, FDW_PRIVATE_ATTNOS);
 	ListCell   *lc;
@@ -100,6 +108,18 @@ message_fdw_begin(ForeignScanState *node, int eflags)
 	node->fdw_state = st;
 	st->codes = list_nth(plan->fdw_private, FDW_PRIVATE_CODES);
 	st->values = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
+	if (plan->scan.scanrelid == 0)
+	{
+		/* a sample relation's aggregates: no relation, no rows */
+		st->kind = REL_SAMPLE;
+		st->pushed = list_nth(plan->fdw_private, FDW_PRIVATE_PUSHED);
+		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+			st->scan_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
+												 "hdaq sample aggregate scan",
+												 ALLOCSET_DEFAULT_SIZES);
+		return;
+	}
+	desc = RelationGetDescr(node->ss.ss_currentRelation);
 	st->natts = desc->natts;
 	st->columns = palloc(sizeof(int) * Max(desc->natts, 1));
 	st->kind = message_columns_of(desc, st->columns);
@@ -174,25 +194,11 @@ static void
 begin_samples(MessageScanState *st, const MessageSelection *sel)
 {
 	int			nspecs;
-	SignalSpec *specs;
-	int			s = 0;
+	SignalSpec *specs = selection_specs(sel, &nspecs);
 
-	/* the topics are stored ones (checked): few; the paths are bounded */
-	if (sel->npaths > HD_MAX_PATHS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("at most %d paths per topic", HD_MAX_PATHS)));
-	nspecs = sel->ntopics * sel->npaths;
-	specs = palloc(sizeof(SignalSpec) * Max(nspecs, 1));
 	st->paths = palloc(sizeof(Datum) * Max(nspecs, 1));
-	for (int t = 0; t < sel->ntopics; t++)
-		for (int p = 0; p < sel->npaths; p++)
-		{
-			specs[s].topic = sel->topics[t];
-			specs[s].path = sel->paths[p];
-			specs[s].metric = sel->paths[p];
-			st->paths[s++] = CStringGetTextDatum(sel->paths[p]);
-		}
+	for (int s = 0; s < nspecs; s++)
+		st->paths[s] = CStringGetTextDatum(specs[s].path);
 	st->signals = signal_scan_begin(specs, nspecs, st->scan, false);
 	st->samples.n = 0;
 	st->next_sample = 0;
@@ -220,6 +226,16 @@ look_up_decoders(MessageScanState *st)
 	}
 }
 
+/* An aggregate scan's groups, computed now (in scan_cxt). */
+static void
+start_aggregate(MessageScanState *st, const MessageSelection *sel)
+{
+	SPI_connect();
+	MemoryContextSwitchTo(st->scan_cxt);
+	st->groups = pushed_groups_compute(sel, st->pushed);
+	SPI_finish();
+}
+
 static void
 start_scan(ForeignScanState *node, MessageScanState *st)
 {
@@ -229,7 +245,9 @@ start_scan(ForeignScanState *node, MessageScanState *st)
 	compute_selection(node, st, &sel);
 	st->started = true;
 	st->scans++;
-	if (!selection_is_empty(&sel))
+	if (st->pushed != NIL)
+		start_aggregate(st, &sel);
+	else if (!selection_is_empty(&sel))
 	{
 		ScanRequest req;
 
@@ -272,11 +290,14 @@ close_scan(MessageScanState *st)
 
 		scan_segment_counts(st->scan, &selected, &read);
 		st->segments_read += read;
+		if (st->signals != NULL)
+			st->blocks_read += signal_scan_blocks_read(st->signals);
 		st->scan = NULL;
 		st->signals = NULL;
 	}
 	st->decoders = NULL;
 	st->decoder_errors = NULL;
+	st->groups = NULL;
 	st->started = false;
 	if (st->scan_cxt != NULL)
 		MemoryContextReset(st->scan_cxt);
@@ -413,6 +434,11 @@ message_fdw_iterate(ForeignScanState *node)
 		MemoryContextReset(st->row_cxt);
 	if (!st->started)
 		start_scan(node, st);
+	if (st->pushed != NIL)
+	{
+		pushed_groups_next(st->groups, slot);
+		return slot;
+	}
 	if (st->scan == NULL)
 		return slot;
 	/* what the scan allocates as it goes (its readers) lives with it */
@@ -510,6 +536,35 @@ conditions_text(ForeignScan *plan, List *context, const char *const *names,
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/*
+ * An aggregate scan's grouping columns and aggregates, as the query wrote
+ * them (they are the scan's columns).
+ */
+static void
+explain_pushed(ForeignScan *plan, List *context, ExplainState *es)
+{
+	StringInfoData keys;
+	StringInfoData aggregates;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	initStringInfo(&keys);
+	initStringInfo(&aggregates);
+	forboth(lc1, plan->fdw_scan_tlist, lc2,
+			list_nth(plan->fdw_private, FDW_PRIVATE_PUSHED))
+	{
+		TargetEntry *te = lfirst(lc1);
+		StringInfo	buf = lfirst_int(lc2) <= PUSH_PATH ? &keys : &aggregates;
+
+		appendStringInfo(buf, "%s%s", buf->len > 0 ? ", " : "",
+						 deparse_expression((Node *) te->expr, context, false,
+											false));
+	}
+	ExplainPropertyText("Pushed Aggregates", aggregates.data, es);
+	if (keys.len > 0)
+		ExplainPropertyText("Pushed Group Key", keys.data, es);
+}
+
 void
 message_fdw_explain(ForeignScanState *node, ExplainState *es)
 {
@@ -527,6 +582,8 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 	char	   *times = conditions_text(plan, context, names, MSG_LOG_TIME,
 										MSG_LOG_TIME_NS);
 
+	if (st->pushed != NIL)
+		explain_pushed(plan, context, es);
 	if (files != NULL)
 		ExplainPropertyText("Files", files, es);
 	if (topics != NULL)
@@ -535,9 +592,10 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("Paths", paths, es);
 	if (times != NULL)
 		ExplainPropertyText("Time Range", times, es);
-	if (es->analyze && st != NULL && st->scan_cxt != NULL)
+	if (es->analyze && st != NULL && st->scan_cxt != NULL && st->pushed == NIL)
 	{
 		int64		read = st->segments_read;
+		int64		blocks = st->blocks_read;
 
 		if (st->scan != NULL)
 		{
@@ -547,8 +605,13 @@ message_fdw_explain(ForeignScanState *node, ExplainState *es)
 			scan_segment_counts(st->scan, &selected, &now_read);
 			read += now_read;
 		}
+		if (st->signals != NULL)
+			blocks += signal_scan_blocks_read(st->signals);
 		ExplainPropertyInteger("Segments Read", NULL, read, es);
 		ExplainPropertyInteger("Segments Skipped", NULL,
 							   st->segments_total - read, es);
+		/* rows read from leaf blocks instead of the segments */
+		if (blocks > 0)
+			ExplainPropertyInteger("Leaf Block Sets Read", NULL, blocks, es);
 	}
 }

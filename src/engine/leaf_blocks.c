@@ -386,22 +386,47 @@ leaf_blocks_after_ingest(int64 file_id)
 
 /* ---- reading -------------------------------------------------------------------- */
 
+/* Whether blocks may be read for these paths at all (any channel). */
+static bool
+leaf_blocks_readable(const char *const *paths, int npaths)
+{
+	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
+		return false;
+	for (int p = 0; p < npaths; p++)
+		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)
+			return false;		/* no leaf: decoding says why */
+	return true;
+}
+
+static bool
+channel_has_blocks(const StoredChannel *ch, const char *const *paths, int npaths)
+{
+	for (int p = 0; p < npaths; p++)
+		if (!store_has_leaf_blocks(ch->channel_key, paths[p]))
+			return false;
+	return true;
+}
+
+bool
+leaf_blocks_available(const StoredChannel *ch, const char *const *paths,
+					  int npaths)
+{
+	return leaf_blocks_readable(paths, npaths) &&
+		channel_has_blocks(ch, paths, npaths);
+}
+
 StoredChannel *
 leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npaths,
 					 int *count)
 {
 	StoredChannel *channels;
 
-	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
+	if (!leaf_blocks_readable(paths, npaths))
 		return NULL;
-	for (int p = 0; p < npaths; p++)
-		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)
-			return NULL;		/* no leaf: decoding says why */
 	channels = store_find_channels(req, count);
 	for (int i = 0; i < *count; i++)
-		for (int p = 0; p < npaths; p++)
-			if (!store_has_leaf_blocks(channels[i].channel_key, paths[p]))
-				return NULL;
+		if (!channel_has_blocks(&channels[i], paths, npaths))
+			return NULL;
 	return channels;
 }
 
@@ -439,22 +464,23 @@ same_messages(const StoredLeafBlock *a, const StoredLeafBlock *b)
 
 /*
  * The channel's blocks of times in [start_ns, end_ns] and each path's
- * blocks of values, with their bytes; false unless every path's blocks
+ * blocks of values, with their bytes when with_data; false unless every path's blocks
  * are those of the times (same counts, times and order).
  */
 static bool
 find_aligned_blocks(const StoredChannel *ch, const char *const *paths, int npaths,
-					int64 start_ns, int64 end_ns, StoredLeafBlock **time_blocks,
-					StoredLeafBlock **blocks, int *nblocks)
+					int64 start_ns, int64 end_ns, bool with_data,
+					StoredLeafBlock **time_blocks, StoredLeafBlock **blocks,
+					int *nblocks)
 {
 	*time_blocks = store_find_leaf_blocks(ch->channel_key, LEAF_TIMES_PATH,
-										  start_ns, end_ns, true, nblocks);
+										  start_ns, end_ns, with_data, nblocks);
 	for (int p = 0; p < npaths; p++)
 	{
 		int			n;
 
 		blocks[p] = store_find_leaf_blocks(ch->channel_key, paths[p], start_ns,
-										   end_ns, true, &n);
+										   end_ns, with_data, &n);
 		if (n != *nblocks)
 			return false;
 		for (int b = 0; b < n; b++)
@@ -476,8 +502,8 @@ leaf_blocks_read(const StoredChannel *ch, const char *const *paths, int npaths,
 	double	  **values = palloc(sizeof(double *) * npaths);
 	double	   *row = palloc(sizeof(double) * npaths);
 
-	if (!find_aligned_blocks(ch, paths, npaths, start_ns, end_ns, &time_blocks,
-							 blocks, &nblocks))
+	if (!find_aligned_blocks(ch, paths, npaths, start_ns, end_ns, true,
+							 &time_blocks, blocks, &nblocks))
 		return false;
 	for (int p = 0; p < npaths; p++)
 		values[p] = palloc(sizeof(double) * LEAF_BLOCK_VALUES);
@@ -580,4 +606,103 @@ leaf_blocks_summarize(const StoredChannel *ch, const char *path, int64 start_ns,
 		}
 		summarize_part(codec, ch, path, blk, start_ns, end_ns, times, values, into);
 	}
+}
+
+/* ---- a cursor over aligned blocks ---------------------------------------------- */
+
+struct LeafCursor
+{
+	const StoredChannel *ch;
+	const char *const *paths;
+	int			npaths;
+	int64		start_ns;
+	int64		end_ns;
+	StoredLeafBlock *time_blocks;	/* summaries only: bytes read one by one */
+	StoredLeafBlock **blocks;	/* [path][block] */
+	int			nblocks;
+	int			next;			/* the next block to read */
+	HdColumnCodec *codec;
+	int64	   *times;			/* the current block's */
+	double	  **values;			/* [path], the current block's */
+	const double **rows;		/* [path], from the first pair in range */
+};
+
+LeafCursor *
+leaf_cursor_open(const StoredChannel *ch, const char *const *paths, int npaths,
+				 int64 start_ns, int64 end_ns)
+{
+	LeafCursor *c;
+
+	if (!leaf_blocks_available(ch, paths, npaths))
+		return NULL;
+	c = palloc0(sizeof(LeafCursor));
+	c->blocks = palloc(sizeof(StoredLeafBlock *) * Max(npaths, 1));
+	if (!find_aligned_blocks(ch, paths, npaths, start_ns, end_ns, false,
+							 &c->time_blocks, c->blocks, &c->nblocks))
+		return NULL;
+	c->ch = ch;
+	c->paths = paths;
+	c->npaths = npaths;
+	c->start_ns = start_ns;
+	c->end_ns = end_ns;
+	c->codec = new_codec();
+	c->times = palloc(sizeof(int64) * LEAF_BLOCK_VALUES);
+	c->values = palloc(sizeof(double *) * Max(npaths, 1));
+	c->rows = palloc(sizeof(double *) * Max(npaths, 1));
+	for (int p = 0; p < npaths; p++)
+		c->values[p] = palloc(sizeof(double) * LEAF_BLOCK_VALUES);
+	return c;
+}
+
+/* Read and decode one stored block (its bytes fetched now, then freed). */
+static size_t
+read_block(LeafCursor *c, const char *path, const StoredLeafBlock *b,
+		   int64 *times, double *values)
+{
+	StoredLeafBlock one = *b;
+	size_t		n;
+
+	one.data = block_bytes(c->ch, path, b);
+	n = decode_block(c->codec, c->ch, path, &one, times, values);
+	pfree(one.data);
+	return n;
+}
+
+int64
+leaf_cursor_blocks_read(const LeafCursor *c)
+{
+	return c->next;
+}
+
+bool
+leaf_cursor_next(LeafCursor *c, const int64 **times, const double *const **values,
+				 int *count)
+{
+	while (c->next < c->nblocks)
+	{
+		int			b = c->next++;
+		size_t		n;
+		size_t		lo = 0;
+		size_t		hi;
+
+		CHECK_FOR_INTERRUPTS();
+		n = read_block(c, LEAF_TIMES_PATH, &c->time_blocks[b], c->times, NULL);
+		hi = n;
+		while (lo < n && c->times[lo] < c->start_ns)
+			lo++;
+		while (hi > lo && c->times[hi - 1] > c->end_ns)
+			hi--;
+		if (hi == lo)
+			continue;
+		for (int p = 0; p < c->npaths; p++)
+		{
+			read_block(c, c->paths[p], &c->blocks[p][b], NULL, c->values[p]);
+			c->rows[p] = c->values[p] + lo;
+		}
+		*times = c->times + lo;
+		*values = c->rows;
+		*count = (int) (hi - lo);
+		return true;
+	}
+	return false;
 }

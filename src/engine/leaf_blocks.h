@@ -42,6 +42,38 @@ extern StoredChannel *leaf_blocks_channels(const ScanRequest *req,
 										   int *count);
 
 /*
+ * Whether a channel's leaves (paths) may be read from blocks: hdaq.leaf_blocks
+ * on, the table readable, and every one of them has blocks.
+ */
+extern bool leaf_blocks_available(const StoredChannel *ch,
+								  const char *const *paths, int npaths);
+
+/*
+ * A cursor over the blocks of several leaves of one channel in [start_ns,
+ * end_ns]: one block set (the times and each leaf's values of the same
+ * messages) read and decoded at a time, so memory holds one block per
+ * leaf whatever the range.  NULL when the channel's leaves are not all
+ * available as blocks or their blocks are not cut alike (the caller then
+ * decodes the messages).  Lives in CurrentMemoryContext; paths must
+ * outlive it.
+ */
+typedef struct LeafCursor LeafCursor;
+extern LeafCursor *leaf_cursor_open(const StoredChannel *ch,
+									const char *const *paths, int npaths,
+									int64 start_ns, int64 end_ns);
+
+/*
+ * The next block's messages in range, in time order: *count times and,
+ * for each path p, (*values)[p][0 .. *count - 1]; valid until the next
+ * call.  False at the end.  The caller is connected to SPI.
+ */
+extern bool leaf_cursor_next(LeafCursor *c, const int64 **times,
+							 const double *const **values, int *count);
+
+/* How many block sets the cursor has read so far. */
+extern int64 leaf_cursor_blocks_read(const LeafCursor *c);
+
+/*
  * Each message's values of several leaves of one channel in [start_ns,
  * end_ns], in time order: values[i] is paths[i]'s.  False, before any
  * call of fn, when the paths' blocks are not cut alike (the caller then

@@ -417,6 +417,13 @@ scan_channel(const MessageScan *scan, int index)
 	return &scan->channels[index];
 }
 
+void
+scan_time_range(const MessageScan *scan, int64 *start_ns, int64 *end_ns)
+{
+	*start_ns = scan->start_ns;
+	*end_ns = scan->end_ns;
+}
+
 int
 scan_channel_index(const MessageScan *scan, const ScanChannel *ch)
 {

@@ -71,6 +71,10 @@ extern void scan_segment_counts(const MessageScan *scan, int64 *selected,
 extern int	scan_channel_count(const MessageScan *scan);
 extern const ScanChannel *scan_channel(const MessageScan *scan, int index);
 
+/* The request's time range (log_time_ns, inclusive). */
+extern void scan_time_range(const MessageScan *scan, int64 *start_ns,
+							int64 *end_ns);
+
 /* The index of one of the scan's channels. */
 extern int	scan_channel_index(const MessageScan *scan, const ScanChannel *ch);
 

@@ -7,7 +7,10 @@
  *	  hands each value to a sink.
  *
  * signal_scan_begin/next/end give the same values one message at a time
- * (the sample relation reads them so).
+ * (the sample relation reads them so): from leaf blocks, one block set of
+ * each channel decoded at a time and the channels merged in time order,
+ * when every channel has blocks of all its leaves; otherwise by decoding
+ * the messages.
  *
  * The request is checked first (engine/request.c: an unknown file or
  * topic is an error), then paths are compiled against every selected
@@ -24,6 +27,7 @@
 #include "engine/request.h"
 #include "store/store.h"
 
+#include "executor/spi.h"
 #include "utils/builtins.h"
 
 /* The paths of one channel, compiled against its decoder. */
@@ -162,13 +166,59 @@ compile_paths(DecodedScan *ds, MessageScan *scan, const SignalSpec *specs,
 	return cp;
 }
 
+/* A channel's leaves read from its blocks: the current block's pairs. */
+typedef struct BlockChannel
+{
+	LeafCursor *cursor;
+	bool		done;
+	const int64 *times;
+	const double *const *values;	/* [path of the channel] */
+	int			count;
+	int			pos;
+} BlockChannel;
+
 struct SignalScan
 {
+	MessageScan *scan;
 	DecodedScan *ds;
 	ChannelPaths *cp;			/* by channel index */
+	BlockChannel *blocks;		/* by channel index; NULL: decoding */
 	double	   *values;
 	bool	   *found;
 };
+
+/*
+ * A block cursor for every channel, when each of them has blocks of all its
+ * specs' leaves, cut alike; NULL otherwise (then every message is decoded,
+ * so that rows come in one way whatever the channel).  A channel without
+ * paths (no decoder, its messages skipped and counted) is decoded too.
+ */
+static BlockChannel *
+open_block_channels(MessageScan *scan, const SignalSpec *specs,
+					const ChannelPaths *cp)
+{
+	int			n = scan_channel_count(scan);
+	BlockChannel *bc = palloc0(sizeof(BlockChannel) * Max(n, 1));
+	int64		start_ns;
+	int64		end_ns;
+
+	scan_time_range(scan, &start_ns, &end_ns);
+	for (int i = 0; i < n; i++)
+	{
+		const char **paths;
+
+		if (cp[i].npaths == 0)
+			return NULL;
+		paths = palloc(sizeof(char *) * cp[i].npaths);
+		for (int k = 0; k < cp[i].npaths; k++)
+			paths[k] = specs[cp[i].spec[k]].path;
+		bc[i].cursor = leaf_cursor_open(scan_channel(scan, i), paths,
+										cp[i].npaths, start_ns, end_ns);
+		if (bc[i].cursor == NULL)
+			return NULL;
+	}
+	return bc;
+}
 
 SignalScan *
 signal_scan_begin(const SignalSpec *specs, int nspecs, MessageScan *scan,
@@ -176,11 +226,73 @@ signal_scan_begin(const SignalSpec *specs, int nspecs, MessageScan *scan,
 {
 	SignalScan *ss = palloc0(sizeof(SignalScan));
 
+	ss->scan = scan;
 	ss->ds = decoded_scan_begin(scan, skip_errors);
 	ss->cp = compile_paths(ss->ds, scan, specs, nspecs, skip_errors);
+	ss->blocks = open_block_channels(scan, specs, ss->cp);
 	ss->values = palloc(sizeof(double) * Max(nspecs, 1));
 	ss->found = palloc(sizeof(bool) * Max(nspecs, 1));
 	return ss;
+}
+
+/*
+ * Whether a channel read from blocks has a pair at pos, reading its next
+ * block if needed (connected to SPI for that: a foreign scan is not
+ * between rows; SPI connections nest).
+ */
+static bool
+block_channel_ready(BlockChannel *b)
+{
+	if (b->done)
+		return false;
+	if (b->pos < b->count)
+		return true;
+	SPI_connect();
+	b->done = !leaf_cursor_next(b->cursor, &b->times, &b->values, &b->count);
+	SPI_finish();
+	b->pos = 0;
+	return !b->done;
+}
+
+/*
+ * The next message's values from the channels' blocks, merged in time
+ * order as the message scan merges them (ties: the channel first in the
+ * scan, i.e. by file, then channel).
+ */
+static bool
+next_from_blocks(SignalScan *ss, SignalSamples *out)
+{
+	int			best = -1;
+	BlockChannel *b;
+	const ChannelPaths *c;
+
+	for (int i = 0; i < scan_channel_count(ss->scan); i++)
+	{
+		b = &ss->blocks[i];
+		if (!block_channel_ready(b))
+			continue;
+		if (best < 0 ||
+			b->times[b->pos] < ss->blocks[best].times[ss->blocks[best].pos])
+			best = i;
+	}
+	if (best < 0)
+		return false;
+	b = &ss->blocks[best];
+	c = &ss->cp[best];
+	for (int k = 0; k < c->npaths; k++)
+	{
+		ss->values[k] = b->values[k][b->pos];
+		ss->found[k] = true;
+	}
+	out->channel = scan_channel(ss->scan, best);
+	out->channel_index = best;
+	out->time_ns = b->times[b->pos];
+	out->n = c->npaths;
+	out->spec = c->spec;
+	out->values = ss->values;
+	out->found = ss->found;
+	b->pos++;
+	return true;
 }
 
 bool
@@ -188,6 +300,8 @@ signal_scan_next(SignalScan *ss, SignalSamples *out)
 {
 	DecodedMessage m;
 
+	if (ss->blocks != NULL)
+		return next_from_blocks(ss, out);
 	while (decoded_scan_next(ss->ds, &m))
 	{
 		ChannelPaths *c = &ss->cp[m.channel_index];
@@ -212,6 +326,18 @@ signal_scan_next(SignalScan *ss, SignalSamples *out)
 		return true;
 	}
 	return false;
+}
+
+int64
+signal_scan_blocks_read(const SignalScan *ss)
+{
+	int64		n = 0;
+
+	if (ss->blocks == NULL)
+		return 0;
+	for (int i = 0; i < scan_channel_count(ss->scan); i++)
+		n += leaf_cursor_blocks_read(ss->blocks[i].cursor);
+	return n;
 }
 
 void

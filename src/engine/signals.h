@@ -65,6 +65,12 @@ extern SignalScan *signal_scan_begin(const SignalSpec *specs, int nspecs,
 /* The next message's values, in log-time order; false at the end. */
 extern bool signal_scan_next(SignalScan *ss, SignalSamples *out);
 
+/*
+ * How many leaf block sets (one block of times and one of each leaf's
+ * values) the scan has read: 0 when it decodes the messages.
+ */
+extern int64 signal_scan_blocks_read(const SignalScan *ss);
+
 /* The end: one NOTICE for the messages skipped, if any. */
 extern void signal_scan_end(SignalScan *ss);
 

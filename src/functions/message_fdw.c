@@ -28,6 +28,7 @@ hdaq_message_fdw_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = message_fdw_rel_size;
 	routine->GetForeignPaths = message_fdw_paths;
 	routine->GetForeignPlan = message_fdw_plan;
+	routine->GetForeignUpperPaths = message_fdw_upper_paths;
 	routine->BeginForeignScan = message_fdw_begin;
 	routine->IterateForeignScan = message_fdw_iterate;
 	routine->ReScanForeignScan = message_fdw_rescan;

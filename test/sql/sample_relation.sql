@@ -152,11 +152,17 @@ EXPLAIN (COSTS OFF) SELECT time, value FROM hdaq.sample
  WHERE topic = 'VehicleData' AND path = 'current_rpms.FL' ORDER BY time;
 EXPLAIN (COSTS OFF) SELECT time, value FROM hdaq.sample
  WHERE topic = 'VehicleData' AND path = 'current_rpms.FL' ORDER BY time_ns LIMIT 5;
--- segments read and skipped for a time range of one file
+-- segments read and skipped for a time range of one file, when the scan
+-- decodes the messages (from leaf blocks it reads no segment; the rows
+-- counted by the plan, not by the scan's aggregate pushdown)
+SET hdaq.leaf_blocks = off;
+SET hdaq.aggregate_pushdown = off;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM hdaq.sample
  WHERE file_id = :gen AND topic = 'VehicleData' AND path = 'current_rpms.FL'
    AND time BETWEEN '2026-03-17T14:00:05Z' AND '2026-03-17T14:00:06Z';
+RESET hdaq.leaf_blocks;
+RESET hdaq.aggregate_pushdown;
 
 -- Joins: with hdaq.file by tag, one scan per file the tag selects; with the
 -- topic and path from another relation, one scan per (topic, path)
