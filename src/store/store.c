@@ -107,6 +107,7 @@ typedef enum StoreStatement
 	STMT_UNIT_CONVERSION,
 	STMT_UNIT_KNOWN,
 	STMT_DEFINE_MATH_CHANNEL,
+	STMT_TOPIC_UNITS,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -554,6 +555,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" SET expression = excluded.expression, unit = excluded.unit,"
 		" description = excluded.description",
 		5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	},
+	[STMT_TOPIC_UNITS] = {
+		"SELECT DISTINCT ON (u.path) u.path, u.unit FROM hdaq.unit u"
+		" JOIN hdaq.schema s ON s.name = u.schema_name"
+		" JOIN hdaq.channel c ON c.schema_key = s.schema_key"
+		" WHERE c.topic = $1 AND c.file_id = $2 ORDER BY u.path, u.unit",
+		2, {TEXTOID, INT8OID}, true
 	},
 };
 
@@ -2043,4 +2051,22 @@ store_define_math_channel(const char *topic, const char *name,
 	char		nulls[6] = {' ', ' ', ' ', unit ? ' ' : 'n', description ? ' ' : 'n', '\0'};
 
 	store_run(STMT_DEFINE_MATH_CHANNEL, values, nulls, 0);
+}
+
+static void
+read_path_unit(uint64 i, void *row)
+{
+	StoredPathUnit *pu = row;
+
+	pu->path = col_text(i, 1);
+	pu->unit = col_text(i, 2);
+}
+
+StoredPathUnit *
+store_topic_units(const char *topic, int64 file_id, int *count)
+{
+	Datum		values[2] = {CStringGetTextDatum(topic), Int64GetDatum(file_id)};
+
+	return store_read_rows(STMT_TOPIC_UNITS, values, NULL, sizeof(StoredPathUnit),
+						   read_path_unit, count);
 }

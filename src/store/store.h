@@ -463,5 +463,13 @@ extern bool store_unit_known(const char *unit);
 extern void store_define_math_channel(const char *topic, const char *name,
 									  const char *expression, const char *unit,
 									  const char *description);
+/* The units hdaq.unit gives the paths of a topic's schemas in a file. */
+typedef struct StoredPathUnit
+{
+	char	   *path;
+	char	   *unit;
+} StoredPathUnit;
+extern StoredPathUnit *store_topic_units(const char *topic, int64 file_id,
+										 int *count);
 
 #endif							/* HDAQ_STORE_H */
