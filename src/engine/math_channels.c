@@ -281,6 +281,23 @@ check_operand(const char *topic, const char *name, const HdExprOperand *o)
 	hd_path_free(path);
 }
 
+/*
+ * A channel has a row per message of its topic: it must read a path of
+ * that topic, or the scan would read none of its messages.
+ */
+static void
+check_reads_home(const char *topic, const char *name, const HdExpr *expr)
+{
+	for (int i = 0; i < hd_expr_operand_count(expr); i++)
+		if (strcmp(operand_topic(hd_expr_operand(expr, i), topic), topic) == 0)
+			return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("math channel \"%s\" of topic \"%s\" reads no path of its topic", name, topic),
+			 errdetail("A math channel has a row per message of its topic; it is computed from at least one of its paths."),
+			 errhint("Define it on the topic of one of its paths, or use one of the topic's paths in it.")));
+}
+
 void
 math_channel_check(const char *topic, const char *name, const char *expression)
 {
@@ -305,6 +322,7 @@ math_channel_check(const char *topic, const char *name, const char *expression)
 				 errhint("Choose another name.")));
 	for (int i = 0; i < hd_expr_operand_count(expr); i++)
 		check_operand(topic, name, hd_expr_operand(expr, i));
+	check_reads_home(topic, name, expr);
 }
 
 /* ---- units ---------------------------------------------------------------- */
@@ -405,6 +423,7 @@ find_channel(const SignalSpec *spec, MathChannel *mc)
 	mc->noperands = hd_expr_operand_count(mc->expr);
 	mc->leaf = palloc(sizeof(int) * Max(mc->noperands, 1));
 	mc->home = palloc(sizeof(bool) * Max(mc->noperands, 1));
+	check_reads_home(spec->topic, spec->path, mc->expr);
 	return true;
 }
 

@@ -137,6 +137,8 @@ SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', 'curr
 SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', 'x', 'current_rpms.FM')$$);
 SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', 'x', 'VnInsDatta:lat_deg')$$);
 SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleDatta', 'x', '1')$$);
+SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', 'x', 'VnInsData:lat_deg * 2')$$);
+SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', 'x', '1 + 2')$$);
 SELECT * FROM pg_temp.err($$SELECT hdaq.define_math_channel('VehicleData', NULL, '1')$$);
 SELECT count(*) AS channels FROM hdaq.math_channel;
 
