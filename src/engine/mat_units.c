@@ -22,7 +22,7 @@ mat_topic_units(MbTopic *t, const char *topic, int64 file_id)
 	StoredPathUnit *units;
 	int			n;
 
-	if (!math_channels_available())
+	if (!units_available())
 		return;
 	units = store_topic_units(topic, file_id, &n);
 	for (int i = 0; i < n; i++)

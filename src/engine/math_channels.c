@@ -39,6 +39,7 @@
 #include "catalog/namespace.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -116,12 +117,33 @@ typedef struct MathScan
 
 /* ---- the tables -------------------------------------------------------- */
 
+/*
+ * Whether hdaq's table exists (a 0.1.0 store has none of these until
+ * ALTER EXTENSION hdaq UPDATE) and, with check_select, whether the user
+ * may read it: a role granted SELECT table by table before the update (a
+ * Grafana role) reads paths as before, without math channels or units.
+ */
+static bool
+table_usable(const char *name, bool check_select)
+{
+	Oid			ns = get_namespace_oid("hdaq", true);
+	Oid			rel = OidIsValid(ns) ? get_relname_relid(name, ns) : InvalidOid;
+
+	return OidIsValid(rel) &&
+		(!check_select ||
+		 pg_class_aclcheck(rel, GetUserId(), ACL_SELECT) == ACLCHECK_OK);
+}
+
 bool
 math_channels_available(void)
 {
-	Oid			ns = get_namespace_oid("hdaq", true);
+	return table_usable("math_channel", true);
+}
 
-	return OidIsValid(ns) && OidIsValid(get_relname_relid("math_channel", ns));
+bool
+units_available(void)
+{
+	return table_usable("unit", true);
 }
 
 /* ---- schemas ----------------------------------------------------------- */
@@ -357,7 +379,7 @@ signal_unit_conversion(const SignalSpec *spec, const ScanRequest *req,
 {
 	char	   *from;
 
-	if (!math_channels_available())
+	if (!table_usable("unit", false))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("units need hdaq 0.2.0"),

@@ -13,10 +13,12 @@
 #include "engine/signals.h"
 
 /*
- * Whether the store has the tables of math channels and units (a 0.1.0
- * store has none until ALTER EXTENSION hdaq UPDATE).
+ * Whether the store has hdaq.math_channel (hdaq.unit) and the user may
+ * read it: a 0.1.0 store has neither until ALTER EXTENSION hdaq UPDATE,
+ * and a role granted SELECT table by table before it lacks them.
  */
 extern bool math_channels_available(void);
+extern bool units_available(void);
 
 /*
  * When some spec names a math channel (its topic and name), read every

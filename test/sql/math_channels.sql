@@ -189,6 +189,23 @@ SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'current_rp
 SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', NULL, NULL, :gen, false);
 SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 second', :gen, false);
 
+-- a role granted SELECT table by table before the update (no SELECT on
+-- hdaq.math_channel and hdaq.unit) reads paths and fields as before, sees
+-- no unit and no math channel, and is told why a conversion fails
+CREATE ROLE hdaq_math_reader;
+GRANT USAGE ON SCHEMA hdaq TO hdaq_math_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA hdaq TO hdaq_math_reader;
+REVOKE SELECT ON hdaq.math_channel, hdaq.unit FROM hdaq_math_reader;
+SET ROLE hdaq_math_reader;
+SELECT count(*) FROM hdaq.signal('VehicleData', 'current_body_vel_ms.x', file_id => :gen);
+SELECT path, unit FROM hdaq.fields('VehicleData', :gen) WHERE path = 'current_body_vel_ms.x';
+SELECT hdaq.signal_unit('VehicleData', 'speed_kmh') AS channel_unit;
+SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'slip')$$) LIMIT 1;
+SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'current_body_vel_ms.x', unit => 'km/h')$$) LIMIT 1;
+RESET ROLE;
+DROP OWNED BY hdaq_math_reader;
+DROP ROLE hdaq_math_reader;
+
 -- leave nothing behind: the next test starts from a fresh extension
 SET hdaq.allow_drop = on;
 DROP EXTENSION hdaq;
