@@ -504,8 +504,9 @@ class Bench:
     # -- 7: a Grafana panel
 
     def fig_downsample(self):
-        if not self.has_function("hdaq.downsample(text,text,timestamptz,timestamptz,interval,bigint,boolean)") and not self.has_function(
-            "hdaq.downsample(text,text,timestamptz,timestamptz,interval,bigint)"
+        if not any(
+            self.has_function(f"hdaq.downsample(text,text,timestamptz,timestamptz,interval,bigint{extra})")
+            for extra in (",boolean,text", ",boolean", "")
         ):
             self.results["figures"]["7"] = {"not_available": "hdaq.downsample does not exist in this build"}
             return

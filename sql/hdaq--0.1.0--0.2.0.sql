@@ -1661,3 +1661,178 @@ CREATE FUNCTION lap_overlay(track text, paths text[], file_ids bigint[], laps in
 	LANGUAGE C STABLE CALLED ON NULL INPUT ROWS 1000;
 COMMENT ON FUNCTION lap_overlay(text, text[], bigint[], integer[], double precision, text, text, text) IS
 	'laps of one run or several on one distance grid: time_s[i] since lap i''s start line, y[(i-1)*npaths+p] the value of paths[p] on lap i';
+
+-- Math channels and units.  A math channel is a named expression over other
+-- signals (hdaq.define_math_channel checks it when it is defined), read as
+-- (topic, name) wherever a (topic, path) is: hdaq.signal, hdaq.signals,
+-- hdaq.downsample.  hdaq.unit gives the unit of a schema's path,
+-- hdaq.unit_conversion the linear conversions (to = from * scale +
+-- "offset"; the other way is derived); hdaq.signal and hdaq.downsample
+-- convert with unit => '...'.  hdaq.fields gains a unit column;
+-- hdaq.signal_unit and hdaq.signal_label name a signal's unit.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE math_channel (
+	topic text NOT NULL,		-- the home topic: the channel has a value per message of it
+	name text NOT NULL CHECK (name <> ''),
+	expression text NOT NULL,
+	unit text,
+	description text,
+	PRIMARY KEY (topic, name)
+);
+COMMENT ON TABLE math_channel IS
+	'math channels: a named expression over signals, read as (topic, name) like a path';
+SELECT pg_catalog.pg_extension_config_dump('math_channel', '');
+
+CREATE TABLE unit (
+	schema_name text NOT NULL,	-- hdaq.schema.name (hdaq.topics.schema_name)
+	path text NOT NULL,			-- as hdaq.fields lists it ([0] stands for every index)
+	unit text NOT NULL CHECK (unit <> ''),
+	PRIMARY KEY (schema_name, path)
+);
+COMMENT ON TABLE unit IS
+	'the unit of a path of a schema, as the team knows it';
+SELECT pg_catalog.pg_extension_config_dump('unit', '');
+
+CREATE TABLE unit_conversion (
+	from_unit text NOT NULL,
+	to_unit text NOT NULL,
+	scale double precision NOT NULL CHECK (scale <> 0 AND scale BETWEEN -1e300 AND 1e300),
+	"offset" double precision NOT NULL DEFAULT 0 CHECK ("offset" BETWEEN -1e300 AND 1e300),
+	preset boolean NOT NULL DEFAULT false,	-- shipped with hdaq (not dumped)
+	PRIMARY KEY (from_unit, to_unit),
+	CHECK (from_unit <> to_unit)
+);
+COMMENT ON TABLE unit_conversion IS
+	'linear unit conversions: to = from * scale + offset (the reverse is derived)';
+SELECT pg_catalog.pg_extension_config_dump('unit_conversion', 'WHERE NOT preset');
+
+INSERT INTO unit_conversion (from_unit, to_unit, scale, "offset", preset) VALUES
+	('m/s', 'km/h', 3.6, 0, true),
+	('m/s', 'mph', 2.2369362920544023, 0, true),
+	('km/h', 'mph', 0.621371192237334, 0, true),
+	('rad', 'deg', 57.29577951308232, 0, true),
+	('rad/s', 'deg/s', 57.29577951308232, 0, true),
+	('rad/s', 'rpm', 9.549296585513721, 0, true),
+	('Pa', 'kPa', 0.001, 0, true),
+	('Pa', 'bar', 1e-5, 0, true),
+	('kPa', 'bar', 0.01, 0, true),
+	('bar', 'psi', 14.503773773022, 0, true),
+	('kPa', 'psi', 0.14503773773022, 0, true),
+	('K', 'degC', 1, -273.15, true),
+	('degC', 'degF', 1.8, 32, true),
+	('K', 'degF', 1.8, -459.67, true),
+	('m', 'km', 0.001, 0, true),
+	('m', 'mm', 1000, 0, true),
+	('s', 'ms', 1000, 0, true),
+	('g', 'm/s^2', 9.80665, 0, true),
+	('A', 'mA', 1000, 0, true),
+	('V', 'mV', 1000, 0, true),
+	('W', 'kW', 0.001, 0, true),
+	('1', '%', 100, 0, true);
+
+-- The unit of a signal: a math channel's own, else hdaq.unit's for the
+-- path (or, for an element of an array, the path with [0]) of a schema of
+-- the topic's channels (of the file, when given).
+CREATE FUNCTION signal_unit(topic text, path text, file_id bigint DEFAULT NULL)
+	RETURNS text
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	found_unit text;
+BEGIN
+	-- a role that may not read a table (granted table by table before the
+	-- update) gets no unit from it, not an error
+	IF has_table_privilege('@extschema@.math_channel', 'SELECT') THEN
+		SELECT m.unit INTO found_unit FROM @extschema@.math_channel m
+		 WHERE m.topic = signal_unit.topic AND m.name = signal_unit.path;
+		IF found_unit IS NOT NULL THEN
+			RETURN found_unit;
+		END IF;
+	END IF;
+	IF has_table_privilege('@extschema@.unit', 'SELECT') THEN
+		SELECT u.unit INTO found_unit
+		  FROM @extschema@.channel c
+		  JOIN @extschema@.schema s ON s.schema_key = c.schema_key
+		  JOIN @extschema@.unit u ON u.schema_name = s.name
+		   AND u.path IN (signal_unit.path,
+						  regexp_replace(signal_unit.path, '\[[0-9]+\]', '[0]', 'g'))
+		 WHERE c.topic = signal_unit.topic
+		   AND (signal_unit.file_id IS NULL OR c.file_id = signal_unit.file_id)
+		 ORDER BY u.path = signal_unit.path DESC, c.file_id DESC
+		 LIMIT 1;
+	END IF;
+	RETURN found_unit;
+END
+$$;
+COMMENT ON FUNCTION signal_unit(text, text, bigint) IS
+	'the unit of a signal (a math channel''s, or hdaq.unit''s for a schema of the topic); NULL when not known';
+
+-- 'path [unit]' (or the path alone without a unit): a metric name for Grafana.
+CREATE FUNCTION signal_label(topic text, path text, file_id bigint DEFAULT NULL)
+	RETURNS text
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT signal_label.path ||
+		coalesce(' [' || @extschema@.signal_unit(signal_label.topic, signal_label.path,
+												 signal_label.file_id) || ']', '')
+$$;
+COMMENT ON FUNCTION signal_label(text, text, bigint) IS
+	'''path [unit]'', or the path alone when its unit is not known: a metric name';
+
+-- Checks the definition (22023 with the position of a syntax error; a
+-- name that is a path of the topic; a path or topic that does not exist),
+-- then stores it (replacing one of the same topic and name).
+CREATE FUNCTION define_math_channel(topic text, name text, expression text,
+									unit text DEFAULT NULL,
+									description text DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'hdaq_define_math_channel'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION define_math_channel(text, text, text, text, text) IS
+	'defines (or redefines) a math channel of a topic: a named expression over signals, read as (topic, name)';
+
+-- hdaq.signal and hdaq.downsample with a unit to convert to (last, optional).
+DROP FUNCTION signal(text, text, timestamptz, timestamptz, bigint, boolean);
+CREATE FUNCTION signal(topic text, path text,
+					   start_time timestamptz DEFAULT NULL,
+					   end_time timestamptz DEFAULT NULL,
+					   file_id bigint DEFAULT NULL,
+					   skip_errors boolean DEFAULT false,
+					   unit text DEFAULT NULL)
+	RETURNS TABLE ("time" timestamptz, value double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_signal'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION signal(text, text, timestamptz, timestamptz, bigint, boolean, text) IS
+	'one numeric leaf (or math channel) of a topic''s messages as (time, value), converted to unit when given';
+
+DROP FUNCTION downsample(text, text, timestamptz, timestamptz, interval, bigint, boolean);
+CREATE FUNCTION downsample(topic text, path text,
+						   start_time timestamptz, end_time timestamptz,
+						   bucket interval, file_id bigint DEFAULT NULL,
+						   skip_errors boolean DEFAULT false,
+						   unit text DEFAULT NULL)
+	RETURNS TABLE ("time" timestamptz, value double precision)
+	AS 'MODULE_PATHNAME', 'hdaq_downsample'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 4000;
+COMMENT ON FUNCTION downsample(text, text, timestamptz, timestamptz, interval, bigint, boolean, text) IS
+	'one signal reduced for plotting: per bucket (aligned to the epoch) the first, min, max and last samples, in time order, converted to unit when given';
+
+-- hdaq.fields with the unit of each path (last column).
+ALTER FUNCTION fields(text, bigint) RENAME TO field_leaves;
+COMMENT ON FUNCTION field_leaves(text, bigint) IS
+	'hdaq.fields without the unit column';
+CREATE FUNCTION fields(topic text, file_id bigint DEFAULT NULL)
+	RETURNS TABLE (path text, type text, "numeric" boolean, repeated boolean,
+				   max_length integer, enum_names text[], unit text)
+	LANGUAGE sql STABLE PARALLEL SAFE ROWS 100
+AS $$
+	-- no SET clause, so that the planner inlines it (names are qualified)
+	SELECT l.path, l.type, l."numeric", l.repeated, l.max_length, l.enum_names,
+		   @extschema@.signal_unit(fields.topic, l.path, fields.file_id)
+	  FROM @extschema@.field_leaves(fields.topic, fields.file_id) l
+$$;
+COMMENT ON FUNCTION fields(text, bigint) IS
+	'the leaves of a topic''s schema (in a file, or in every file): path as hdaq.signal takes it, type, whether numeric, whether inside an array, enum value names, unit';

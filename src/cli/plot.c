@@ -9,7 +9,8 @@
  * (hdaq.downsample, M4: the first, smallest, largest and last sample of
  * each bucket, a bucket being one pixel column of the plot area), drawn
  * with cairo as SVG or PNG, with the time and value axes labelled and a
- * legend.
+ * legend; the value axis and the legend give the signals' units
+ * (hdaq.signal_unit) when they are known.
  *
  * A signal is "Topic/path" as hdaq.signals takes it; the topic is the
  * longest topic of the file the argument starts with followed by "/", so
@@ -52,6 +53,8 @@ typedef struct Signal
 	const char *arg;			/* as given: Topic/path */
 	char	   *topic;
 	const char *path;			/* into arg */
+	char	   *unit;			/* hdaq.signal_unit's; NULL when not known */
+	char	   *label;			/* the legend's: arg, and [unit] when known */
 	double	   *t;				/* seconds from the start of the range */
 	double	   *v;
 	int			n;
@@ -70,6 +73,7 @@ typedef struct Plot
 	Signal	   *signals;
 	int			nsignals;
 	char	   *title;
+	char	   *value_axis;		/* "value", with the signals' units */
 	char	   *origin;			/* the start of the range, as text */
 	double		span;			/* seconds from start to end */
 } Plot;
@@ -293,6 +297,62 @@ fetch_signal(PGconn *conn, const Plot *p, Signal *s, int columns)
 	return true;
 }
 
+/*
+ * The signals' units (hdaq.signal_unit; a server without it knows none),
+ * their legend labels, and the value axis' label: "value [u1, u2]" with
+ * the distinct units known.
+ */
+static bool
+fetch_units(PGconn *conn, Plot *p)
+{
+	PGresult   *res = PQexec(conn, "SELECT to_regprocedure('hdaq.signal_unit(text,text,bigint)') IS NOT NULL");
+	bool		have = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	size_t		len = strlen("value []") + 1;
+
+	PQclear(res);
+	for (int i = 0; i < p->nsignals; i++)
+	{
+		Signal	   *s = &p->signals[i];
+		const char *values[3] = {s->topic, s->path, p->file_id};
+
+		s->unit = NULL;
+		if (have)
+		{
+			res = PQexecParams(conn, "SELECT hdaq.signal_unit($1, $2, $3::bigint)",
+							   3, NULL, values, NULL, NULL, 0);
+			if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			{
+				cli_server_error(res);
+				PQclear(res);
+				return false;
+			}
+			if (!PQgetisnull(res, 0, 0))
+				s->unit = cli_strdup(PQgetvalue(res, 0, 0));
+			PQclear(res);
+		}
+		s->label = cli_malloc(strlen(s->arg) + (s->unit ? strlen(s->unit) + 3 : 0) + 1);
+		sprintf(s->label, s->unit ? "%s [%s]" : "%s", s->arg, s->unit);
+		len += s->unit ? strlen(s->unit) + 2 : 0;
+	}
+	p->value_axis = cli_malloc(len);
+	strcpy(p->value_axis, "value");
+	for (int i = 0; i < p->nsignals; i++)
+	{
+		bool		seen = p->signals[i].unit == NULL;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = p->signals[j].unit && strcmp(p->signals[j].unit, p->signals[i].unit) == 0;
+		if (seen)
+			continue;
+		strcat(p->value_axis, strchr(p->value_axis, '[') ? ", " : " [");
+		strcat(p->value_axis, p->signals[i].unit);
+	}
+	if (strchr(p->value_axis, '['))
+		strcat(p->value_axis, "]");
+	return true;
+}
+
 /* ----------------------------------------------------------------
  * Drawing
  * ----------------------------------------------------------------
@@ -412,14 +472,14 @@ draw_axes(cairo_t *cr, const Plot *p, const Frame *f)
 	cairo_rectangle(cr, f->x0 + 0.5, f->y0 + 0.5, f->w - 1, f->h - 1);
 	cairo_stroke(cr);
 
-	/* axis labels: no units are known yet, so the value axis says "value" */
+	/* axis labels: the value axis with the signals' units */
 	cairo_set_font_size(cr, 13);
 	snprintf(label, sizeof(label), "time (s) from %s", p->origin);
 	text_at(cr, f->x0 + f->w / 2, f->y0 + f->h + 28, label, 0.5, 0);
 	cairo_save(cr);
 	cairo_translate(cr, 18, f->y0 + f->h / 2);
 	cairo_rotate(cr, -M_PI / 2);
-	text_at(cr, 0, 0, "value", 0.5, 0.5);
+	text_at(cr, 0, 0, p->value_axis, 0.5, 0.5);
 	cairo_restore(cr);
 
 	/* the title */
@@ -499,7 +559,7 @@ draw_legend(cairo_t *cr, const Plot *p, const Frame *f)
 	{
 		cairo_text_extents_t e;
 
-		cairo_text_extents(cr, p->signals[i].arg, &e);
+		cairo_text_extents(cr, p->signals[i].label, &e);
 		if (e.x_advance > width)
 			width = e.x_advance;
 	}
@@ -523,7 +583,7 @@ draw_legend(cairo_t *cr, const Plot *p, const Frame *f)
 		cairo_line_to(cr, x + 28, ly);
 		cairo_stroke(cr);
 		cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-		text_at(cr, x + 34, ly, p->signals[i].arg, 0, 0.5);
+		text_at(cr, x + 34, ly, p->signals[i].label, 0, 0.5);
 	}
 }
 
@@ -664,7 +724,8 @@ plot(PGconn *conn, Plot *p)
 	sel.ntopics = p->nsignals;
 	sel.start = p->start;
 	sel.end = p->end;
-	ok = cli_check_selection(conn, &sel) && find_range(conn, p);
+	ok = cli_check_selection(conn, &sel) && find_range(conn, p) &&
+		fetch_units(conn, p);
 	free(topics);
 	if (!ok)
 		return false;
@@ -771,11 +832,14 @@ cmd_plot(int argc, char **argv)
 	for (int i = 0; i < p.nsignals; i++)
 	{
 		free(p.signals[i].topic);
+		free(p.signals[i].unit);
+		free(p.signals[i].label);
 		free(p.signals[i].t);
 		free(p.signals[i].v);
 	}
 	free(p.signals);
 	free(p.title);
+	free(p.value_axis);
 	free(p.origin);
 	return ok ? EXIT_OK : EXIT_FAILED;
 }

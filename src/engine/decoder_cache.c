@@ -194,3 +194,24 @@ hdaq_get_decoder(bool has_schema, int64 schema_key,
 	*error = e->error;
 	return e->decoder;
 }
+
+const HdDecoder *
+hdaq_stored_topic_decoder(const char *topic, StoredChannel *channel)
+{
+	ScanRequest req;
+	StoredChannel *channels;
+	int			n;
+	const char *error;
+
+	memset(&req, 0, sizeof(ScanRequest));
+	req.topics = (char **) &topic;
+	req.ntopics = 1;
+	req.start_ns = PG_INT64_MIN;
+	req.end_ns = PG_INT64_MAX;
+	channels = store_find_channels(&req, &n);
+	if (n == 0)
+		return NULL;
+	*channel = channels[0];
+	return hdaq_get_decoder(channels[0].has_schema, channels[0].schema_key,
+							channels[0].message_encoding, &error);
+}

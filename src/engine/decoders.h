@@ -23,6 +23,15 @@ extern const HdDecoder *hdaq_get_decoder(bool has_schema, int64 schema_key,
 extern void hdaq_decoder_cache_trim(void);
 
 /*
+ * The decoder of the first stored channel of a topic, that channel in
+ * *channel; NULL when no file has the topic or its schema does not
+ * compile.  Connected to SPI.
+ */
+struct StoredChannel;
+extern const HdDecoder *hdaq_stored_topic_decoder(const char *topic,
+												  struct StoredChannel *channel);
+
+/*
  * How many decoders the cache has freed so far: a scan that keeps
  * decoders between rows (the message relation) looks them up again when
  * this changed.

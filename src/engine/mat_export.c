@@ -40,6 +40,7 @@
 #include "engine/decoded_scan.h"
 #include "engine/mat_info.h"
 #include "engine/mat_output.h"
+#include "engine/mat_units.h"
 #include "engine/request.h"
 #include "engine/scan.h"
 #include "store/store.h"
@@ -408,6 +409,7 @@ export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 	check_export_memory(held + mb_topic_memory(t, mb_streams(file), MAT_BATCH_ROWS),
 						"Topic \"%s\" (%.0f messages)", topic,
 						(double) mb_topic_messages(t));
+	mat_topic_units(t, topic, req->file_id);
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
 	if (!one_pass)

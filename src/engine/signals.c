@@ -23,7 +23,9 @@
 #include "engine/signals.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/decoders.h"
 #include "engine/leaf_blocks.h"
+#include "engine/math_channels.h"
 #include "engine/request.h"
 #include "store/store.h"
 
@@ -122,24 +124,11 @@ scan_has_topic(MessageScan *scan, const char *topic)
 static void
 check_paths_elsewhere(const char *topic, const SignalSpec *specs, int nspecs)
 {
-	ScanRequest req;
-	StoredChannel *channels;
-	int			n;
-	const char *error;
-	const HdDecoder *decoder;
+	StoredChannel channel;
+	const HdDecoder *decoder = hdaq_stored_topic_decoder(topic, &channel);
 
-	memset(&req, 0, sizeof(ScanRequest));
-	req.topics = (char **) &topic;
-	req.ntopics = 1;
-	req.start_ns = PG_INT64_MIN;
-	req.end_ns = PG_INT64_MAX;
-	channels = store_find_channels(&req, &n);
-	if (n == 0)
-		return;
-	decoder = hdaq_get_decoder(channels[0].has_schema, channels[0].schema_key,
-							   channels[0].message_encoding, &error);
 	if (decoder != NULL)
-		compile_channel_paths(&channels[0], decoder, NULL, specs, nspecs,
+		compile_channel_paths(&channel, decoder, NULL, specs, nspecs,
 							  false, NULL);
 }
 
@@ -395,10 +384,18 @@ void
 scan_signals(const SignalSpec *specs, int nspecs, const ScanRequest *req,
 			 bool skip_errors, SignalSink sink, void *arg)
 {
+	request_check(req);
+	if (!math_channels_scan(specs, nspecs, req, skip_errors, sink, arg))
+		scan_signal_leaves(specs, nspecs, req, skip_errors, sink, arg);
+}
+
+void
+scan_signal_leaves(const SignalSpec *specs, int nspecs, const ScanRequest *req,
+				   bool skip_errors, SignalSink sink, void *arg)
+{
 	SignalScan *ss;
 	SignalSamples s;
 
-	request_check(req);
 	if (nspecs > 0 && scan_signals_from_blocks(specs, nspecs, req, sink, arg))
 		return;
 	ss = signal_scan_begin(specs, nspecs, scan_begin(req), skip_errors);

@@ -76,12 +76,21 @@ extern void signal_scan_end(SignalScan *ss);
 
 /*
  * Read the specs' leaves from every message the request selects, in
- * log-time order, and hand each value found to the sink.  The request is
- * checked first.  The caller is connected to SPI.
+ * log-time order, and hand each value found to the sink; a spec that
+ * names a math channel gets its values (engine/math_channels.h).  The
+ * request is checked first.  The caller is connected to SPI.
  */
 extern void scan_signals(const SignalSpec *specs, int nspecs,
 						 const ScanRequest *req, bool skip_errors,
 						 SignalSink sink, void *arg);
+
+/*
+ * The same for specs that are all leaves (no math channel), of a request
+ * already checked: math_channels.c reads a channel's inputs so.
+ */
+extern void scan_signal_leaves(const SignalSpec *specs, int nspecs,
+							   const ScanRequest *req, bool skip_errors,
+							   SignalSink sink, void *arg);
 
 /* The (topic, path) of arguments 0 and 1, not null. */
 extern void signal_spec_from_args(FunctionCallInfo fcinfo, SignalSpec *spec);

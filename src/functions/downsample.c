@@ -2,7 +2,7 @@
  *
  * downsample.c
  *	  Entry point of hdaq.downsample(topic, path, start_time, end_time,
- *	  bucket, file_id, skip_errors): the M4 aggregation of one signal for
+ *	  bucket, file_id, skip_errors, unit): the M4 aggregation of one signal for
  *	  plotting.  Per time bucket it returns the first, minimum, maximum and
  *	  last samples at their own times, in time order (each sample once), so
  *	  that a line chart drawn from it is pixel-identical to one drawn from
@@ -19,6 +19,7 @@
 #include "hdaq.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/math_channels.h"
 #include "engine/scan.h"
 #include "engine/signals.h"
 
@@ -48,6 +49,8 @@ typedef struct M4State
 	M4Sample	max;
 	M4Sample	last;
 	int64		samples;
+	double		scale;			/* values converted: value * scale + offset */
+	double		offset;
 } M4State;
 
 static int64
@@ -104,6 +107,7 @@ add_sample(void *arg, int64 time_ns, int spec, double value, bool found)
 
 	if (!found)
 		return;
+	value = value * s->scale + s->offset;
 	p.time_ns = time_ns;
 	p.value = value;
 	p.ordinal = s->samples++;
@@ -173,6 +177,7 @@ hdaq_downsample(PG_FUNCTION_ARGS)
 		req.file_id = PG_GETARG_INT64(5);
 
 	SPI_connect();
+	unit_conversion_from_args(fcinfo, 7, &spec, &req, &state.scale, &state.offset);
 	scan_signals(&spec, 1, &req, skip_errors_from_args(fcinfo, 6),
 				 add_sample, &state);
 	flush_bucket(&state);

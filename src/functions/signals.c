@@ -2,7 +2,8 @@
  *
  * signals.c
  *	  Entry points of hdaq.signal(topic, path, start_time, end_time,
- *	  file_id, skip_errors), one numeric leaf as (time, value), and
+ *	  file_id, skip_errors, unit), one numeric leaf or math channel as
+ *	  (time, value) (converted to unit when given), and
  *	  hdaq.signals(paths, start_time, end_time, file_id, skip_errors),
  *	  several leaves 'Topic/field.path' as (time, metric, value).  The walk
  *	  is engine/signals.c's.
@@ -12,6 +13,7 @@
 #include "hdaq.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/math_channels.h"
 #include "engine/scan.h"
 #include "engine/signals.h"
 #include "functions/args.h"
@@ -32,6 +34,8 @@ typedef struct RowSink
 {
 	ReturnSetInfo *rsinfo;
 	Datum	   *metrics;		/* NULL: no metric column */
+	double		scale;			/* values converted: value * scale + offset */
+	double		offset;
 } RowSink;
 
 /* A message without the leaf gives a row with a NULL value. */
@@ -46,7 +50,7 @@ put_row(void *arg, int64 time_ns, int spec, double value, bool found)
 	values[v++] = TimestampTzGetDatum(hdaq_ns_to_timestamptz(time_ns));
 	if (rs->metrics)
 		values[v++] = rs->metrics[spec];
-	values[v] = Float8GetDatum(value);
+	values[v] = Float8GetDatum(value * rs->scale + rs->offset);
 	nulls[v] = !found;
 	tuplestore_putvalues(rs->rsinfo->setResult, rs->rsinfo->setDesc, values, nulls);
 }
@@ -66,6 +70,7 @@ hdaq_signal(PG_FUNCTION_ARGS)
 	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	rs.metrics = NULL;
 	SPI_connect();
+	unit_conversion_from_args(fcinfo, 6, &spec, &req, &rs.scale, &rs.offset);
 	scan_signals(&spec, 1, &req, skip_errors_from_args(fcinfo, 5), put_row, &rs);
 	SPI_finish();
 	return (Datum) 0;
@@ -93,6 +98,8 @@ hdaq_signals(PG_FUNCTION_ARGS)
 	for (int s = 0; s < nspecs; s++)
 		req.topics[req.ntopics++] = specs[s].topic;
 	rs.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rs.scale = 1;
+	rs.offset = 0;
 	rs.metrics = palloc(sizeof(Datum) * nspecs);
 	for (int s = 0; s < nspecs; s++)
 		rs.metrics[s] = CStringGetTextDatum(specs[s].metric);

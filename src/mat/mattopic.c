@@ -62,6 +62,7 @@ free_node(Node *n)
 	free(n->enum_values);
 	free(n->children);
 	free(n->raw);
+	free(n->unit);
 	mb_column_free(&n->data);
 	mb_column_free(&n->time);
 }

@@ -127,4 +127,14 @@ extern int	mb_topic_fill(MbTopic *t, const HdDecoder *decoder, double time,
 /* Write the topic's variable (v7.3: finish its columns and plan its structs). */
 extern bool mb_topic_write(MbTopic *t, MbError *err);
 
+/*
+ * The unit of a leaf, by its signal path (fields joined by '.', an index
+ * or map key in brackets ignored: "cell_voltages[0]" names the leaf
+ * cell_voltages), written in the leaf layout as a char field Units beside
+ * Data.  Between the messages (mb_topic_learn or mb_topic_add) and
+ * mb_topic_prepare.  Returns 1 when set, 0 when the topic has no such
+ * leaf, -1 when memory ran out.
+ */
+extern int	mb_topic_set_unit(MbTopic *t, const char *path, const char *unit);
+
 #endif							/* HDAQ_MATTOPIC_H */

@@ -29,6 +29,7 @@ typedef struct Node
 	char		enum_name[MB_NAME_MAX + 1]; /* topic layout: its enum table */
 	NodeKind	kind;
 	bool		is_enum;
+	char	   *unit;			/* leaf layout: written as Units; NULL: none */
 	struct Node **children;
 	int			nchildren;
 	int			capchildren;

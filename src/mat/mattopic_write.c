@@ -22,6 +22,48 @@ is_leaf(const Node *n)
 	return n->kind != NK_STRUCT;
 }
 
+/* The child of n whose field name is the len bytes at name; NULL if none. */
+static Node *
+child_named(const Node *n, const char *name, size_t len)
+{
+	for (int i = 0; i < n->nchildren; i++)
+		if (n->children[i]->rawlen == len &&
+			memcmp(n->children[i]->raw, name, len) == 0)
+			return n->children[i];
+	return NULL;
+}
+
+int
+mb_topic_set_unit(MbTopic *t, const char *path, const char *unit)
+{
+	Node	   *n = &t->root;
+	const char *p = path;
+	char	   *copy;
+
+	while (n != NULL && *p != '\0')
+	{
+		size_t		len = strcspn(p, ".[");
+
+		n = child_named(n, p, len);
+		p += len;
+		if (*p == '[')
+		{
+			const char *close = strchr(p, ']');
+
+			p = close ? close + 1 : p + strlen(p);
+		}
+		if (*p == '.')
+			p++;
+	}
+	if (n == NULL || n == &t->root || !is_leaf(n))
+		return 0;
+	if ((copy = strdup(unit)) == NULL)
+		return -1;
+	free(n->unit);
+	n->unit = copy;
+	return 1;
+}
+
 static MbClass
 leaf_class(const MbTopic *t, const Node *n)
 {
@@ -341,11 +383,11 @@ enum_table(const Node *n, const char *name)
 
 static matvar_t *struct_var(MbTopic *t, Node *n, const char *name);
 
-/* Leaf layout: the struct {Data, Timestamp[, Enum]} of a leaf. */
+/* Leaf layout: the struct {Data, Timestamp[, Enum][, Units]} of a leaf. */
 static matvar_t *
 leaf_struct(MbTopic *t, Node *n)
 {
-	matvar_t   *fields[3];
+	matvar_t   *fields[4];
 	int			nfields = 2;
 	MbColumn   *time = n->time_of ? &n->time_of->time : &t->time;
 
@@ -353,6 +395,8 @@ leaf_struct(MbTopic *t, Node *n)
 	fields[1] = mb_column_var(time, "Timestamp", (size_t) n->rows);
 	if (n->nenums > 0)
 		fields[nfields++] = enum_table(n, "Enum");
+	if (n->unit != NULL)
+		fields[nfields++] = mb_char_var("Units", n->unit);
 	for (int i = 0; i < nfields; i++)
 		if (fields[i] == NULL)
 		{
@@ -428,7 +472,8 @@ place_leaf(MbTopic *t, Node *n, const char *path, const char *time_path,
 		   MbError *err)
 {
 	char	   *sub = malloc(strlen(path) + 16);
-	char	   *fields[3] = {"Data", "Timestamp", "Enum"};
+	char	   *fields[4] = {"Data", "Timestamp", NULL, NULL};
+	int			nfields = 2;
 	bool		ok;
 
 	if (sub == NULL)
@@ -439,7 +484,11 @@ place_leaf(MbTopic *t, Node *n, const char *path, const char *time_path,
 		free(sub);
 		return ok;
 	}
-	ok = mb_plan_struct(t->file, path, fields, n->nenums > 0 ? 3 : 2, err);
+	if (n->nenums > 0)
+		fields[nfields++] = "Enum";
+	if (n->unit != NULL)
+		fields[nfields++] = "Units";
+	ok = mb_plan_struct(t->file, path, fields, nfields, err);
 	sprintf(sub, "%s/Data", path);
 	ok = ok && mb_column_place(&n->data, t->file, (size_t) n->rows, sub, err);
 	sprintf(sub, "%s/Timestamp", path);
@@ -456,6 +505,9 @@ place_leaf(MbTopic *t, Node *n, const char *path, const char *time_path,
 	sprintf(sub, "%s/Enum", path);
 	if (ok && n->nenums > 0)
 		ok = mb_place_var(t->file, enum_table(n, NULL), sub, err);
+	sprintf(sub, "%s/Units", path);
+	if (ok && n->unit != NULL)
+		ok = mb_place_var(t->file, mb_char_var(NULL, n->unit), sub, err);
 	free(sub);
 	return ok;
 }

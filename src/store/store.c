@@ -106,6 +106,12 @@ typedef enum StoreStatement
 	STMT_FILE_SPAN,
 	STMT_LAP_BOUNDS,
 	STMT_LAP_PROFILE,
+	STMT_MATH_CHANNEL,
+	STMT_SIGNAL_UNIT,
+	STMT_UNIT_CONVERSION,
+	STMT_UNIT_KNOWN,
+	STMT_DEFINE_MATH_CHANNEL,
+	STMT_TOPIC_UNITS,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -541,6 +547,41 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	[STMT_LAP_PROFILE] = {
 		"SELECT distance_m, time_s FROM hdaq.lap_profile($1, $2, $6, $3, $4, $5)",
 		6, {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID}, true
+	},
+	[STMT_MATH_CHANNEL] = {
+		"SELECT expression, unit FROM hdaq.math_channel"
+		" WHERE topic = $1 AND name = $2",
+		2, {TEXTOID, TEXTOID}, true
+	},
+	[STMT_SIGNAL_UNIT] = {
+		"SELECT hdaq.signal_unit($1, $2, $3)",
+		3, {TEXTOID, TEXTOID, INT8OID}, true
+	},
+	/* stored either way: to = from * scale + offset */
+	[STMT_UNIT_CONVERSION] = {
+		"SELECT scale, \"offset\" FROM hdaq.unit_conversion"
+		" WHERE from_unit = $1 AND to_unit = $2"
+		" UNION ALL SELECT 1 / scale, -\"offset\" / scale FROM hdaq.unit_conversion"
+		" WHERE from_unit = $2 AND to_unit = $1",
+		2, {TEXTOID, TEXTOID}, true
+	},
+	[STMT_UNIT_KNOWN] = {
+		"SELECT 1 FROM hdaq.unit_conversion WHERE from_unit = $1 OR to_unit = $1 LIMIT 1",
+		1, {TEXTOID}, true
+	},
+	[STMT_DEFINE_MATH_CHANNEL] = {
+		"INSERT INTO hdaq.math_channel (topic, name, expression, unit, description)"
+		" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (topic, name) DO UPDATE"
+		" SET expression = excluded.expression, unit = excluded.unit,"
+		" description = excluded.description",
+		5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	},
+	[STMT_TOPIC_UNITS] = {
+		"SELECT DISTINCT ON (u.path) u.path, u.unit FROM hdaq.unit u"
+		" JOIN hdaq.schema s ON s.name = u.schema_name"
+		" JOIN hdaq.channel c ON c.schema_key = s.schema_key"
+		" WHERE c.topic = $1 AND c.file_id = $2 ORDER BY u.path, u.unit",
+		2, {TEXTOID, INT8OID}, true
 	},
 };
 
@@ -2033,4 +2074,94 @@ store_lap_profile(const StoredLapKey *key, double **dist, double **time_s)
 	}
 	store_done();
 	return (int) n;
+}
+
+/* ---- math channels and units ------------------------------------------------ */
+
+bool
+store_find_math_channel(const char *topic, const char *name,
+						char **expression, char **unit)
+{
+	Datum		values[2] = {CStringGetTextDatum(topic), CStringGetTextDatum(name)};
+	bool		found = store_run(STMT_MATH_CHANNEL, values, NULL, 1) == 1;
+
+	if (found)
+	{
+		*expression = col_text(0, 1);
+		*unit = col_text(0, 2);
+	}
+	store_done();
+	return found;
+}
+
+char *
+store_signal_unit(const char *topic, const char *path, const int64 *file_id)
+{
+	Datum		values[3] = {CStringGetTextDatum(topic), CStringGetTextDatum(path),
+	Int64GetDatum(file_id ? *file_id : 0)};
+	char	   *unit = NULL;
+
+	if (store_run(STMT_SIGNAL_UNIT, values, file_id ? NULL : "  n", 1) == 1)
+		unit = col_text(0, 1);
+	store_done();
+	return unit;
+}
+
+bool
+store_unit_conversion(const char *from_unit, const char *to_unit,
+					  double *scale, double *offset)
+{
+	Datum		values[2] = {CStringGetTextDatum(from_unit), CStringGetTextDatum(to_unit)};
+	bool		isnull;
+	bool		found = store_run(STMT_UNIT_CONVERSION, values, NULL, 1) == 1;
+
+	if (found)
+	{
+		*scale = DatumGetFloat8(col_datum(0, 1, &isnull));
+		*offset = DatumGetFloat8(col_datum(0, 2, &isnull));
+	}
+	store_done();
+	return found;
+}
+
+bool
+store_unit_known(const char *unit)
+{
+	Datum		values[1] = {CStringGetTextDatum(unit)};
+	bool		known = store_run(STMT_UNIT_KNOWN, values, NULL, 1) > 0;
+
+	store_done();
+	return known;
+}
+
+void
+store_define_math_channel(const char *topic, const char *name,
+						  const char *expression, const char *unit,
+						  const char *description)
+{
+	Datum		values[5] = {CStringGetTextDatum(topic), CStringGetTextDatum(name),
+		CStringGetTextDatum(expression),
+		unit ? CStringGetTextDatum(unit) : (Datum) 0,
+	description ? CStringGetTextDatum(description) : (Datum) 0};
+	char		nulls[6] = {' ', ' ', ' ', unit ? ' ' : 'n', description ? ' ' : 'n', '\0'};
+
+	store_run(STMT_DEFINE_MATH_CHANNEL, values, nulls, 0);
+}
+
+static void
+read_path_unit(uint64 i, void *row)
+{
+	StoredPathUnit *pu = row;
+
+	pu->path = col_text(i, 1);
+	pu->unit = col_text(i, 2);
+}
+
+StoredPathUnit *
+store_topic_units(const char *topic, int64 file_id, int *count)
+{
+	Datum		values[2] = {CStringGetTextDatum(topic), Int64GetDatum(file_id)};
+
+	return store_read_rows(STMT_TOPIC_UNITS, values, NULL, sizeof(StoredPathUnit),
+						   read_path_unit, count);
 }

@@ -470,4 +470,33 @@ extern bool store_lap_bounds(const StoredLapKey *key, int64 *start_ns,
 extern int	store_lap_profile(const StoredLapKey *key, double **dist,
 							  double **time_s);
 
+/*
+ * Math channels and units (hdaq.math_channel, hdaq.unit,
+ * hdaq.unit_conversion): the caller has checked that the tables exist
+ * (math_channels_available()).
+ */
+/* A math channel's expression and unit (NULL when it has none); false if none is defined. */
+extern bool store_find_math_channel(const char *topic, const char *name,
+									char **expression, char **unit);
+/* The unit of a signal (hdaq.signal_unit); NULL when not known. */
+extern char *store_signal_unit(const char *topic, const char *path,
+							   const int64 *file_id);
+/* to = from * scale + offset, stored either way; false when neither is. */
+extern bool store_unit_conversion(const char *from_unit, const char *to_unit,
+								  double *scale, double *offset);
+/* Whether hdaq.unit_conversion names the unit at all. */
+extern bool store_unit_known(const char *unit);
+/* Store a checked definition (replacing one of the same topic and name). */
+extern void store_define_math_channel(const char *topic, const char *name,
+									  const char *expression, const char *unit,
+									  const char *description);
+/* The units hdaq.unit gives the paths of a topic's schemas in a file. */
+typedef struct StoredPathUnit
+{
+	char	   *path;
+	char	   *unit;
+} StoredPathUnit;
+extern StoredPathUnit *store_topic_units(const char *topic, int64 file_id,
+										 int *count);
+
 #endif							/* HDAQ_STORE_H */

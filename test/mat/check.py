@@ -561,10 +561,43 @@ def test_cancel(fid):
                   (err or "finished before the cancel: " + out)[:200])
 
 
+# ---- units beside the leaves ----------------------------------------------------
+
+def test_units():
+    """hdaq.unit's units as a char field Units beside Data (leaf layout),
+    an array's elements sharing its unit; none where no unit is known,
+    none in the topic layout."""
+    fid = ingest(os.path.join(DATA, "generated", "session_15s.mcap"), "mat session")
+    psql("INSERT INTO hdaq.unit VALUES ('hytech_msgs.VehicleData', 'current_body_vel_ms.x', 'm/s'),"
+         " ('hytech_msgs.ACUAllData', 'cell_voltages[0]', 'V'),"
+         " ('hytech_msgs.ACUAllData', 'core_data.acu_state', 'state'),"
+         " ('hytech_msgs.VehicleData', 'no_such.path', 'K')")
+    try:
+        for fmt in FORMATS:
+            for layout in LAYOUTS:
+                name = "units_%s_%s.mat" % (fmt, layout)
+                path = fetch("hdaq.export_mat(%d, ARRAY['VehicleData', 'ACUAllData'], format => %s, layout => %s)"
+                             % (fid, quote(fmt), quote(layout)), name)
+                loaded = matread.load(path, fmt)
+                units = {k: str(np.asarray(v).ravel()[0]) if np.asarray(v).size else ""
+                         for k, v in loaded.items() if k.endswith(".Units")}
+                want = {"VehicleData.current_body_vel_ms.x.Units": "m/s",
+                        "ACUAllData.cell_voltages.Units": "V",
+                        "ACUAllData.core_data.acu_state.Units": "state"} if layout == "leaf" else {}
+                check("%s: Units beside Data where hdaq.unit knows them" % name, units == want,
+                      "got %r" % units)
+                if layout == "leaf":
+                    ok = "VehicleData.current_body_vel_ms.x.Data" in loaded and \
+                        "ACUAllData.core_data.acu_state.Enum.Names" in loaded
+                    check("%s: Data and Enum still beside Units" % name, ok)
+    finally:
+        psql("DELETE FROM hdaq.unit")
+
+
 def main():
     only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
     for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query,
-                 test_one_pass):
+                 test_one_pass, test_units):
         if only and test.__name__ not in only:
             continue
         try:
