@@ -1601,3 +1601,26 @@ SELECT build_leaf_blocks(f.file_id) FROM file f ORDER BY f.file_id;
 ALTER FOREIGN TABLE message ADD COLUMN data_json jsonb;
 COMMENT ON COLUMN message.data_json IS
 	'data decoded to jsonb as hdaq.messages_json gives it; decoded only when read';
+
+-- ---------------------------------------------------------------------------
+-- hdaq.export_mat writes a run's stored laps (hdaq.lap, from
+-- hdaq.detect_laps) and its GPS distance beside the topics: a struct laps
+-- (a row per lap: track, lap, start_time and end_time on the file's time
+-- base, lap_time_s, distance_m, out_lap, in_lap, valid, split_times_s) and
+-- a struct distance (Timestamp, distance_m at each VnInsData fix).  laps
+-- NULL (the default) writes them when the run has stored laps, true
+-- requires them, false never writes them.
+-- ---------------------------------------------------------------------------
+
+DROP FUNCTION export_mat(bigint, text[], timestamptz, timestamptz, text, text);
+CREATE FUNCTION export_mat(file_id bigint, topics text[] DEFAULT NULL,
+						   start_time timestamptz DEFAULT NULL,
+						   end_time timestamptz DEFAULT NULL,
+						   format text DEFAULT 'v7',
+						   layout text DEFAULT 'leaf',
+						   laps boolean DEFAULT NULL)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hdaq_export_mat'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION export_mat(bigint, text[], timestamptz, timestamptz, text, text, boolean) IS
+	'the selected messages of a stored file as a MATLAB file: one struct per topic (layout leaf: Data and Timestamp per leaf; topic: one Timestamp per topic), the run''s stored laps and distance (laps: NULL when stored, true, false), and hdaq_info';

@@ -62,10 +62,7 @@ leaf_blocks_define_gucs(void)
 static bool
 blocks_table_usable(AclMode mode)
 {
-	Oid			ns = get_namespace_oid("hdaq", true);
-	Oid			rel = OidIsValid(ns) ? get_relname_relid("leaf_block", ns) : InvalidOid;
-
-	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), mode) == ACLCHECK_OK;
+	return store_table_usable("leaf_block", mode);
 }
 
 /* ---- building ---------------------------------------------------------------- */
@@ -387,6 +384,7 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 					 int *count)
 {
 	StoredChannel *channels;
+	bool	   *has;
 
 	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
 		return NULL;
@@ -394,11 +392,26 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 		if (strcmp(paths[p], LEAF_TIMES_PATH) == 0)
 			return NULL;		/* no leaf: decoding says why */
 	channels = store_find_channels(req, count);
-	for (int i = 0; i < *count; i++)
-		for (int p = 0; p < npaths; p++)
-			if (!store_has_leaf_blocks(channels[i].channel_key, paths[p]))
-				return NULL;
+	if (*count == 0 || npaths == 0)
+		return channels;
+	has = leaf_blocks_present(channels, *count, paths, npaths);
+	for (int i = 0; i < *count * npaths; i++)
+		if (!has[i])
+			return NULL;
 	return channels;
+}
+
+bool *
+leaf_blocks_present(const StoredChannel *channels, int nchannels,
+					const char *const *paths, int npaths)
+{
+	int64	   *keys = palloc(sizeof(int64) * Max(nchannels, 1));
+
+	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
+		return palloc0(sizeof(bool) * Max((Size) nchannels * npaths, 1));
+	for (int i = 0; i < nchannels; i++)
+		keys[i] = channels[i].channel_key;
+	return store_leaf_block_paths(keys, nchannels, paths, npaths);
 }
 
 /* Decode a stored block's times or values (LEAF_BLOCK_VALUES at most). */

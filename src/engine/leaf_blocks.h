@@ -42,6 +42,14 @@ extern StoredChannel *leaf_blocks_channels(const ScanRequest *req,
 										   int *count);
 
 /*
+ * Which of the paths each channel has blocks of, in one question to the
+ * store: has[i * npaths + j] for channels[i] and paths[j]; all false when
+ * hdaq.leaf_blocks is off or the user may not read the blocks.
+ */
+extern bool *leaf_blocks_present(const StoredChannel *channels, int nchannels,
+								 const char *const *paths, int npaths);
+
+/*
  * Each message's values of several leaves of one channel in [start_ns,
  * end_ns], in time order: values[i] is paths[i]'s.  False, before any
  * call of fn, when the paths' blocks are not cut alike (the caller then

@@ -19,6 +19,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -99,9 +101,11 @@ typedef enum StoreStatement
 	STMT_INSERT_LEAF_BLOCK,
 	STMT_DELETE_LEAF_BLOCKS,
 	STMT_DELETE_CHANNEL_LEAF_BLOCKS,
-	STMT_HAS_LEAF_BLOCKS,
+	STMT_LEAF_BLOCK_PATHS,
 	STMT_LEAF_BLOCKS,
 	STMT_LEAF_BLOCK_DATA,
+	/* laps */
+	STMT_FILE_LAPS,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -504,10 +508,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" AND ($2::text IS NULL OR path = $2)",
 		2, {INT8OID, TEXTOID}
 	},
-	[STMT_HAS_LEAF_BLOCKS] = {
-		"SELECT 1::int8 FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
-		" LIMIT 1",
-		2, {INT8OID, TEXTOID}, true, true
+	/* which (channel, path) pairs have blocks, by their 1-based positions */
+	[STMT_LEAF_BLOCK_PATHS] = {
+		"SELECT c.i, p.j FROM unnest($1::int8[]) WITH ORDINALITY c(key, i),"
+		" unnest($2::text[]) WITH ORDINALITY p(path, j)"
+		" WHERE EXISTS (SELECT FROM hdaq.leaf_block b"
+		" WHERE b.channel_key = c.key AND b.path = p.path)",
+		2, {INT8ARRAYOID, TEXTARRAYOID}, true, true
 	},
 	/* $5: with the data, or the summaries only */
 	[STMT_LEAF_BLOCKS] = {
@@ -521,6 +528,14 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		"SELECT data FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
 		" AND start_ns = $3 AND ord = $4",
 		4, {INT8OID, TEXTOID, INT8OID, INT4OID}, true, true
+	},
+
+	/* a split a lap did not pass (NULL) as NaN */
+	[STMT_FILE_LAPS] = {
+		"SELECT track, lap, start_ns, end_ns, lap_time_s, distance_m, out_lap,"
+		" in_lap, valid, ARRAY(SELECT coalesce(x, 'NaN') FROM unnest(split_times_s) x)"
+		" FROM hdaq.lap WHERE file_id = $1 ORDER BY track, lap",
+		1, {INT8OID}, true, true
 	},
 };
 
@@ -1863,16 +1878,31 @@ store_delete_channel_leaf_blocks(int64 channel_key, const char *path)
 	store_done();
 }
 
-bool
-store_has_leaf_blocks(int64 channel_key, const char *path)
+bool *
+store_leaf_block_paths(const int64 *channel_keys, int nchannels,
+					   const char *const *paths, int npaths)
 {
 	Datum		values[2];
-	bool		found;
+	Datum	   *elems = palloc(sizeof(Datum) * Max(npaths, 1));
+	bool	   *has = palloc0(sizeof(bool) * Max((Size) nchannels * npaths, 1));
+	uint64		n;
 
-	values[0] = Int64GetDatum(channel_key);
-	values[1] = CStringGetTextDatum(path);
-	store_run_int8(STMT_HAS_LEAF_BLOCKS, values, NULL, &found);
-	return found;
+	for (int p = 0; p < npaths; p++)
+		elems[p] = CStringGetTextDatum(paths[p]);
+	values[0] = int8_array(channel_keys, nchannels);
+	values[1] = PointerGetDatum(construct_array(elems, npaths, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	n = store_run(STMT_LEAF_BLOCK_PATHS, values, NULL, 0);
+	for (uint64 r = 0; r < n; r++)
+	{
+		int64		i = col_int8(r, 1, NULL) - 1;
+		int64		j = col_int8(r, 2, NULL) - 1;
+
+		if (i >= 0 && i < nchannels && j >= 0 && j < npaths)
+			has[i * npaths + j] = true;
+	}
+	store_done();
+	return has;
 }
 
 static double
@@ -1938,4 +1968,49 @@ store_find_leaf_blocks(int64 channel_key, const char *path, int64 start_ns,
 	values[4] = BoolGetDatum(with_data);
 	return store_read_rows(STMT_LEAF_BLOCKS, values, NULL, sizeof(StoredLeafBlock),
 						   read_leaf_block, count);
+}
+
+/* ---- laps ---------------------------------------------------------------- */
+
+bool
+store_table_usable(const char *table, AclMode mode)
+{
+	Oid			ns = get_namespace_oid("hdaq", true);
+	Oid			rel = OidIsValid(ns) ? get_relname_relid(table, ns) : InvalidOid;
+
+	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), mode) == ACLCHECK_OK;
+}
+
+static void
+read_lap(uint64 i, void *row)
+{
+	StoredLap  *lap = row;
+	bool		isnull;
+	int			n;
+	Datum	   *splits;
+
+	lap->track = col_text_or_empty(i, 1);
+	lap->lap = col_int4(i, 2);
+	lap->start_ns = col_int8(i, 3, NULL);
+	lap->end_ns = col_int8(i, 4, NULL);
+	lap->lap_time_s = col_float8(i, 5);
+	lap->distance_m = col_float8(i, 6);
+	lap->out_lap = DatumGetBool(col_datum(i, 7, &isnull));
+	lap->in_lap = DatumGetBool(col_datum(i, 8, &isnull));
+	lap->valid = DatumGetBool(col_datum(i, 9, &isnull));
+	splits = col_array(i, 10, FLOAT8OID, &n);
+	lap->split_times_s = palloc(sizeof(double) * Max(n, 1));
+	for (int k = 0; k < n; k++)
+		lap->split_times_s[k] = DatumGetFloat8(splits[k]);
+	lap->nsplits = n;
+}
+
+StoredLap *
+store_read_file_laps(int64 file_id, int *count)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(file_id);
+	return store_read_rows(STMT_FILE_LAPS, values, NULL, sizeof(StoredLap),
+						   read_lap, count);
 }
