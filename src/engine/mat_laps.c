@@ -40,8 +40,8 @@ mat_laps_read(int64 file_id, MatLapsMode mode, MatLaps *out)
 	{
 		if (mode == MAT_LAPS_ON)
 			ereport(ERROR,
-					(errcode(ERRCODE_NO_DATA_FOUND),
-					 errmsg("file %lld has no stored laps", (long long) file_id),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("laps => true, but file %lld has no stored laps", (long long) file_id),
 					 errhint("SELECT hdaq.detect_laps(%lld, track) finds and stores them; laps => NULL exports them when there are some.",
 							 (long long) file_id)));
 		return false;
