@@ -46,7 +46,7 @@ void
 leaf_blocks_define_gucs(void)
 {
 	DefineCustomBoolVariable("hdaq.leaf_blocks",
-							 "Build leaf blocks at ingest and read signals from them.",
+							 "Build leaf blocks at ingest and read signals and MAT exports from them.",
 							 "Off: signals are read by decoding the stored messages, and ingest builds no blocks.",
 							 &leaf_blocks_enabled, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
