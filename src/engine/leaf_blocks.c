@@ -379,6 +379,21 @@ leaf_blocks_after_ingest(int64 file_id)
 
 /* ---- reading -------------------------------------------------------------------- */
 
+/*
+ * Which of the paths each channel has blocks of, in one question to the
+ * store: has[i * npaths + j] for channels[i] and paths[j].
+ */
+static bool *
+leaf_blocks_present(const StoredChannel *channels, int nchannels,
+					const char *const *paths, int npaths)
+{
+	int64	   *keys = palloc(sizeof(int64) * Max(nchannels, 1));
+
+	for (int i = 0; i < nchannels; i++)
+		keys[i] = channels[i].channel_key;
+	return store_leaf_block_paths(keys, nchannels, paths, npaths);
+}
+
 StoredChannel *
 leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npaths,
 					 int *count)
@@ -401,17 +416,41 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 	return channels;
 }
 
-bool *
-leaf_blocks_present(const StoredChannel *channels, int nchannels,
-					const char *const *paths, int npaths)
+
+LeafBlockIndex *
+leaf_blocks_index(int64 file_id)
 {
-	int64	   *keys = palloc(sizeof(int64) * Max(nchannels, 1));
+	LeafBlockIndex *ix;
 
 	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
-		return palloc0(sizeof(bool) * Max((Size) nchannels * npaths, 1));
-	for (int i = 0; i < nchannels; i++)
-		keys[i] = channels[i].channel_key;
-	return store_leaf_block_paths(keys, nchannels, paths, npaths);
+		return NULL;
+	ix = palloc(sizeof(LeafBlockIndex));
+	ix->paths = store_file_leaf_block_paths(file_id, &ix->npaths);
+	ix->bytes = sizeof(LeafBlockIndex) + sizeof(StoredLeafPath) * ix->npaths;
+	for (int i = 0; i < ix->npaths; i++)
+		ix->bytes += strlen(ix->paths[i].path) + 1;
+	return ix;
+}
+
+static int
+compare_leaf_paths(const void *a, const void *b)
+{
+	const StoredLeafPath *x = a;
+	const StoredLeafPath *y = b;
+
+	if (x->channel_key != y->channel_key)
+		return x->channel_key < y->channel_key ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+bool
+leaf_blocks_index_has(const LeafBlockIndex *ix, int64 channel_key, const char *path)
+{
+	StoredLeafPath key = {channel_key, (char *) path};
+
+	return ix != NULL && ix->npaths > 0 &&
+		bsearch(&key, ix->paths, ix->npaths, sizeof(StoredLeafPath),
+				compare_leaf_paths) != NULL;
 }
 
 /* Decode a stored block's times or values (LEAF_BLOCK_VALUES at most). */

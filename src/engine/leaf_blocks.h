@@ -42,12 +42,20 @@ extern StoredChannel *leaf_blocks_channels(const ScanRequest *req,
 										   int *count);
 
 /*
- * Which of the paths each channel has blocks of, in one question to the
- * store: has[i * npaths + j] for channels[i] and paths[j]; all false when
- * hdaq.leaf_blocks is off or the user may not read the blocks.
+ * Which leaves of a file's channels have blocks, read from the store once
+ * (for an export of many topics); NULL when hdaq.leaf_blocks is off or the
+ * user may not read the blocks.
  */
-extern bool *leaf_blocks_present(const StoredChannel *channels, int nchannels,
-								 const char *const *paths, int npaths);
+typedef struct LeafBlockIndex
+{
+	StoredLeafPath *paths;		/* by channel key, then path (strcmp) */
+	int			npaths;
+	uint64		bytes;			/* memory it holds */
+} LeafBlockIndex;
+
+extern LeafBlockIndex *leaf_blocks_index(int64 file_id);
+extern bool leaf_blocks_index_has(const LeafBlockIndex *ix, int64 channel_key,
+								  const char *path);
 
 /*
  * Each message's values of several leaves of one channel in [start_ns,

@@ -166,6 +166,7 @@ typedef struct SelectedTopic
 	char	   *topic;
 	ScanChannel *channels;
 	int			nchannels;
+	const LeafBlockIndex *blocks;	/* the file's leaves with blocks, or NULL */
 } SelectedTopic;
 
 typedef struct TopicEntry
@@ -430,20 +431,20 @@ collect_block_leaf(void *ctx, const HdField *field)
  * numbers may be written as other kinds), blocks of at least one leaf.
  */
 static bool
-find_topic_blocks(const SelectedTopic *st, TopicBlocks *tb)
+find_topic_blocks(const SelectedTopic *st, const LeafBlockIndex *ix,
+				  TopicBlocks *tb)
 {
 	const StoredChannel *ch = &st->channels[0];
 	const HdDecoder *decoder;
 	const char *error;
 	SchemaLeaves sl = {NIL, NIL, true};
 	HdError		err;
-	bool	   *has;
 	int			n;
 	int			i = 0;
 	ListCell   *lc;
 
 	memset(tb, 0, sizeof(*tb));
-	if (st->nchannels != 1 || !leaf_blocks_enabled ||
+	if (st->nchannels != 1 || ix == NULL || ix->npaths == 0 ||
 		(strcmp(ch->message_encoding, "protobuf") != 0 &&
 		 strcmp(ch->message_encoding, "ros1") != 0 &&
 		 strcmp(ch->message_encoding, "cdr") != 0))
@@ -459,11 +460,10 @@ find_topic_blocks(const SelectedTopic *st, TopicBlocks *tb)
 	tb->is_bool = palloc(sizeof(bool) * n);
 	foreach(lc, sl.paths)
 		tb->paths[i++] = lfirst(lc);
-	has = leaf_blocks_present(ch, 1, tb->paths, n);
 	tb->closed = sl.all;
 	for (i = 0; i < n; i++)
 	{
-		if (!has[i])
+		if (!leaf_blocks_index_has(ix, ch->channel_key, tb->paths[i]))
 		{
 			tb->closed = false;
 			continue;
@@ -552,7 +552,7 @@ topic_in_one_pass(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 	MbTopic    *t = new_topic(name, layout);
 	TopicBlocks tb;
 
-	if (!find_topic_blocks(st, &tb) ||
+	if (!find_topic_blocks(st, st->blocks, &tb) ||
 		!one_pass_with_blocks(t, file, req, st, &tb, origin_ns, held))
 	{
 		/* without blocks, from the start */
@@ -683,18 +683,16 @@ reserved_names(const MatLaps *laps, bool with_laps)
 
 /*
  * Export each topic in its own memory context, noting what it became;
- * returns what the export holds after them.
+ * held: what the export holds before them; returns what it holds after.
  */
 static uint64
 export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
-			  const SelectedTopic *topics, MbNameSet *names)
+			  const SelectedTopic *topics, MbNameSet *names, uint64 held)
 {
 	HASHCTL		ctl = {0};
 	HTAB	   *schemas;
 	MemoryContext topic_cxt;
 	MemoryContext oldcxt;
-
-	uint64		held = 0;
 
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(SchemaName);
@@ -756,10 +754,21 @@ mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
 	with_laps = mat_laps_read(req->file_id, laps_mode, &laps);
 	names = reserved_names(&laps, with_laps);
 	topics = selection_topics(req, &info.ntopics);
+	if (!mb_streams(file) && info.ntopics > 0)
+	{
+		/* v5, v7: the leaves with blocks, asked of the store once */
+		LeafBlockIndex *blocks = leaf_blocks_index(req->file_id);
+
+		for (int i = 0; i < info.ntopics; i++)
+			topics[i].blocks = blocks;
+		held += blocks ? blocks->bytes : 0;
+		mat_check_export_memory(held, "The file's list of %d leaves with leaf blocks",
+								blocks ? blocks->npaths : 0);
+	}
 	info.has_origin = first_log_time(req, topics, info.ntopics, &info.origin_ns);
 	info.topics = palloc0(sizeof(MatTopicInfo) * Max(info.ntopics, 1));
 	if (info.has_origin)
-		held = export_topics(file, req, &info, topics, names);
+		held = export_topics(file, req, &info, topics, names, held);
 	else
 	{
 		info.ntopics = 0;

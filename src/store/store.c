@@ -102,6 +102,7 @@ typedef enum StoreStatement
 	STMT_DELETE_LEAF_BLOCKS,
 	STMT_DELETE_CHANNEL_LEAF_BLOCKS,
 	STMT_LEAF_BLOCK_PATHS,
+	STMT_FILE_LEAF_BLOCK_PATHS,
 	STMT_LEAF_BLOCKS,
 	STMT_LEAF_BLOCK_DATA,
 	/* laps */
@@ -515,6 +516,12 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" WHERE EXISTS (SELECT FROM hdaq.leaf_block b"
 		" WHERE b.channel_key = c.key AND b.path = p.path)",
 		2, {INT8ARRAYOID, TEXTARRAYOID}, true, true
+	},
+	/* each leaf with blocks has one block of ord 0; ordered as strcmp orders */
+	[STMT_FILE_LEAF_BLOCK_PATHS] = {
+		"SELECT channel_key, path FROM hdaq.leaf_block WHERE file_id = $1"
+		" AND ord = 0 AND path <> '' ORDER BY channel_key, path COLLATE \"C\"",
+		1, {INT8OID}, true, true
 	},
 	/* $5: with the data, or the summaries only */
 	[STMT_LEAF_BLOCKS] = {
@@ -1903,6 +1910,25 @@ store_leaf_block_paths(const int64 *channel_keys, int nchannels,
 	}
 	store_done();
 	return has;
+}
+
+static void
+read_leaf_path(uint64 i, void *row)
+{
+	StoredLeafPath *lp = row;
+
+	lp->channel_key = col_int8(i, 1, NULL);
+	lp->path = col_text_or_empty(i, 2);
+}
+
+StoredLeafPath *
+store_file_leaf_block_paths(int64 file_id, int *count)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(file_id);
+	return store_read_rows(STMT_FILE_LEAF_BLOCK_PATHS, values, NULL,
+						   sizeof(StoredLeafPath), read_leaf_path, count);
 }
 
 static double

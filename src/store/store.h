@@ -440,6 +440,18 @@ extern void store_delete_channel_leaf_blocks(int64 channel_key, const char *path
  */
 extern bool *store_leaf_block_paths(const int64 *channel_keys, int nchannels,
 									const char *const *paths, int npaths);
+/* A leaf of a channel that has blocks. */
+typedef struct StoredLeafPath
+{
+	int64		channel_key;
+	char	   *path;
+} StoredLeafPath;
+
+/*
+ * Every leaf with blocks of a file's channels, ordered by channel key and
+ * path (bytewise, as strcmp orders).
+ */
+extern StoredLeafPath *store_file_leaf_block_paths(int64 file_id, int *count);
 /* The blocks of a channel's leaf that overlap [start_ns, end_ns], in time order. */
 extern StoredLeafBlock *store_find_leaf_blocks(int64 channel_key, const char *path,
 											   int64 start_ns, int64 end_ns,
