@@ -443,14 +443,18 @@ compare_leaf_paths(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-bool
-leaf_blocks_index_has(const LeafBlockIndex *ix, int64 channel_key, const char *path)
+int
+leaf_blocks_index_first_count(const LeafBlockIndex *ix, int64 channel_key,
+							  const char *path)
 {
-	StoredLeafPath key = {channel_key, (char *) path};
+	StoredLeafPath key = {channel_key, (char *) path, 0};
+	StoredLeafPath *found;
 
-	return ix != NULL && ix->npaths > 0 &&
-		bsearch(&key, ix->paths, ix->npaths, sizeof(StoredLeafPath),
-				compare_leaf_paths) != NULL;
+	if (ix == NULL || ix->npaths == 0)
+		return 0;
+	found = bsearch(&key, ix->paths, ix->npaths, sizeof(StoredLeafPath),
+					compare_leaf_paths);
+	return found ? found->first_count : 0;
 }
 
 /* Decode a stored block's times or values (LEAF_BLOCK_VALUES at most). */

@@ -54,8 +54,9 @@ typedef struct LeafBlockIndex
 } LeafBlockIndex;
 
 extern LeafBlockIndex *leaf_blocks_index(int64 file_id);
-extern bool leaf_blocks_index_has(const LeafBlockIndex *ix, int64 channel_key,
-								  const char *path);
+/* The values in the first block of a channel's leaf; 0 when it has none. */
+extern int	leaf_blocks_index_first_count(const LeafBlockIndex *ix,
+										  int64 channel_key, const char *path);
 
 /*
  * Each message's values of several leaves of one channel in [start_ns,

@@ -390,7 +390,7 @@ new_topic(const char *name, MbLayout layout)
 /*
  * The leaves of a topic read from its leaf blocks: numeric leaves outside
  * arrays (not enums, whose names come with the messages) that its one
- * channel has blocks of.
+ * channel has blocks of, when it has MIN_BLOCK_MESSAGES messages or more.
  */
 typedef struct TopicBlocks
 {
@@ -400,6 +400,14 @@ typedef struct TopicBlocks
 	int			npaths;
 	bool		closed;			/* the blocks hold every leaf the messages can */
 } TopicBlocks;
+
+/*
+ * Fewer messages than this in a channel's first block (so in the channel)
+ * are decoded: reading blocks asks the store once per leaf, which costs
+ * more than decoding a few messages (a file of 65,535 topics of one
+ * message each took twice as long).
+ */
+#define MIN_BLOCK_MESSAGES 1024
 
 /* hd_fields' leaves of a schema, and whether all are candidates. */
 typedef struct SchemaLeaves
@@ -463,7 +471,8 @@ find_topic_blocks(const SelectedTopic *st, const LeafBlockIndex *ix,
 	tb->closed = sl.all;
 	for (i = 0; i < n; i++)
 	{
-		if (!leaf_blocks_index_has(ix, ch->channel_key, tb->paths[i]))
+		if (leaf_blocks_index_first_count(ix, ch->channel_key, tb->paths[i]) <
+			MIN_BLOCK_MESSAGES)
 		{
 			tb->closed = false;
 			continue;

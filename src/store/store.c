@@ -519,7 +519,7 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 	},
 	/* each leaf with blocks has one block of ord 0; ordered as strcmp orders */
 	[STMT_FILE_LEAF_BLOCK_PATHS] = {
-		"SELECT channel_key, path FROM hdaq.leaf_block WHERE file_id = $1"
+		"SELECT channel_key, path, value_count FROM hdaq.leaf_block WHERE file_id = $1"
 		" AND ord = 0 AND path <> '' ORDER BY channel_key, path COLLATE \"C\"",
 		1, {INT8OID}, true, true
 	},
@@ -1919,6 +1919,7 @@ read_leaf_path(uint64 i, void *row)
 
 	lp->channel_key = col_int8(i, 1, NULL);
 	lp->path = col_text_or_empty(i, 2);
+	lp->first_count = col_int4(i, 3);
 }
 
 StoredLeafPath *

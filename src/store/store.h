@@ -445,6 +445,7 @@ typedef struct StoredLeafPath
 {
 	int64		channel_key;
 	char	   *path;
+	int32		first_count;	/* values in its first block */
 } StoredLeafPath;
 
 /*
