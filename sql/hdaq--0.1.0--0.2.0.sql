@@ -1662,6 +1662,7 @@ CREATE FUNCTION lap_overlay(track text, paths text[], file_ids bigint[], laps in
 COMMENT ON FUNCTION lap_overlay(text, text[], bigint[], integer[], double precision, text, text, text) IS
 	'laps of one run or several on one distance grid: time_s[i] since lap i''s start line, y[(i-1)*npaths+p] the value of paths[p] on lap i';
 
+-- ---------------------------------------------------------------------------
 -- Math channels and units.  A math channel is a named expression over other
 -- signals (hdaq.define_math_channel checks it when it is defined), read as
 -- (topic, name) wherever a (topic, path) is: hdaq.signal, hdaq.signals,
@@ -1836,3 +1837,26 @@ AS $$
 $$;
 COMMENT ON FUNCTION fields(text, bigint) IS
 	'the leaves of a topic''s schema (in a file, or in every file): path as hdaq.signal takes it, type, whether numeric, whether inside an array, enum value names, unit';
+
+-- ---------------------------------------------------------------------------
+-- hdaq.export_mat writes a run's stored laps (hdaq.lap, from
+-- hdaq.detect_laps) and its GPS distance beside the topics: a struct laps
+-- (a row per lap: track, lap, start_time and end_time on the file's time
+-- base, lap_time_s, distance_m, out_lap, in_lap, valid, split_times_s) and
+-- a struct distance (Timestamp, distance_m at each VnInsData fix).  laps
+-- NULL (the default) writes them when the run has stored laps, true
+-- requires them, false never writes them.
+-- ---------------------------------------------------------------------------
+
+DROP FUNCTION export_mat(bigint, text[], timestamptz, timestamptz, text, text);
+CREATE FUNCTION export_mat(file_id bigint, topics text[] DEFAULT NULL,
+						   start_time timestamptz DEFAULT NULL,
+						   end_time timestamptz DEFAULT NULL,
+						   format text DEFAULT 'v7',
+						   layout text DEFAULT 'leaf',
+						   laps boolean DEFAULT NULL)
+	RETURNS bytea
+	AS 'MODULE_PATHNAME', 'hdaq_export_mat'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION export_mat(bigint, text[], timestamptz, timestamptz, text, text, boolean) IS
+	'the selected messages of a stored file as a MATLAB file: one struct per topic (layout leaf: Data and Timestamp per leaf; topic: one Timestamp per topic), the run''s stored laps and distance (laps: NULL when stored, true, false), and hdaq_info';

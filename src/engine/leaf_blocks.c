@@ -57,7 +57,7 @@ void
 leaf_blocks_define_gucs(void)
 {
 	DefineCustomBoolVariable("hdaq.leaf_blocks",
-							 "Build leaf blocks at ingest and read signals from them.",
+							 "Build leaf blocks at ingest and read signals and MAT exports from them.",
 							 "Off: signals are read by decoding the stored messages, and ingest builds no blocks.",
 							 &leaf_blocks_enabled, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
@@ -74,10 +74,7 @@ leaf_blocks_define_gucs(void)
 static bool
 blocks_table_usable(AclMode mode)
 {
-	Oid			ns = get_namespace_oid("hdaq", true);
-	Oid			rel = OidIsValid(ns) ? get_relname_relid("leaf_block", ns) : InvalidOid;
-
-	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), mode) == ACLCHECK_OK;
+	return store_table_usable("leaf_block", mode);
 }
 
 /* ---- building ---------------------------------------------------------------- */
@@ -386,6 +383,21 @@ leaf_blocks_after_ingest(int64 file_id)
 
 /* ---- reading -------------------------------------------------------------------- */
 
+/*
+ * Which of the paths each channel has blocks of, in one question to the
+ * store: has[i * npaths + j] for channels[i] and paths[j].
+ */
+static bool *
+leaf_blocks_present(const StoredChannel *channels, int nchannels,
+					const char *const *paths, int npaths)
+{
+	int64	   *keys = palloc(sizeof(int64) * Max(nchannels, 1));
+
+	for (int i = 0; i < nchannels; i++)
+		keys[i] = channels[i].channel_key;
+	return store_leaf_block_paths(keys, nchannels, paths, npaths);
+}
+
 /* Whether blocks may be read for these paths at all (any channel). */
 static bool
 leaf_blocks_readable(const char *const *paths, int npaths)
@@ -401,8 +413,13 @@ leaf_blocks_readable(const char *const *paths, int npaths)
 static bool
 channel_has_blocks(const StoredChannel *ch, const char *const *paths, int npaths)
 {
+	bool	   *has;
+
+	if (npaths == 0)
+		return true;
+	has = leaf_blocks_present(ch, 1, paths, npaths);
 	for (int p = 0; p < npaths; p++)
-		if (!store_has_leaf_blocks(ch->channel_key, paths[p]))
+		if (!has[p])
 			return false;
 	return true;
 }
@@ -420,14 +437,59 @@ leaf_blocks_channels(const ScanRequest *req, const char *const *paths, int npath
 					 int *count)
 {
 	StoredChannel *channels;
+	bool	   *has;
 
 	if (!leaf_blocks_readable(paths, npaths))
 		return NULL;
 	channels = store_find_channels(req, count);
-	for (int i = 0; i < *count; i++)
-		if (!channel_has_blocks(&channels[i], paths, npaths))
+	if (*count == 0 || npaths == 0)
+		return channels;
+	has = leaf_blocks_present(channels, *count, paths, npaths);
+	for (int i = 0; i < *count * npaths; i++)
+		if (!has[i])
 			return NULL;
 	return channels;
+}
+
+
+LeafBlockIndex *
+leaf_blocks_index(int64 file_id)
+{
+	LeafBlockIndex *ix;
+
+	if (!leaf_blocks_enabled || !blocks_table_usable(ACL_SELECT))
+		return NULL;
+	ix = palloc(sizeof(LeafBlockIndex));
+	ix->paths = store_file_leaf_block_paths(file_id, &ix->npaths);
+	ix->bytes = sizeof(LeafBlockIndex) + sizeof(StoredLeafPath) * ix->npaths;
+	for (int i = 0; i < ix->npaths; i++)
+		ix->bytes += strlen(ix->paths[i].path) + 1;
+	return ix;
+}
+
+static int
+compare_leaf_paths(const void *a, const void *b)
+{
+	const StoredLeafPath *x = a;
+	const StoredLeafPath *y = b;
+
+	if (x->channel_key != y->channel_key)
+		return x->channel_key < y->channel_key ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+int
+leaf_blocks_index_first_count(const LeafBlockIndex *ix, int64 channel_key,
+							  const char *path)
+{
+	StoredLeafPath key = {channel_key, (char *) path, 0};
+	StoredLeafPath *found;
+
+	if (ix == NULL || ix->npaths == 0)
+		return 0;
+	found = bsearch(&key, ix->paths, ix->npaths, sizeof(StoredLeafPath),
+					compare_leaf_paths);
+	return found ? found->first_count : 0;
 }
 
 /* Decode a stored block's times or values (LEAF_BLOCK_VALUES at most). */

@@ -74,6 +74,23 @@ extern bool leaf_cursor_next(LeafCursor *c, const int64 **times,
 extern int64 leaf_cursor_blocks_read(const LeafCursor *c);
 
 /*
+ * Which leaves of a file's channels have blocks, read from the store once
+ * (for an export of many topics); NULL when hdaq.leaf_blocks is off or the
+ * user may not read the blocks.
+ */
+typedef struct LeafBlockIndex
+{
+	StoredLeafPath *paths;		/* by channel key, then path (strcmp) */
+	int			npaths;
+	uint64		bytes;			/* memory it holds */
+} LeafBlockIndex;
+
+extern LeafBlockIndex *leaf_blocks_index(int64 file_id);
+/* The values in the first block of a channel's leaf; 0 when it has none. */
+extern int	leaf_blocks_index_first_count(const LeafBlockIndex *ix,
+										  int64 channel_key, const char *path);
+
+/*
  * Each message's values of several leaves of one channel in [start_ns,
  * end_ns], in time order: values[i] is paths[i]'s.  False, before any
  * call of fn, when the paths' blocks are not cut alike (the caller then

@@ -38,7 +38,10 @@
 #include "engine/mat_export.h"
 
 #include "engine/decoded_scan.h"
+#include "engine/decoders.h"
+#include "engine/leaf_blocks.h"
 #include "engine/mat_info.h"
+#include "engine/mat_laps.h"
 #include "engine/mat_output.h"
 #include "engine/mat_units.h"
 #include "engine/request.h"
@@ -89,16 +92,8 @@ export_memory_limit(void)
 	return (uint64) max_export_memory_kb * 1024;
 }
 
-/*
- * An error when an export would hold more than hdaq.max_export_memory;
- * the detail names what needs it (printf-like, formatted only then).
- */
-static void
-check_export_memory(uint64 held, const char *what_fmt,...)
-pg_attribute_printf(2, 3);
-
-static void
-check_export_memory(uint64 held, const char *what_fmt,...)
+void
+mat_check_export_memory(uint64 held, const char *what_fmt,...)
 {
 	StringInfoData what;
 
@@ -172,6 +167,7 @@ typedef struct SelectedTopic
 	char	   *topic;
 	ScanChannel *channels;
 	int			nchannels;
+	const LeafBlockIndex *blocks;	/* the file's leaves with blocks, or NULL */
 } SelectedTopic;
 
 typedef struct TopicEntry
@@ -281,6 +277,18 @@ topic_schema_names(const SelectedTopic *st, HTAB *schemas)
 	return out.data;
 }
 
+/* The one pass: an error when the topic outgrows what the export may hold. */
+static void
+check_one_pass_memory(MbTopic *t, MbFile *file, const SelectedTopic *st,
+					  uint64 held)
+{
+	if (held + mb_topic_held_bytes(t) > export_memory_limit())
+		check_variable_size(file, t, st->topic);
+	mat_check_export_memory(held + mb_topic_held_bytes(t),
+						"Topic \"%s\" (%.0f messages so far)",
+						st->topic, (double) mb_topic_messages(t));
+}
+
 /* What a pass over a topic's messages does with each */
 typedef enum TopicPass
 {
@@ -290,59 +298,81 @@ typedef enum TopicPass
 } TopicPass;
 
 /*
- * One pass over a topic's messages.  held: what the export holds besides
- * the topic.  The one pass stops early when the topic needs two.
+ * One message of a pass into the topic.  held: what the export holds
+ * besides the topic.  False when the one pass must stop (the topic needs
+ * two).
  */
-static void
+static bool
+topic_message(MbTopic *t, MbFile *file, const SelectedTopic *st,
+			  DecodedScan *ds, const DecodedMessage *m, TopicPass pass,
+			  int64 origin_ns, uint64 held)
+{
+	double		time = (double) ((int64) m->msg.log_time - origin_ns) / 1e9;
+	HdError		err;
+	int			rc;
+
+	if (pass == PASS_LEARN)
+		rc = mb_topic_learn(t, m->decoder, m->msg.data.data, m->msg.data.len,
+							&err);
+	else if (pass == PASS_FILL)
+		rc = mb_topic_fill(t, m->decoder, time, m->msg.data.data,
+						   m->msg.data.len, &err);
+	else
+		rc = mb_topic_add(t, m->decoder, time, m->msg.data.data,
+						  m->msg.data.len, &err);
+	if (rc == HD_ERR_VISITOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("cannot build topic \"%s\" of the MAT file: %s",
+						m->channel->topic, err.message)));
+	if (rc != HD_OK)
+		decoded_scan_failed(ds, m, err.message);
+	if (pass == PASS_LEARN)
+		mat_check_export_memory(held + mb_topic_tree_bytes(t),
+							"The field tree of topic \"%s\"", m->channel->topic);
+	else if (pass == PASS_ONE)
+	{
+		if (mb_topic_needs_two_passes(t))
+			return false;
+		check_one_pass_memory(t, file, st, held);
+	}
+	return true;
+}
+
+/*
+ * One pass over a topic's messages.  held: what the export holds besides
+ * the topic.  The one pass stops early when the topic needs two.  With
+ * only_first, the one pass stops after the first message when the topic's
+ * leaves are all given from blocks (mb_topic_only_external); returns
+ * whether it did.
+ */
+static bool
 topic_pass(MbTopic *t, MbFile *file, const ScanRequest *req,
 		   const SelectedTopic *st, TopicPass pass, int64 origin_ns,
-		   uint64 held)
+		   uint64 held, bool only_first)
 {
 	DecodedScan *ds = decoded_scan_begin(scan_begin_channels(req, st->channels,
 															 st->nchannels),
 										 false);
 	DecodedMessage m;
+	bool		stopped = false;
 
 	if (pass == PASS_ONE)
 		mb_topic_set_budget(t, export_memory_limit() > held ?
 							export_memory_limit() - held : 0);
 	while (decoded_scan_next(ds, &m))
 	{
-		double		time = (double) ((int64) m.msg.log_time - origin_ns) / 1e9;
-		HdError		err;
-		int			rc;
-
-		if (pass == PASS_LEARN)
-			rc = mb_topic_learn(t, m.decoder, m.msg.data.data, m.msg.data.len,
-								&err);
-		else if (pass == PASS_FILL)
-			rc = mb_topic_fill(t, m.decoder, time, m.msg.data.data,
-							   m.msg.data.len, &err);
-		else
-			rc = mb_topic_add(t, m.decoder, time, m.msg.data.data,
-							  m.msg.data.len, &err);
-		if (rc == HD_ERR_VISITOR)
-			ereport(ERROR,
-					(errcode(ERRCODE_IO_ERROR),
-					 errmsg("cannot build topic \"%s\" of the MAT file: %s",
-							m.channel->topic, err.message)));
-		if (rc != HD_OK)
-			decoded_scan_failed(ds, &m, err.message);
-		if (pass == PASS_LEARN)
-			check_export_memory(held + mb_topic_tree_bytes(t),
-								"The field tree of topic \"%s\"", m.channel->topic);
-		else if (pass == PASS_ONE)
+		if (!topic_message(t, file, st, ds, &m, pass, origin_ns, held))
+			break;
+		if (only_first && mb_topic_only_external(t))
 		{
-			if (mb_topic_needs_two_passes(t))
-				break;
-			if (held + mb_topic_held_bytes(t) > export_memory_limit())
-				check_variable_size(file, t, st->topic);
-			check_export_memory(held + mb_topic_held_bytes(t),
-								"Topic \"%s\" (%.0f messages so far)",
-								st->topic, (double) mb_topic_messages(t));
+			stopped = true;
+			break;
 		}
+		only_first = false;
 	}
 	decoded_scan_end(ds);
+	return stopped;
 }
 
 static MbTopic *
@@ -356,22 +386,194 @@ new_topic(const char *name, MbLayout layout)
 	return t;
 }
 
+/* ---- the one pass from leaf blocks ---------------------------------------- */
+
+/*
+ * The leaves of a topic read from its leaf blocks: numeric leaves outside
+ * arrays (not enums, whose names come with the messages) that its one
+ * channel has blocks of, when it has MIN_BLOCK_MESSAGES messages or more.
+ */
+typedef struct TopicBlocks
+{
+	const StoredChannel *channel;
+	const char **paths;
+	bool	   *is_bool;
+	int			npaths;
+	bool		closed;			/* the blocks hold every leaf the messages can */
+} TopicBlocks;
+
+/*
+ * Fewer messages than this in a channel's first block (so in the channel)
+ * are decoded: reading blocks asks the store once per leaf, which costs
+ * more than decoding a few messages (a file of 65,535 topics of one
+ * message each took twice as long).
+ */
+#define MIN_BLOCK_MESSAGES 1024
+
+/* hd_fields' leaves of a schema, and whether all are candidates. */
+typedef struct SchemaLeaves
+{
+	List	   *paths;
+	List	   *bools;
+	bool		all;
+} SchemaLeaves;
+
+static bool
+collect_block_leaf(void *ctx, const HdField *field)
+{
+	SchemaLeaves *sl = ctx;
+
+	if (field->numeric && !field->repeated && strcmp(field->type, "enum") != 0)
+	{
+		sl->paths = lappend(sl->paths, pstrdup(field->path));
+		sl->bools = lappend_int(sl->bools, strcmp(field->type, "bool") == 0);
+	}
+	else
+		sl->all = false;
+	return true;
+}
+
+/*
+ * Whether the topic's leaves can be read from blocks, and which: one
+ * channel, a schema the messages cannot go beyond (protobuf, ROS 1, CDR:
+ * not JSON, whose messages may hold members the schema lacks and whose
+ * numbers may be written as other kinds), blocks of at least one leaf.
+ */
+static bool
+find_topic_blocks(const SelectedTopic *st, const LeafBlockIndex *ix,
+				  TopicBlocks *tb)
+{
+	const StoredChannel *ch = &st->channels[0];
+	const HdDecoder *decoder;
+	const char *error;
+	SchemaLeaves sl = {NIL, NIL, true};
+	HdError		err;
+	int			n;
+	int			i = 0;
+	ListCell   *lc;
+
+	memset(tb, 0, sizeof(*tb));
+	if (st->nchannels != 1 || ix == NULL || ix->npaths == 0 ||
+		(strcmp(ch->message_encoding, "protobuf") != 0 &&
+		 strcmp(ch->message_encoding, "ros1") != 0 &&
+		 strcmp(ch->message_encoding, "cdr") != 0))
+		return false;
+	decoder = hdaq_get_decoder(ch->has_schema, ch->schema_key,
+							   ch->message_encoding, &error);
+	if (decoder == NULL || hd_fields(decoder, collect_block_leaf, &sl, &err) != HD_OK)
+		return false;
+	n = list_length(sl.paths);
+	if (n == 0)
+		return false;
+	tb->paths = palloc(sizeof(char *) * n);
+	tb->is_bool = palloc(sizeof(bool) * n);
+	foreach(lc, sl.paths)
+		tb->paths[i++] = lfirst(lc);
+	tb->closed = sl.all;
+	for (i = 0; i < n; i++)
+	{
+		if (leaf_blocks_index_first_count(ix, ch->channel_key, tb->paths[i]) <
+			MIN_BLOCK_MESSAGES)
+		{
+			tb->closed = false;
+			continue;
+		}
+		tb->paths[tb->npaths] = tb->paths[i];
+		tb->is_bool[tb->npaths++] = list_nth_int(sl.bools, i) != 0;
+	}
+	tb->channel = ch;
+	return tb->npaths > 0;
+}
+
+/* The rows of a topic's leaf blocks going into the topic. */
+typedef struct BlockRows
+{
+	MbTopic    *t;
+	MbFile	   *file;
+	const SelectedTopic *st;
+	int64		origin_ns;
+	uint64		held;
+	bool		add_rows;		/* each row is a message to add (not the first) */
+	uint64		row;
+} BlockRows;
+
+static void
+block_row(void *arg, int64 time_ns, const double *values)
+{
+	BlockRows  *br = arg;
+	HdError		err;
+
+	if (br->add_rows && br->row > 0 &&
+		mb_topic_add_row(br->t, (double) (time_ns - br->origin_ns) / 1e9, &err) != HD_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("cannot build topic \"%s\" of the MAT file: %s",
+						br->st->topic, err.message)));
+	if (br->row < mb_topic_messages(br->t) &&
+		!mb_topic_put_external(br->t, br->row, values))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("cannot build topic \"%s\" of the MAT file: %s",
+						br->st->topic, mb_topic_error(br->t))));
+	br->row++;
+	if ((br->row & 1023) == 0)
+		check_one_pass_memory(br->t, br->file, br->st, br->held);
+}
+
+/*
+ * The one pass with the leaves of blocks given from them: the messages
+ * walked for the other leaves (only the first, to learn the tree, when the
+ * blocks hold every leaf), then the blocks read into the topic.  False when
+ * the blocks do not match the messages (then read the topic without them).
+ */
+static bool
+one_pass_with_blocks(MbTopic *t, MbFile *file, const ScanRequest *req,
+					 const SelectedTopic *st, const TopicBlocks *tb,
+					 int64 origin_ns, uint64 held)
+{
+	BlockRows	br = {t, file, st, origin_ns, held, false, 0};
+
+	if (!mb_topic_set_external(t, tb->paths, tb->is_bool, tb->npaths))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	br.add_rows = topic_pass(t, file, req, st, PASS_ONE, origin_ns, held, tb->closed);
+	if (mb_topic_needs_two_passes(t))
+		return true;
+	if (!leaf_blocks_read(tb->channel, tb->paths, tb->npaths, req->start_ns,
+						  req->end_ns, block_row, &br))
+		return false;
+	check_one_pass_memory(t, file, st, held);
+	return br.row == mb_topic_messages(t);
+}
+
 /*
  * A topic read by the one pass, in a memory context of its own; NULL (the
- * context and the topic gone) when it needs two passes.
+ * context and the topic gone) when it needs two passes.  Its leaves with
+ * blocks are read from them when they match the messages.
  */
 static MbTopic *
 topic_in_one_pass(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 				  const char *name, MbLayout layout, int64 origin_ns,
 				  uint64 held)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
-											  "hdaq export_mat one pass",
+	MemoryContext parent = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(parent, "hdaq export_mat one pass",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 	MbTopic    *t = new_topic(name, layout);
+	TopicBlocks tb;
 
-	topic_pass(t, file, req, st, PASS_ONE, origin_ns, held);
+	if (!find_topic_blocks(st, st->blocks, &tb) ||
+		!one_pass_with_blocks(t, file, req, st, &tb, origin_ns, held))
+	{
+		/* without blocks, from the start */
+		MemoryContextSwitchTo(parent);
+		MemoryContextDelete(cxt);
+		cxt = AllocSetContextCreate(parent, "hdaq export_mat one pass",
+									ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSwitchTo(cxt);
+		t = new_topic(name, layout);
+		topic_pass(t, file, req, st, PASS_ONE, origin_ns, held, false);
+	}
 	MemoryContextSwitchTo(oldcxt);
 	if (!mb_topic_needs_two_passes(t))
 		return t;
@@ -400,20 +602,20 @@ export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 	if (!one_pass)
 	{
 		t = new_topic(name, layout);
-		topic_pass(t, file, req, st, PASS_LEARN, origin_ns, held);
+		topic_pass(t, file, req, st, PASS_LEARN, origin_ns, held, false);
 	}
 	*messages = (double) mb_topic_messages(t);
 	if (mb_topic_messages(t) == 0)
 		return 0;
 	check_variable_size(file, t, topic);
-	check_export_memory(held + mb_topic_memory(t, mb_streams(file), MAT_BATCH_ROWS),
+	mat_check_export_memory(held + mb_topic_memory(t, mb_streams(file), MAT_BATCH_ROWS),
 						"Topic \"%s\" (%.0f messages)", topic,
 						(double) mb_topic_messages(t));
 	mat_topic_units(t, topic, req->file_id);
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
 	if (!one_pass)
-		topic_pass(t, file, req, st, PASS_FILL, origin_ns, held);
+		topic_pass(t, file, req, st, PASS_FILL, origin_ns, held, false);
 	if (!mb_topic_write(t, &err))
 		mat_report(&err, psprintf("cannot write topic \"%s\"", topic));
 	return mb_streams(file) ? V73_FIELD_BYTES * (mb_topic_fields(t) + 1) : 0;
@@ -463,31 +665,45 @@ read_file_info(MatExportInfo *info)
 	info->records = store_read_metadata_entries(info->file_id, &info->nrecords);
 }
 
-/* The MATLAB names already taken: hdaq_info's. */
+/* Take a name for a variable the export writes besides the topics. */
+static void
+reserve_name(MbNameSet *names, const char *name)
+{
+	if (!mb_unique_name(names, name, strlen(name), palloc(MB_NAME_MAX + 1)))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+}
+
+/*
+ * The MATLAB names already taken: hdaq_info's, and those of the laps and
+ * the distance when they are written (a topic of that name takes "_2").
+ */
 static MbNameSet *
-reserved_names(void)
+reserved_names(const MatLaps *laps, bool with_laps)
 {
 	MbNameSet  *names = palloc(sizeof(MbNameSet));
 
 	mb_nameset_init(names);
 	hdaq_free_with_context(names, free_names);
-	if (!mb_unique_name(names, "hdaq_info", 9, palloc(MB_NAME_MAX + 1)))
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	reserve_name(names, "hdaq_info");
+	if (with_laps)
+		reserve_name(names, MAT_LAPS_VARIABLE);
+	if (with_laps && laps->has_gps)
+		reserve_name(names, MAT_DISTANCE_VARIABLE);
 	return names;
 }
 
-/* Export each topic in its own memory context, noting what it became. */
-static void
+/*
+ * Export each topic in its own memory context, noting what it became;
+ * held: what the export holds before them; returns what it holds after.
+ */
+static uint64
 export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
-			  const SelectedTopic *topics)
+			  const SelectedTopic *topics, MbNameSet *names, uint64 held)
 {
-	MbNameSet  *names = reserved_names();
 	HASHCTL		ctl = {0};
 	HTAB	   *schemas;
 	MemoryContext topic_cxt;
 	MemoryContext oldcxt;
-
-	uint64		held = 0;
 
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(SchemaName);
@@ -508,7 +724,7 @@ export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
 		ti->schema = topic_schema_names(&topics[i], schemas);
 		held += topic_info_bytes(ti->topic, ti->schema) +
 			sizeof(ScanChannel) * topics[i].nchannels;
-		check_export_memory(held + names->bytes,
+		mat_check_export_memory(held + names->bytes,
 							"The list of %d exported topics", i + 1);
 		oldcxt = MemoryContextSwitchTo(topic_cxt);
 		held += export_topic(file, req, &topics[i], ti->variable, info->layout,
@@ -516,6 +732,7 @@ export_topics(MbFile *file, const ScanRequest *req, MatExportInfo *info,
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(topic_cxt);
 	}
+	return held + names->bytes;
 }
 
 /* Topics without a message in the time range have no variable. */
@@ -532,25 +749,46 @@ drop_empty_topics(MatExportInfo *info)
 
 void
 mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
-					 MbLayout layout)
+					 MbLayout layout, MatLapsMode laps_mode)
 {
 	MatExportInfo info = {0};
 	SelectedTopic *topics;
+	MatLaps		laps;
+	bool		with_laps;
+	MbNameSet  *names;
+	uint64		held = 0;
 
 	info.file_id = req->file_id;
 	info.format = format;
 	info.layout = layout;
 	read_file_info(&info);
+	with_laps = mat_laps_read(req->file_id, laps_mode, &laps);
+	names = reserved_names(&laps, with_laps);
 	topics = selection_topics(req, &info.ntopics);
+	if (!mb_streams(file) && info.ntopics > 0)
+	{
+		/* v5, v7: the leaves with blocks, asked of the store once */
+		LeafBlockIndex *blocks = leaf_blocks_index(req->file_id);
+
+		for (int i = 0; i < info.ntopics; i++)
+			topics[i].blocks = blocks;
+		held += blocks ? blocks->bytes : 0;
+		mat_check_export_memory(held, "The file's list of %d leaves with leaf blocks",
+								blocks ? blocks->npaths : 0);
+	}
 	info.has_origin = first_log_time(req, topics, info.ntopics, &info.origin_ns);
 	info.topics = palloc0(sizeof(MatTopicInfo) * Max(info.ntopics, 1));
 	if (info.has_origin)
-		export_topics(file, req, &info, topics);
+		held = export_topics(file, req, &info, topics, names, held);
 	else
 	{
 		info.ntopics = 0;
 		request_notice_empty(req, "the MAT export");
 	}
 	drop_empty_topics(&info);
+	/* on the topics' time base: none when no message was exported */
+	if (with_laps && info.has_origin)
+		mat_write_laps(file, req, &laps, info.origin_ns, held,
+					   MAT_LAPS_VARIABLE, MAT_DISTANCE_VARIABLE);
 	mat_write_info(file, &info);
 }

@@ -195,9 +195,8 @@ time_fields(matvar_t **fields, bool has_origin, int64 origin_ns)
 	return n;
 }
 
-/* Write the struct hdaq_info of n fields, freeing them; ereports on failure. */
-static void
-write_info_struct(MbFile *file, matvar_t **fields, int n)
+void
+mat_write_struct(MbFile *file, const char *name, matvar_t **fields, int n)
 {
 	bool		ok = true;
 	MbError		err;
@@ -210,10 +209,10 @@ write_info_struct(MbFile *file, matvar_t **fields, int n)
 			Mat_VarFree(fields[i]);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory building hdaq_info")));
+				 errmsg("out of memory building %s", name)));
 	}
-	if (!mb_write(file, mb_struct_var("hdaq_info", fields, n), &err))
-		mat_report(&err, "cannot write hdaq_info");
+	if (!mb_write(file, mb_struct_var(name, fields, n), &err))
+		mat_report(&err, psprintf("cannot write %s", name));
 }
 
 void
@@ -225,7 +224,7 @@ mat_write_query_info(MbFile *file, bool has_origin, int64 origin_ns,
 
 	fields[n++] = mb_char_var("query", query);
 	fields[n++] = mb_char_var("format", mat_format_name(mb_format(file)));
-	write_info_struct(file, fields, n);
+	mat_write_struct(file, "hdaq_info", fields, n);
 }
 
 void
@@ -243,5 +242,5 @@ mat_write_info(MbFile *file, const MatExportInfo *info)
 	fields[n++] = mb_char_var("format", mat_format_name(info->format));
 	fields[n++] = mb_char_var("layout", info->layout == MB_LAYOUT_LEAF ? "leaf" : "topic");
 	fields[n++] = mb_char_var("hdaq_version", info->file.hdaq_version);
-	write_info_struct(file, fields, n);
+	mat_write_struct(file, "hdaq_info", fields, n);
 }

@@ -48,6 +48,13 @@ typedef struct MatExportInfo
 #define MAT_TIME_UNIT "seconds since time_origin (Unix time = time_origin + t)"
 
 /* Write hdaq_info; ereports on failure. */
+/*
+ * Write a struct variable of n fields, freeing them (a NULL field, which
+ * a failed allocation left, is an error).
+ */
+extern void mat_write_struct(MbFile *file, const char *name, matvar_t **fields,
+							 int n);
+
 extern void mat_write_info(MbFile *file, const MatExportInfo *info);
 
 /* hdaq_info of a query_to_mat file. */

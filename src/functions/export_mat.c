@@ -2,9 +2,9 @@
  *
  * export_mat.c
  *	  Entry point of hdaq.export_mat(file_id, topics, start_time, end_time,
- *	  format, layout): the selected messages of a stored file as a MATLAB
- *	  file, one struct variable per topic and a variable hdaq_info
- *	  describing the export, written by engine/mat_export.c into the
+ *	  format, layout, laps): the selected messages of a stored file as a
+ *	  MATLAB file, one struct variable per topic, the run's stored laps and
+ *	  distance, and a variable hdaq_info describing the export, written by engine/mat_export.c into the
  *	  temporary file of engine/mat_output.c.
  *
  *-------------------------------------------------------------------------
@@ -38,6 +38,18 @@ mat_layout_arg(FunctionCallInfo fcinfo, int arg)
 	return layout;
 }
 
+/*
+ * The laps argument: NULL (or absent, the 0.1.0 signature) writes the
+ * run's stored laps when it has some, true requires them, false never.
+ */
+static MatLapsMode
+mat_laps_arg(FunctionCallInfo fcinfo, int arg)
+{
+	if (PG_NARGS() <= arg || PG_ARGISNULL(arg))
+		return MAT_LAPS_AUTO;
+	return PG_GETARG_BOOL(arg) ? MAT_LAPS_ON : MAT_LAPS_OFF;
+}
+
 Datum
 hdaq_export_mat(PG_FUNCTION_ARGS)
 {
@@ -63,7 +75,7 @@ hdaq_export_mat(PG_FUNCTION_ARGS)
 	SPI_finish();
 	out = mat_output_create(format);
 	SPI_connect();
-	mat_export_selection(out->file, &req, format, layout);
+	mat_export_selection(out->file, &req, format, layout, mat_laps_arg(fcinfo, 6));
 	SPI_finish();
 
 	result = mat_output_finish(out);

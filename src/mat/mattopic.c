@@ -88,6 +88,12 @@ mb_topic_free(MbTopic *t)
 	free_node(&t->root);
 	mb_column_free(&t->time);
 	free(t->owners);
+	for (int i = 0; i < t->next; i++)
+		free(t->ext_paths[i]);
+	free(t->ext_paths);
+	free(t->ext_from);
+	free(t->ext_bool);
+	free(t->ext_nodes);
 	free(t);
 }
 
@@ -320,18 +326,144 @@ v_begin_array(void *ctx, int64_t count)
 	return push(t, n, true);
 }
 
+/* ---- leaves given by the caller ------------------------------------------- */
+
+static int
+compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * A leaf just created under the top of the stack, named name: whether it
+ * is one of the caller's (its path, the fields' names joined by '.', not
+ * inside an array); it then takes its kind from the caller.
+ */
+static void
+mark_external(MbTopic *t, Node *n, const char *name, size_t len)
+{
+	char		path[4096];
+	size_t		used = 0;
+	char	   *key = path;
+	char	  **found;
+
+	for (int d = 0; d < t->depth; d++)
+	{
+		const Node *level = t->stack[d];
+
+		if (t->in_array[d])
+			return;
+		if (d == 0)
+			continue;			/* the root */
+		if (used + level->rawlen + 1 >= sizeof(path))
+			return;
+		memcpy(path + used, level->raw, level->rawlen);
+		used += level->rawlen;
+		path[used++] = '.';
+	}
+	if (used + len + 1 > sizeof(path))
+		return;
+	memcpy(path + used, name, len);
+	path[used + len] = '\0';
+	found = bsearch(&key, t->ext_paths, t->next, sizeof(char *), compare_paths);
+	if (found == NULL)
+		return;
+	n->external = true;
+	n->kind = t->ext_bool[found - t->ext_paths] ? NK_BOOL : NK_NUMBER;
+	t->ext_nodes[found - t->ext_paths] = n;
+}
+
+/* A caller's leaf and its index in the caller's order, for sorting. */
+typedef struct ExtPath
+{
+	const char *path;
+	int			from;
+} ExtPath;
+
+bool
+mb_topic_set_external(MbTopic *t, const char *const *paths, const bool *is_bool,
+					  int n)
+{
+	ExtPath    *sorted;
+
+	if (n <= 0)
+		return true;
+	t->ext_paths = calloc(n, sizeof(char *));
+	t->ext_from = calloc(n, sizeof(int));
+	t->ext_bool = calloc(n, sizeof(bool));
+	t->ext_nodes = calloc(n, sizeof(Node *));
+	sorted = malloc(sizeof(ExtPath) * n);
+	if (t->ext_paths == NULL || t->ext_from == NULL || t->ext_bool == NULL ||
+		t->ext_nodes == NULL || sorted == NULL)
+	{
+		free(sorted);
+		return false;
+	}
+	/* sorted for the walk to find them, each with where it came from */
+	for (int i = 0; i < n; i++)
+	{
+		sorted[i].path = paths[i];
+		sorted[i].from = i;
+	}
+	qsort(sorted, n, sizeof(ExtPath), compare_paths);
+	for (int i = 0; i < n; i++)
+	{
+		t->ext_from[i] = sorted[i].from;
+		t->ext_bool[i] = is_bool[sorted[i].from];
+		t->ext_paths[i] = strdup(sorted[i].path);
+		if (t->ext_paths[i] == NULL)
+		{
+			free(sorted);
+			return false;
+		}
+		t->next = i + 1;
+	}
+	free(sorted);
+	return true;
+}
+
+/* Whether every leaf under n is the caller's. */
+static bool
+only_external(const Node *n)
+{
+	if (n->kind != NK_STRUCT)
+		return n->external;
+	for (int i = 0; i < n->nchildren; i++)
+		if (!only_external(n->children[i]))
+			return false;
+	return true;
+}
+
+bool
+mb_topic_only_external(const MbTopic *t)
+{
+	for (int i = 0; i < t->next; i++)
+		if (t->ext_nodes[i] == NULL)
+			return false;
+	return only_external(&t->root);
+}
+
 static int
 v_field(void *ctx, const char *name, size_t len)
 {
 	MbTopic    *t = ctx;
 	Node	   *top;
+	int			had;
 
 	if (t->depth == 0)
 		return HD_SKIP;
 	top = t->stack[t->depth - 1];
+	had = top->nchildren;
 	t->pending = child(t, top, name, len);
 	if (t->pending == NULL)
 		return t->pass != MB_PASS_FILL ? HD_ABORT : HD_SKIP;
+	if (t->next > 0 && top->nchildren > had)
+		mark_external(t, t->pending, name, len);
+	if (t->pending->external)
+	{
+		t->pending = NULL;
+		return HD_SKIP;
+	}
 	return HD_CONTINUE;
 }
 
@@ -669,14 +801,10 @@ walk(MbTopic *t, const HdDecoder *decoder, const uint8_t *msg, size_t len,
 	return rc;
 }
 
-int
-mb_topic_add(MbTopic *t, const HdDecoder *decoder, double time,
-			 const uint8_t *msg, size_t len, HdError *err)
+/* The one pass: a message's row of the topic's times (and of nothing else). */
+static bool
+add_message_row(MbTopic *t, double time, HdError *err)
 {
-	int			rc;
-
-	if (t->two_passes)
-		return HD_OK;
 	t->pass = MB_PASS_ONE;
 	t->grown = true;
 	t->messages++;
@@ -685,11 +813,68 @@ mb_topic_add(MbTopic *t, const HdDecoder *decoder, double time,
 	{
 		err->code = HD_ERR_VISITOR;
 		snprintf(err->message, sizeof(err->message), "%s", t->error.message);
-		return HD_ERR_VISITOR;
+		return false;
 	}
 	t->time.d[t->messages - 1] = time;
+	return true;
+}
+
+int
+mb_topic_add(MbTopic *t, const HdDecoder *decoder, double time,
+			 const uint8_t *msg, size_t len, HdError *err)
+{
+	int			rc;
+
+	if (t->two_passes)
+		return HD_OK;
+	if (!add_message_row(t, time, err))
+		return HD_ERR_VISITOR;
 	rc = walk(t, decoder, msg, len, err);
 	return rc == HD_ERR_VISITOR && t->two_passes ? HD_OK : rc;
+}
+
+int
+mb_topic_add_row(MbTopic *t, double time, HdError *err)
+{
+	if (!add_message_row(t, time, err))
+		return HD_ERR_VISITOR;
+	t->serial++;				/* as the walk of the message would */
+	return HD_OK;
+}
+
+bool
+mb_topic_put_external(MbTopic *t, uint64_t row, const double *values)
+{
+	if (row >= t->messages)
+		return mb_topic_fail(t, "more values of a leaf than messages");
+	for (int i = 0; i < t->next; i++)
+	{
+		Node	   *n = t->ext_nodes[i];
+		Value		v = {NK_NUMBER, values[t->ext_from[i]], NULL, 0};
+
+		if (n == NULL)
+			continue;			/* the walk did not meet it: it filled it */
+		v.kind = n->kind;
+		/* learn_value for the message of serial row + 1 */
+		n->serial = row + 1;
+		n->occ = 1;
+		n->rows++;
+		n->presence[0] = (n->presence[0] ^ n->serial) * 0x100000001B3ULL;
+		n->presence[1] = n->presence[1] * 0x9E3779B97F4A7C15ULL + 2 * n->serial + 1;
+		if (n->width < 1)
+			n->width = 1;
+		/* in every message: its times are the topic's (note_row_time) */
+		if (!reach_row(t, &n->data, (size_t) row, 1))
+			return false;
+		store_value(t, n, (size_t) row, 0, &v);
+	}
+	return true;
+}
+
+const char *
+mb_topic_error(const MbTopic *t)
+{
+	return t->error.message;
 }
 
 void

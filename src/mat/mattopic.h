@@ -83,6 +83,41 @@ extern uint64_t mb_topic_held_bytes(const MbTopic *t);
 /* True when the one pass stopped: export the topic with two passes. */
 extern bool mb_topic_needs_two_passes(const MbTopic *t);
 
+/*
+ * The one pass: leaves whose values the caller gives rather than the walk
+ * (read from elsewhere, as the messages hold them): numeric leaves that
+ * every message holds once, outside arrays, named by their paths (field
+ * names joined by '.'); is_bool[i] for a boolean leaf.  Before the first
+ * message.  The walk creates each where it meets it, as it would, and
+ * steps over its values; mb_topic_put_external gives them, message by
+ * message, giving the same variable as the walk.  False when out of
+ * memory.
+ */
+extern bool mb_topic_set_external(MbTopic *t, const char *const *paths,
+								  const bool *is_bool, int n);
+
+/*
+ * The values of the caller's leaves in the message added row-th (from 0),
+ * values[i] for paths[i] of mb_topic_set_external.  False (the topic's
+ * error in mb_topic_error) when out of memory or past the messages added.
+ */
+extern bool mb_topic_put_external(MbTopic *t, uint64_t row, const double *values);
+
+/*
+ * Whether the walk met every one of the caller's leaves and the tree has
+ * no other: a message then adds only its row (mb_topic_add_row).
+ */
+extern bool mb_topic_only_external(const MbTopic *t);
+
+/*
+ * The one pass: a message whose leaves are all the caller's, logged 'time'
+ * seconds after the time origin, added without walking it.
+ */
+extern int	mb_topic_add_row(MbTopic *t, double time, HdError *err);
+
+/* The message of the topic's first failure. */
+extern const char *mb_topic_error(const MbTopic *t);
+
 /* Pass 1: learn from one message.  HD_OK or a decoder error, err filled. */
 extern int	mb_topic_learn(MbTopic *t, const HdDecoder *decoder,
 						   const uint8_t *msg, size_t len, HdError *err);

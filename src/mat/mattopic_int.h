@@ -30,6 +30,7 @@ typedef struct Node
 	NodeKind	kind;
 	bool		is_enum;
 	char	   *unit;			/* leaf layout: written as Units; NULL: none */
+	bool		external;		/* its values come from mb_topic_put_external */
 	struct Node **children;
 	int			nchildren;
 	int			capchildren;
@@ -95,6 +96,13 @@ struct MbTopic
 	double		now;
 	bool		failed;
 	MbError		error;
+
+	/* leaves whose values the caller gives (mb_topic_set_external) */
+	char	  **ext_paths;		/* sorted */
+	int		   *ext_from;		/* each one's index in the caller's order */
+	bool	   *ext_bool;
+	Node	  **ext_nodes;		/* NULL until the walk meets the leaf */
+	int			next;
 
 	/* the walk */
 	Node	   *stack[HD_MAX_DEPTH + 2];

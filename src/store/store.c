@@ -19,6 +19,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -99,7 +101,8 @@ typedef enum StoreStatement
 	STMT_INSERT_LEAF_BLOCK,
 	STMT_DELETE_LEAF_BLOCKS,
 	STMT_DELETE_CHANNEL_LEAF_BLOCKS,
-	STMT_HAS_LEAF_BLOCKS,
+	STMT_LEAF_BLOCK_PATHS,
+	STMT_FILE_LEAF_BLOCK_PATHS,
 	STMT_LEAF_BLOCKS,
 	STMT_LEAF_BLOCK_DATA,
 	/* resampling on a lap's axis */
@@ -112,6 +115,8 @@ typedef enum StoreStatement
 	STMT_UNIT_KNOWN,
 	STMT_DEFINE_MATH_CHANNEL,
 	STMT_TOPIC_UNITS,
+	/* laps */
+	STMT_FILE_LAPS,
 	NUM_STATEMENTS
 } StoreStatement;
 
@@ -518,10 +523,19 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" AND ($2::text IS NULL OR path = $2)",
 		2, {INT8OID, TEXTOID}
 	},
-	[STMT_HAS_LEAF_BLOCKS] = {
-		"SELECT 1::int8 FROM hdaq.leaf_block WHERE channel_key = $1 AND path = $2"
-		" LIMIT 1",
-		2, {INT8OID, TEXTOID}, true, true
+	/* which (channel, path) pairs have blocks, by their 1-based positions */
+	[STMT_LEAF_BLOCK_PATHS] = {
+		"SELECT c.i, p.j FROM unnest($1::int8[]) WITH ORDINALITY c(key, i),"
+		" unnest($2::text[]) WITH ORDINALITY p(path, j)"
+		" WHERE EXISTS (SELECT FROM hdaq.leaf_block b"
+		" WHERE b.channel_key = c.key AND b.path = p.path)",
+		2, {INT8ARRAYOID, TEXTARRAYOID}, true, true
+	},
+	/* each leaf with blocks has one block of ord 0; ordered as strcmp orders */
+	[STMT_FILE_LEAF_BLOCK_PATHS] = {
+		"SELECT channel_key, path, value_count FROM hdaq.leaf_block WHERE file_id = $1"
+		" AND ord = 0 AND path <> '' ORDER BY channel_key, path COLLATE \"C\"",
+		1, {INT8OID}, true, true
 	},
 	/* $5: with the data, or the summaries only */
 	[STMT_LEAF_BLOCKS] = {
@@ -582,6 +596,13 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" JOIN hdaq.channel c ON c.schema_key = s.schema_key"
 		" WHERE c.topic = $1 AND c.file_id = $2 ORDER BY u.path, u.unit",
 		2, {TEXTOID, INT8OID}, true
+	},
+	/* a split a lap did not pass (NULL) as NaN */
+	[STMT_FILE_LAPS] = {
+		"SELECT track, lap, start_ns, end_ns, lap_time_s, distance_m, out_lap,"
+		" in_lap, valid, ARRAY(SELECT coalesce(x, 'NaN') FROM unnest(split_times_s) x)"
+		" FROM hdaq.lap WHERE file_id = $1 ORDER BY track, lap",
+		1, {INT8OID}, true, true
 	},
 };
 
@@ -1924,16 +1945,51 @@ store_delete_channel_leaf_blocks(int64 channel_key, const char *path)
 	store_done();
 }
 
-bool
-store_has_leaf_blocks(int64 channel_key, const char *path)
+bool *
+store_leaf_block_paths(const int64 *channel_keys, int nchannels,
+					   const char *const *paths, int npaths)
 {
 	Datum		values[2];
-	bool		found;
+	Datum	   *elems = palloc(sizeof(Datum) * Max(npaths, 1));
+	bool	   *has = palloc0(sizeof(bool) * Max((Size) nchannels * npaths, 1));
+	uint64		n;
 
-	values[0] = Int64GetDatum(channel_key);
-	values[1] = CStringGetTextDatum(path);
-	store_run_int8(STMT_HAS_LEAF_BLOCKS, values, NULL, &found);
-	return found;
+	for (int p = 0; p < npaths; p++)
+		elems[p] = CStringGetTextDatum(paths[p]);
+	values[0] = int8_array(channel_keys, nchannels);
+	values[1] = PointerGetDatum(construct_array(elems, npaths, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	n = store_run(STMT_LEAF_BLOCK_PATHS, values, NULL, 0);
+	for (uint64 r = 0; r < n; r++)
+	{
+		int64		i = col_int8(r, 1, NULL) - 1;
+		int64		j = col_int8(r, 2, NULL) - 1;
+
+		if (i >= 0 && i < nchannels && j >= 0 && j < npaths)
+			has[i * npaths + j] = true;
+	}
+	store_done();
+	return has;
+}
+
+static void
+read_leaf_path(uint64 i, void *row)
+{
+	StoredLeafPath *lp = row;
+
+	lp->channel_key = col_int8(i, 1, NULL);
+	lp->path = col_text_or_empty(i, 2);
+	lp->first_count = col_int4(i, 3);
+}
+
+StoredLeafPath *
+store_file_leaf_block_paths(int64 file_id, int *count)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(file_id);
+	return store_read_rows(STMT_FILE_LEAF_BLOCK_PATHS, values, NULL,
+						   sizeof(StoredLeafPath), read_leaf_path, count);
 }
 
 static double
@@ -2164,4 +2220,49 @@ store_topic_units(const char *topic, int64 file_id, int *count)
 
 	return store_read_rows(STMT_TOPIC_UNITS, values, NULL, sizeof(StoredPathUnit),
 						   read_path_unit, count);
+}
+
+/* ---- laps ---------------------------------------------------------------- */
+
+bool
+store_table_usable(const char *table, AclMode mode)
+{
+	Oid			ns = get_namespace_oid("hdaq", true);
+	Oid			rel = OidIsValid(ns) ? get_relname_relid(table, ns) : InvalidOid;
+
+	return OidIsValid(rel) && pg_class_aclcheck(rel, GetUserId(), mode) == ACLCHECK_OK;
+}
+
+static void
+read_lap(uint64 i, void *row)
+{
+	StoredLap  *lap = row;
+	bool		isnull;
+	int			n;
+	Datum	   *splits;
+
+	lap->track = col_text_or_empty(i, 1);
+	lap->lap = col_int4(i, 2);
+	lap->start_ns = col_int8(i, 3, NULL);
+	lap->end_ns = col_int8(i, 4, NULL);
+	lap->lap_time_s = col_float8(i, 5);
+	lap->distance_m = col_float8(i, 6);
+	lap->out_lap = DatumGetBool(col_datum(i, 7, &isnull));
+	lap->in_lap = DatumGetBool(col_datum(i, 8, &isnull));
+	lap->valid = DatumGetBool(col_datum(i, 9, &isnull));
+	splits = col_array(i, 10, FLOAT8OID, &n);
+	lap->split_times_s = palloc(sizeof(double) * Max(n, 1));
+	for (int k = 0; k < n; k++)
+		lap->split_times_s[k] = DatumGetFloat8(splits[k]);
+	lap->nsplits = n;
+}
+
+StoredLap *
+store_read_file_laps(int64 file_id, int *count)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(file_id);
+	return store_read_rows(STMT_FILE_LAPS, values, NULL, sizeof(StoredLap),
+						   read_lap, count);
 }

@@ -433,8 +433,26 @@ extern void store_insert_leaf_block(const LeafBlockRow *row);
 extern void store_delete_leaf_blocks(int64 file_id);
 /* The blocks of one leaf of a channel, or of all its leaves (path NULL). */
 extern void store_delete_channel_leaf_blocks(int64 channel_key, const char *path);
-/* Whether a channel's leaf has blocks (then every message of it is in them). */
-extern bool store_has_leaf_blocks(int64 channel_key, const char *path);
+/*
+ * Which of some leaves of some channels have blocks (then every message of
+ * the channel is in them), in one statement: has[i * npaths + j] for
+ * channel i and path j.
+ */
+extern bool *store_leaf_block_paths(const int64 *channel_keys, int nchannels,
+									const char *const *paths, int npaths);
+/* A leaf of a channel that has blocks. */
+typedef struct StoredLeafPath
+{
+	int64		channel_key;
+	char	   *path;
+	int32		first_count;	/* values in its first block */
+} StoredLeafPath;
+
+/*
+ * Every leaf with blocks of a file's channels, ordered by channel key and
+ * path (bytewise, as strcmp orders).
+ */
+extern StoredLeafPath *store_file_leaf_block_paths(int64 file_id, int *count);
 /* The blocks of a channel's leaf that overlap [start_ns, end_ns], in time order. */
 extern StoredLeafBlock *store_find_leaf_blocks(int64 channel_key, const char *path,
 											   int64 start_ns, int64 end_ns,
@@ -498,5 +516,32 @@ typedef struct StoredPathUnit
 } StoredPathUnit;
 extern StoredPathUnit *store_topic_units(const char *topic, int64 file_id,
 										 int *count);
+
+/* ---- laps (engine/mat_laps.c) ---- */
+
+/* A lap stored by hdaq.detect_laps (a row of hdaq.lap). */
+typedef struct StoredLap
+{
+	char	   *track;
+	int32		lap;
+	int64		start_ns;
+	int64		end_ns;
+	double		lap_time_s;
+	double		distance_m;
+	bool		out_lap;
+	bool		in_lap;
+	bool		valid;
+	double	   *split_times_s;	/* NaN for a split the lap did not pass */
+	int			nsplits;
+} StoredLap;
+
+/*
+ * Whether hdaq's table exists (a 0.1.0 store lacks the newer ones until
+ * ALTER EXTENSION hdaq UPDATE) and the user has these privileges on it.
+ */
+extern bool store_table_usable(const char *table, AclMode mode);
+
+/* A file's stored laps, by track and lap number. */
+extern StoredLap *store_read_file_laps(int64 file_id, int *count);
 
 #endif							/* HDAQ_STORE_H */

@@ -512,6 +512,184 @@ def test_one_pass():
                       not diff and len(loaded[fmt]) > 10, "; ".join(diff[:4]))
 
 
+# ---- leaf blocks: the numeric leaves read from blocks, the same file -------------------
+
+MAT_HEADER_TEXT = 116		# bytes of a MAT 5 file's header text, which holds the time it was written
+
+
+def export_body(sql, blocks):
+    """A MAT 5 export's bytes after the header text (md5), with hdaq.leaf_blocks on or off."""
+    r = subprocess.run(["psql", "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB,
+                        "-c", "SET hdaq.leaf_blocks = %s" % ("on" if blocks else "off"),
+                        "-c", "SELECT md5(substr(%s, %d))" % (sql, MAT_HEADER_TEXT + 1)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return r.stdout.strip()
+
+
+def test_leaf_blocks():
+    """v5 and v7 read the numeric leaves outside arrays from leaf blocks when
+    the file has them: every stored fixture, each layout, a time range, and a
+    file some of whose leaves lost their blocks (those decoded, the others
+    from blocks) give the same bytes as decoding every message; a corrupt
+    block is an error, so the blocks were read."""
+    files = psql("SELECT f.file_id, f.name FROM hdaq.files f WHERE size_bytes < 8000000 AND EXISTS"
+                 " (SELECT FROM hdaq.leaf_block b WHERE b.file_id = f.file_id) ORDER BY name").splitlines()
+    check("leaf blocks: fixtures with blocks", len(files) >= 3, "%d files" % len(files))
+    for line in files:
+        fid, name = line.split("|", 1)
+        for fmt in ("v5", "v7"):
+            for layout in LAYOUTS:
+                sql = "hdaq.export_mat(%s, format => %s, layout => %s)" % (fid, quote(fmt), quote(layout))
+                on, off = export_body(sql, True), export_body(sql, False)
+                check("leaf blocks: %s %s %s the same bytes from blocks" % (name, fmt, layout), on == off)
+    fid = psql("SELECT file_id FROM hdaq.files WHERE name = 'mat session'").strip()
+    lo, hi = psql("SELECT start_ns + (end_ns - start_ns) / 3, start_ns + (end_ns - start_ns) / 2"
+                  " FROM hdaq.file WHERE file_id = %s" % fid).strip().split("|")
+    sql = ("hdaq.export_mat(%s, ARRAY['VehicleData', 'ACUAllData', 'VnImuData'], hdaq.ns_to_timestamptz(%s),"
+           " hdaq.ns_to_timestamptz(%s))" % (fid, lo, hi))
+    check("leaf blocks: a time range the same from blocks", export_body(sql, True) == export_body(sql, False))
+    # VehicleData keeps some leaves' blocks: the others are decoded, in the same file
+    psql("CREATE TABLE hdaq_kept_blocks AS SELECT * FROM hdaq.leaf_block WHERE file_id = %s" % fid)
+    try:
+        whole = "hdaq.export_mat(%s, ARRAY['VehicleData', 'ACUAllData'])" % fid
+        want = export_body(whole, False)
+        dropped = psql("DELETE FROM hdaq.leaf_block b USING hdaq.channel c WHERE b.channel_key = c.channel_key"
+                       " AND c.file_id = %s AND c.topic IN ('VehicleData', 'ACUAllData') AND b.path <> ''"
+                       " AND b.path IN (SELECT DISTINCT path FROM hdaq.leaf_block WHERE file_id = %s"
+                       " ORDER BY path LIMIT 40) RETURNING 1" % (fid, fid)).split()
+        kept = int(psql("SELECT count(*) FROM hdaq.leaf_block b JOIN hdaq.channel c USING (channel_key)"
+                        " WHERE c.file_id = %s AND c.topic = 'VehicleData' AND b.path <> ''" % fid))
+        check("leaf blocks: some leaves decoded, some from blocks, the same bytes",
+              len(dropped) > 0 and kept > 0 and export_body(whole, True) == want,
+              "%d blocks dropped, %d kept" % (len(dropped), kept))
+        psql("DELETE FROM hdaq.leaf_block WHERE file_id = %s" % fid)
+        check("leaf blocks: a file without blocks, the same bytes", export_body(whole, True) == want)
+        psql("INSERT INTO hdaq.leaf_block SELECT * FROM hdaq_kept_blocks")
+        psql("UPDATE hdaq.leaf_block b SET data = '\\x00'::bytea FROM hdaq.channel c"
+             " WHERE b.channel_key = c.channel_key AND c.file_id = %s AND c.topic = 'VehicleData'"
+             " AND b.path = 'current_rpms.FL'" % fid)
+        try:
+            export_body(whole, True)
+            check("leaf blocks: a corrupt block is an error (the blocks are read)", False, "no error")
+        except RuntimeError as e:
+            check("leaf blocks: a corrupt block is an error (the blocks are read)",
+                  "corrupt" in str(e), str(e)[:200])
+        check("leaf blocks: hdaq.leaf_blocks = off decodes past the corrupt block",
+              export_body(whole, False) == want)
+    finally:
+        psql("DELETE FROM hdaq.leaf_block WHERE file_id = %s" % fid)
+        psql("INSERT INTO hdaq.leaf_block SELECT * FROM hdaq_kept_blocks")
+        psql("DROP TABLE hdaq_kept_blocks")
+
+
+# ---- laps and distance beside the topics ----------------------------------------------
+
+def track_session(laps):
+    """A generated track session of some laps (bench/gen), stored, its laps
+    detected on the generator's track; its file_id and the truth JSON."""
+    path = os.path.join(work, "track_%dlaps.mcap" % laps)
+    subprocess.run(["node", os.path.join(HERE, "..", "..", "bench", "gen", "gen-session.mjs"),
+                    "--out", path, "--laps", str(laps), "--quiet"], check=True, capture_output=True)
+    os.chmod(path, 0o644)
+    with open(path[:-len(".mcap")] + ".truth.json") as f:
+        truth = json.load(f)
+    fid = ingest(path, os.path.basename(path))
+    gate = truth["track"]["gate"]
+    # a split gate across the car's path 20 s into its first lap
+    split = psql("SELECT gate FROM hdaq.track_from_run(%d, 'mat split', at => hdaq.ns_to_timestamptz(%d))"
+                 % (fid, int(truth["laps"][0]["start_ns"]) + 20 * 10**9)).strip()
+    psql("INSERT INTO hdaq.track (name, gate, splits, length_m) VALUES ('mat fsae', '{%r, %r, %r, %r}',"
+         " ARRAY['%s'::float8[]], %r) ON CONFLICT (name) DO NOTHING"
+         % (gate[0][0], gate[0][1], gate[1][0], gate[1][1], split, truth["track"]["length_m"]))
+    psql("SELECT count(*) FROM hdaq.detect_laps(%d, 'mat fsae')" % fid)
+    return fid, truth
+
+
+def test_laps():
+    """export_mat writes the run's stored laps (struct laps, a row per lap)
+    and its distance (struct distance) on the file's time base: the same as
+    hdaq.lap and hdaq.distance, the laps as the generator drove them, read
+    by SciPy, h5py and Octave; none when laps => false or none are stored,
+    an error when laps => true asks for laps a run does not have."""
+    fid, truth = track_session(3)
+    lo, hi = psql("SELECT start_ns + (end_ns - start_ns) / 5, start_ns + (end_ns - start_ns) * 4 / 5"
+                  " FROM hdaq.file WHERE file_id = %d" % fid).strip().split("|")
+    want = [line.split("|") for line in psql(
+        "SELECT lap, start_ns, end_ns, lap_time_s, distance_m, out_lap, in_lap, valid,"
+        " coalesce(split_times_s[1], 'NaN')"
+        " FROM hdaq.lap WHERE file_id = %d AND track = 'mat fsae' ORDER BY lap" % fid).splitlines()]
+    fixes = [line.split("|") for line in psql(
+        "SELECT time_ns, distance_m FROM hdaq.distance(%d) ORDER BY time_ns" % fid).splitlines()]
+    check("laps: the track session has laps, splits and fixes",
+          len(want) == truth["lap_count"] + 2 and len(fixes) > 1000 and
+          sum(w[8] != "NaN" for w in want) >= truth["lap_count"],
+          "%d laps, %d fixes" % (len(want), len(fixes)))
+    for fmt in FORMATS:
+        for rng in ("", ", %s, %s" % ("hdaq.ns_to_timestamptz(%s)" % lo, "hdaq.ns_to_timestamptz(%s)" % hi)):
+            name = "laps_%s%s.mat" % (fmt.replace(".", ""), "_range" if rng else "")
+            path = fetch("hdaq.export_mat(%d, ARRAY['VehicleData', 'LapTime']%s, format => %s)"
+                         % (fid, rng or ", NULL, NULL", quote(fmt)), name)
+            loaded = matread.load(path, fmt)
+            origin = int(np.asarray(loaded["hdaq_info.time_origin_ns"]).ravel()[0])
+            col = {k: np.asarray(loaded.get("laps." + k, np.zeros(0))).ravel()
+                   for k in ("lap", "start_time", "end_time", "lap_time_s", "distance_m",
+                             "out_lap", "in_lap", "valid")}
+            problems = []
+            if len(col["lap"]) != len(want):
+                problems.append("%d laps, hdaq.lap has %d" % (len(col["lap"]), len(want)))
+            for i, w in enumerate(want[:len(col["lap"])]):
+                splits = np.asarray(loaded.get("laps.split_times_s", np.zeros((0, 0))))
+                got = (col["lap"][i], col["start_time"][i], col["end_time"][i], col["lap_time_s"][i],
+                       col["distance_m"][i], splits[i, 0] if splits.shape[1:] == (1,) else "missing")
+                exp = (float(w[0]), (int(w[1]) - origin) / 1e9, (int(w[2]) - origin) / 1e9, float(w[3]),
+                       float(w[4]), float(w[8]))
+                if not all(same(a, b) for a, b in zip(got, exp)) or \
+                        [bool(col[k][i]) for k in ("out_lap", "in_lap", "valid")] != [x == "t" for x in w[5:8]]:
+                    problems.append("lap %s: %s, hdaq.lap %s" % (w[0], got, exp))
+            if fmt != "v7.3":
+                tracks = [str(x) for x in np.asarray(loaded.get("laps.track", [])).ravel()]
+                if tracks != ["mat fsae"] * len(want):
+                    problems.append("track %s" % tracks[:2])
+            check("%s: laps are hdaq.lap's on the file's time base" % name, not problems, "; ".join(problems[:3]))
+            # the generator's laps: whole laps in order, their times within 0.1 ms
+            whole = [i for i in range(len(col["lap"])) if col["valid"][i]]
+            check("%s: valid laps are the generator's" % name,
+                  len(whole) == truth["lap_count"] and all(
+                      abs(col["lap_time_s"][i] - t["lap_time_s"]) < 1e-4 and
+                      abs(col["start_time"][i] - (int(t["start_ns"]) - origin) / 1e9) < 1e-4
+                      for i, t in zip(whole, truth["laps"])),
+                  "%d valid laps" % len(whole))
+            t = np.asarray(loaded.get("distance.Timestamp", np.zeros(0))).ravel()
+            d = np.asarray(loaded.get("distance.distance_m", np.zeros(0))).ravel()
+            sel = [f for f in fixes if not rng or int(lo) <= int(f[0]) <= int(hi)]
+            check("%s: distance is hdaq.distance at each fix of the range" % name,
+                  len(t) == len(sel) == len(d) and len(t) > 0 and
+                  all(same(a, (int(f[0]) - origin) / 1e9) and same(b, float(f[1]))
+                      for a, b, f in zip(t, d, sel)),
+                  "%d fixes, hdaq.distance %d" % (len(t), len(sel)))
+            # overlay: the distance covered between a lap's start and end is its distance
+            inside = [i for i in whole if t.size and t[0] <= col["start_time"][i] and col["end_time"][i] <= t[-1]]
+            gaps = [abs(np.interp(col["end_time"][i], t, d) - np.interp(col["start_time"][i], t, d)
+                        - col["distance_m"][i]) for i in inside]
+            check("%s: distance between a lap's start and end is its distance (within 1 m)" % name,
+                  len(inside) > 0 and max(gaps) < 1.0, "%d laps, gaps %s" % (len(inside), gaps[:3]))
+            compare_octave(name, path, loaded, fmt)
+    loaded = matread.load(fetch("hdaq.export_mat(%d, ARRAY['LapTime'], laps => false)" % fid, "nolaps.mat"), "v7")
+    check("laps => false: no laps, no distance",
+          "LapTime.lapcount.Data" in loaded and not any(k.startswith(("laps.", "distance.")) for k in loaded))
+    other = int(psql("SELECT file_id FROM hdaq.files WHERE name = 'mat session'"))
+    loaded = matread.load(fetch("hdaq.export_mat(%d, ARRAY['VehicleData'])" % other, "nolaps2.mat"), "v7")
+    check("a run without stored laps: no laps variable",
+          "VehicleData.current_rpms.FL.Data" in loaded and not any(k.startswith(("laps.", "distance.")) for k in loaded))
+    try:
+        psql("SELECT length(hdaq.export_mat(%d, ARRAY['VehicleData'], laps => true))" % other)
+        check("laps => true without stored laps is an error", False, "no error")
+    except RuntimeError as e:
+        check("laps => true without stored laps is an error", "has no stored laps" in str(e), str(e)[:200])
+
+
 # ---- cancel: every long function stops within about a second ---------------------------
 
 def big_session(minutes):
@@ -597,7 +775,7 @@ def test_units():
 def main():
     only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
     for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query,
-                 test_one_pass, test_units):
+                 test_one_pass, test_units, test_leaf_blocks, test_laps):
         if only and test.__name__ not in only:
             continue
         try:

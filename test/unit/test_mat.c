@@ -329,6 +329,92 @@ test_budget(void)
 	return true;
 }
 
+/*
+ * Leaves given by the caller (as leaf blocks give them): the messages of
+ * ext_case in one pass, with the numeric leaves a, b.c and b.d (a boolean)
+ * given by mb_topic_put_external after the walk, and, when only, every row
+ * but the first added without walking (every leaf given), write the same
+ * file as the plain one pass.
+ */
+static const char *const ext_paths[] = {"b.d", "a", "b.c"};
+static const bool ext_bool[] = {true, false, false};
+
+static const char *
+ext_case(bool with_text)
+{
+	return with_text ?
+		"{\"a\":1,\"s\":\"x\",\"b\":{\"c\":-0.0,\"d\":true},\"r\":[1]}\n"
+		"{\"a\":2.5,\"b\":{\"c\":3,\"d\":false},\"r\":[1,2,3]}\n"
+		"{\"a\":-7,\"s\":\"yz\",\"b\":{\"c\":1e300,\"d\":true}}" :
+		"{\"a\":1,\"b\":{\"c\":-0.0,\"d\":true}}\n"
+		"{\"a\":2.5,\"b\":{\"c\":3,\"d\":false}}\n"
+		"{\"a\":-7,\"b\":{\"c\":1e300,\"d\":true}}";
+}
+
+/* The values of ext_paths in each message of ext_case. */
+static const double ext_values[3][3] = {{1, 1, -0.0}, {0, 2.5, 3}, {1, -7, 1e300}};
+
+static unsigned char *
+export_external(const char *messages, MbLayout layout, MbFormat format,
+				bool only, size_t *size)
+{
+	const char *msg[16];
+	size_t		len[16];
+	int			n = split(messages, msg, len, 16);
+	MbTopic    *t = mb_topic_new("topic", layout);
+	MbFile	   *f;
+	MbError		merr;
+	HdError		err;
+	bool		ok = mb_topic_set_external(t, ext_paths, ext_bool, 3);
+
+	mb_topic_set_budget(t, UINT64_MAX);
+	for (int i = 0; i < n && ok; i++)
+	{
+		if (only && i > 0)
+			ok = mb_topic_add_row(t, 0.5 * i, &err) == HD_OK;
+		else
+			ok = mb_topic_add(t, json, 0.5 * i, (const uint8_t *) msg[i], len[i], &err) == HD_OK;
+		if (only && i == 0 && !mb_topic_only_external(t))
+			ok = false;
+	}
+	for (int i = 0; i < n && ok; i++)
+		ok = mb_topic_put_external(t, i, ext_values[i]);
+	ok = ok && !mb_topic_put_external(t, n, ext_values[0]);	/* past the messages */
+	f = ok ? mb_create(path, format, &merr) : NULL;
+	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
+	mb_topic_free(t);
+	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
+		ok = false;
+	return ok ? read_masked(size) : NULL;
+}
+
+static bool
+test_external(void)
+{
+	for (int c = 0; c < 3; c++)
+		for (int l = 0; l < 2; l++)
+			for (int fmt = 0; fmt < 2; fmt++)
+			{
+				MbLayout	layout = l == 0 ? MB_LAYOUT_LEAF : MB_LAYOUT_TOPIC;
+				MbFormat	format = fmt == 0 ? MB_FORMAT_V5 : MB_FORMAT_V7;
+				const char *messages = ext_case(c == 0);
+				size_t		n1,
+							n2;
+				bool		two;
+				unsigned char *a = export(messages, layout, format, true, &n1, &two);
+				unsigned char *b = export_external(messages, layout, format, c == 2, &n2);
+				bool		same = a != NULL && b != NULL && n1 == n2 && memcmp(a, b, n1) == 0;
+
+				free(a);
+				free(b);
+				CHECK(same, "%s, %s %s: the leaves given %s differ from the walk's",
+					  c == 0 ? "with text and arrays" : "numbers only",
+					  fmt == 0 ? "v5" : "v7", l == 0 ? "leaf" : "topic",
+					  c == 2 ? "with rows added" : "after the walk");
+			}
+	return true;
+}
+
 int
 main(void)
 {
@@ -342,6 +428,7 @@ main(void)
 	}
 	snprintf(path, sizeof(path), "/tmp/test_mat_%ld.mat", (long) getpid());
 	report("a double column grows, values in place, NaN elsewhere", test_grow_double());
+	report("leaves given by the caller write the walk's file", test_external());
 	report("logical and cell columns grow, padded with false and ''", test_grow_logical_and_cell());
 	report("a double column made logical", test_to_logical());
 	report("one pass writes what two passes write", test_cases());
