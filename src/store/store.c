@@ -523,12 +523,15 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" AND ($2::text IS NULL OR path = $2)",
 		2, {INT8OID, TEXTOID}
 	},
-	/* which (channel, path) pairs have blocks, by their 1-based positions */
+	/*
+	 * which (channel, path) pairs have blocks, by their 1-based positions: an
+	 * index probe per pair (as an EXISTS it was planned as a scan of every block)
+	 */
 	[STMT_LEAF_BLOCK_PATHS] = {
 		"SELECT c.i, p.j FROM unnest($1::int8[]) WITH ORDINALITY c(key, i),"
-		" unnest($2::text[]) WITH ORDINALITY p(path, j)"
-		" WHERE EXISTS (SELECT FROM hdaq.leaf_block b"
-		" WHERE b.channel_key = c.key AND b.path = p.path)",
+		" unnest($2::text[]) WITH ORDINALITY p(path, j),"
+		" LATERAL (SELECT FROM hdaq.leaf_block b"
+		" WHERE b.channel_key = c.key AND b.path = p.path LIMIT 1) b",
 		2, {INT8ARRAYOID, TEXTARRAYOID}, true, true
 	},
 	/* each leaf with blocks has one block of ord 0; ordered as strcmp orders */
