@@ -367,6 +367,7 @@ def main():
     ap.add_argument("--out-json")
     args = ap.parse_args()
     args.session = os.path.abspath(args.session)
+    args.work = os.path.abspath(args.work)  # the server writes COPY files there
     os.makedirs(args.work, exist_ok=True)
     b = Bench(args)
     b.ingest()
