@@ -354,6 +354,23 @@ ext_case(bool with_text)
 /* The values of ext_paths in each message of ext_case. */
 static const double ext_values[3][3] = {{1, 1, -0.0}, {0, 2.5, 3}, {1, -7, 1e300}};
 
+/*
+ * Write a topic read in one pass (when ok) and free it; the file's bytes,
+ * or NULL on a failure.
+ */
+static unsigned char *
+write_topic(MbTopic *t, MbFormat format, bool ok, size_t *size)
+{
+	MbError		merr;
+	MbFile	   *f = ok ? mb_create(path, format, &merr) : NULL;
+
+	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
+	mb_topic_free(t);
+	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
+		ok = false;
+	return ok ? read_masked(size) : NULL;
+}
+
 static unsigned char *
 export_external(const char *messages, MbLayout layout, MbFormat format,
 				bool only, size_t *size)
@@ -362,8 +379,6 @@ export_external(const char *messages, MbLayout layout, MbFormat format,
 	size_t		len[16];
 	int			n = split(messages, msg, len, 16);
 	MbTopic    *t = mb_topic_new("topic", layout);
-	MbFile	   *f;
-	MbError		merr;
 	HdError		err;
 	bool		ok = mb_topic_set_external(t, ext_paths, ext_bool, 3);
 
@@ -380,12 +395,7 @@ export_external(const char *messages, MbLayout layout, MbFormat format,
 	for (int i = 0; i < n && ok; i++)
 		ok = mb_topic_put_external(t, i, ext_values[i]);
 	ok = ok && !mb_topic_put_external(t, n, ext_values[0]);	/* past the messages */
-	f = ok ? mb_create(path, format, &merr) : NULL;
-	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
-	mb_topic_free(t);
-	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
-		ok = false;
-	return ok ? read_masked(size) : NULL;
+	return write_topic(t, format, ok, size);
 }
 
 static bool
@@ -430,8 +440,6 @@ export_added(const char *messages, MbLayout layout, MbFormat format,
 	size_t		len[16];
 	int			n = split(messages, msg, len, 16);
 	MbTopic    *t = mb_topic_new("topic", layout);
-	MbFile	   *f;
-	MbError		merr;
 	HdError		err;
 	bool		ok = true;
 
@@ -440,12 +448,7 @@ export_added(const char *messages, MbLayout layout, MbFormat format,
 		ok = mb_topic_add(t, json, 0.5 * i, (const uint8_t *) msg[i], len[i], &err) == HD_OK;
 	ok = ok && !mb_topic_add_leaf(t, "a", NULL, values);	/* a field's name */
 	ok = ok && mb_topic_add_leaf(t, "m", NULL, values);
-	f = ok ? mb_create(path, format, &merr) : NULL;
-	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
-	mb_topic_free(t);
-	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
-		ok = false;
-	return ok ? read_masked(size) : NULL;
+	return write_topic(t, format, ok, size);
 }
 
 static bool
