@@ -42,6 +42,7 @@
 #include "engine/leaf_blocks.h"
 #include "engine/mat_info.h"
 #include "engine/mat_laps.h"
+#include "engine/mat_math.h"
 #include "engine/mat_output.h"
 #include "engine/mat_units.h"
 #include "engine/request.h"
@@ -168,6 +169,7 @@ typedef struct SelectedTopic
 	ScanChannel *channels;
 	int			nchannels;
 	const LeafBlockIndex *blocks;	/* the file's leaves with blocks, or NULL */
+	const MatMathChannels *math;	/* the math channels defined */
 } SelectedTopic;
 
 typedef struct TopicEntry
@@ -612,6 +614,10 @@ export_topic(MbFile *file, const ScanRequest *req, const SelectedTopic *st,
 						"Topic \"%s\" (%.0f messages)", topic,
 						(double) mb_topic_messages(t));
 	mat_topic_units(t, topic, req->file_id);
+	if (one_pass)
+		mat_topic_math_channels(t, req, st->math, topic, held);
+	else
+		mat_notice_math_channels_not_written(st->math, topic);
 	if (!mb_topic_prepare(t, file, MAT_BATCH_ROWS, &err))
 		mat_report(&err, psprintf("cannot build topic \"%s\"", topic));
 	if (!one_pass)
@@ -775,6 +781,13 @@ mat_export_selection(MbFile *file, const ScanRequest *req, MbFormat format,
 		held += blocks ? blocks->bytes : 0;
 		mat_check_export_memory(held, "The file's list of %d leaves with leaf blocks",
 								blocks ? blocks->npaths : 0);
+	}
+	if (info.ntopics > 0)
+	{
+		MatMathChannels *math = mat_math_channels_read();
+
+		for (int i = 0; i < info.ntopics; i++)
+			topics[i].math = math;
 	}
 	info.has_origin = first_log_time(req, topics, info.ntopics, &info.origin_ns);
 	info.topics = palloc0(sizeof(MatTopicInfo) * Max(info.ntopics, 1));

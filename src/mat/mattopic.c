@@ -842,6 +842,30 @@ mb_topic_add_row(MbTopic *t, double time, HdError *err)
 	return HD_OK;
 }
 
+/*
+ * The value of a leaf every message holds once, in the message added
+ * row-th: learnt as learn_value would for the message of serial row + 1,
+ * and stored in the leaf's row (its times are the topic's, as
+ * note_row_time leaves them).
+ */
+static bool
+put_value_in_row(MbTopic *t, Node *n, uint64_t row, double value)
+{
+	Value		v = {n->kind, value, NULL, 0};
+
+	n->serial = row + 1;
+	n->occ = 1;
+	n->rows++;
+	n->presence[0] = (n->presence[0] ^ n->serial) * 0x100000001B3ULL;
+	n->presence[1] = n->presence[1] * 0x9E3779B97F4A7C15ULL + 2 * n->serial + 1;
+	if (n->width < 1)
+		n->width = 1;
+	if (!reach_row(t, &n->data, (size_t) row, 1))
+		return false;
+	store_value(t, n, (size_t) row, 0, &v);
+	return true;
+}
+
 bool
 mb_topic_put_external(MbTopic *t, uint64_t row, const double *values)
 {
@@ -850,24 +874,36 @@ mb_topic_put_external(MbTopic *t, uint64_t row, const double *values)
 	for (int i = 0; i < t->next; i++)
 	{
 		Node	   *n = t->ext_nodes[i];
-		Value		v = {NK_NUMBER, values[t->ext_from[i]], NULL, 0};
 
 		if (n == NULL)
 			continue;			/* the walk did not meet it: it filled it */
-		v.kind = n->kind;
-		/* learn_value for the message of serial row + 1 */
-		n->serial = row + 1;
-		n->occ = 1;
-		n->rows++;
-		n->presence[0] = (n->presence[0] ^ n->serial) * 0x100000001B3ULL;
-		n->presence[1] = n->presence[1] * 0x9E3779B97F4A7C15ULL + 2 * n->serial + 1;
-		if (n->width < 1)
-			n->width = 1;
-		/* in every message: its times are the topic's (note_row_time) */
-		if (!reach_row(t, &n->data, (size_t) row, 1))
+		if (!put_value_in_row(t, n, row, values[t->ext_from[i]]))
 			return false;
-		store_value(t, n, (size_t) row, 0, &v);
 	}
+	return true;
+}
+
+bool
+mb_topic_add_leaf(MbTopic *t, const char *name, const char *unit,
+				  const double *values)
+{
+	size_t		len = strlen(name);
+	Node	   *n;
+
+	if (t->pass != MB_PASS_ONE || t->two_passes)
+		return mb_topic_fail(t, "a leaf added to a topic not read in one pass");
+	for (int i = 0; i < t->root.nchildren; i++)
+		if (t->root.children[i]->rawlen == len &&
+			memcmp(t->root.children[i]->raw, name, len) == 0)
+			return mb_topic_fail(t, "an added leaf has the name of a field");
+	n = child(t, &t->root, name, len);
+	if (n == NULL || (unit != NULL && (n->unit = strdup(unit)) == NULL))
+		return mb_topic_fail(t, "out of memory");
+	n->kind = NK_NUMBER;
+	n->external = true;
+	for (uint64_t row = 0; row < t->messages; row++)
+		if (!put_value_in_row(t, n, row, values[row]))
+			return false;
 	return true;
 }
 

@@ -115,6 +115,17 @@ extern bool mb_topic_only_external(const MbTopic *t);
  */
 extern int	mb_topic_add_row(MbTopic *t, double time, HdError *err);
 
+/*
+ * The one pass, after the last message: a numeric leaf the messages do
+ * not hold, named name (not a field of the topic's messages), with unit
+ * (NULL: none) and values[i] in the message added i-th (NaN: none), one
+ * per message.  False (the topic's error in mb_topic_error) when out of
+ * memory, when the name is a field's or when the topic was not read in
+ * one pass.
+ */
+extern bool mb_topic_add_leaf(MbTopic *t, const char *name, const char *unit,
+							  const double *values);
+
 /* The message of the topic's first failure. */
 extern const char *mb_topic_error(const MbTopic *t);
 

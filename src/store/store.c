@@ -115,6 +115,7 @@ typedef enum StoreStatement
 	STMT_UNIT_KNOWN,
 	STMT_DEFINE_MATH_CHANNEL,
 	STMT_TOPIC_UNITS,
+	STMT_MATH_CHANNELS,
 	/* laps */
 	STMT_FILE_LAPS,
 	NUM_STATEMENTS
@@ -599,6 +600,10 @@ static const StatementDef statement_defs[NUM_STATEMENTS] = {
 		" JOIN hdaq.channel c ON c.schema_key = s.schema_key"
 		" WHERE c.topic = $1 AND c.file_id = $2 ORDER BY u.path, u.unit",
 		2, {TEXTOID, INT8OID}, true
+	},
+	[STMT_MATH_CHANNELS] = {
+		"SELECT topic, name, unit FROM hdaq.math_channel ORDER BY topic, name",
+		0, {InvalidOid}, true
 	},
 	/* a split a lap did not pass (NULL) as NaN */
 	[STMT_FILE_LAPS] = {
@@ -2223,6 +2228,23 @@ store_topic_units(const char *topic, int64 file_id, int *count)
 
 	return store_read_rows(STMT_TOPIC_UNITS, values, NULL, sizeof(StoredPathUnit),
 						   read_path_unit, count);
+}
+
+static void
+read_math_channel(uint64 i, void *row)
+{
+	StoredMathChannel *mc = row;
+
+	mc->topic = col_text(i, 1);
+	mc->name = col_text(i, 2);
+	mc->unit = col_text(i, 3);
+}
+
+StoredMathChannel *
+store_math_channels(int *count)
+{
+	return store_read_rows(STMT_MATH_CHANNELS, NULL, NULL,
+						   sizeof(StoredMathChannel), read_math_channel, count);
 }
 
 /* ---- laps ---------------------------------------------------------------- */

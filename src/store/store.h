@@ -516,6 +516,14 @@ typedef struct StoredPathUnit
 } StoredPathUnit;
 extern StoredPathUnit *store_topic_units(const char *topic, int64 file_id,
 										 int *count);
+/* Every math channel, by topic and name; unit NULL when it has none. */
+typedef struct StoredMathChannel
+{
+	char	   *topic;
+	char	   *name;
+	char	   *unit;
+} StoredMathChannel;
+extern StoredMathChannel *store_math_channels(int *count);
 
 /* ---- laps (engine/mat_laps.c) ---- */
 

@@ -741,6 +741,17 @@ def test_cancel(fid):
 
 # ---- units beside the leaves ----------------------------------------------------
 
+def exports(fid, topics, prefix):
+    """(format, layout, file name, loaded) of the topics exported in every
+    format and layout."""
+    for fmt in FORMATS:
+        for layout in LAYOUTS:
+            name = "%s_%s_%s.mat" % (prefix, fmt, layout)
+            path = fetch("hdaq.export_mat(%d, ARRAY[%s], format => %s, layout => %s)"
+                         % (fid, ", ".join(quote(t) for t in topics), quote(fmt), quote(layout)), name)
+            yield fmt, layout, name, matread.load(path, fmt)
+
+
 def test_units():
     """hdaq.unit's units as a char field Units beside Data (leaf layout),
     an array's elements sharing its unit; none where no unit is known,
@@ -751,31 +762,90 @@ def test_units():
          " ('hytech_msgs.ACUAllData', 'core_data.acu_state', 'state'),"
          " ('hytech_msgs.VehicleData', 'no_such.path', 'K')")
     try:
-        for fmt in FORMATS:
-            for layout in LAYOUTS:
-                name = "units_%s_%s.mat" % (fmt, layout)
-                path = fetch("hdaq.export_mat(%d, ARRAY['VehicleData', 'ACUAllData'], format => %s, layout => %s)"
-                             % (fid, quote(fmt), quote(layout)), name)
-                loaded = matread.load(path, fmt)
-                units = {k: str(np.asarray(v).ravel()[0]) if np.asarray(v).size else ""
-                         for k, v in loaded.items() if k.endswith(".Units")}
-                want = {"VehicleData.current_body_vel_ms.x.Units": "m/s",
-                        "ACUAllData.cell_voltages.Units": "V",
-                        "ACUAllData.core_data.acu_state.Units": "state"} if layout == "leaf" else {}
-                check("%s: Units beside Data where hdaq.unit knows them" % name, units == want,
-                      "got %r" % units)
-                if layout == "leaf":
-                    ok = "VehicleData.current_body_vel_ms.x.Data" in loaded and \
-                        "ACUAllData.core_data.acu_state.Enum.Names" in loaded
-                    check("%s: Data and Enum still beside Units" % name, ok)
+        for fmt, layout, name, loaded in exports(fid, ["VehicleData", "ACUAllData"], "units"):
+            units = {k: str(np.asarray(v).ravel()[0]) if np.asarray(v).size else ""
+                     for k, v in loaded.items() if k.endswith(".Units")}
+            want = {"VehicleData.current_body_vel_ms.x.Units": "m/s",
+                    "ACUAllData.cell_voltages.Units": "V",
+                    "ACUAllData.core_data.acu_state.Units": "state"} if layout == "leaf" else {}
+            check("%s: Units beside Data where hdaq.unit knows them" % name, units == want,
+                  "got %r" % units)
+            if layout == "leaf":
+                ok = "VehicleData.current_body_vel_ms.x.Data" in loaded and \
+                    "ACUAllData.core_data.acu_state.Enum.Names" in loaded
+                check("%s: Data and Enum still beside Units" % name, ok)
     finally:
         psql("DELETE FROM hdaq.unit")
+
+
+# ---- math channels as leaves of their topic ------------------------------------------
+
+def math_values(fid, topic, name):
+    """hdaq.signal's values of a math channel, one per message, NULL as NaN."""
+    out = psql("SELECT coalesce(value::text, 'NaN') FROM hdaq.signal(%s, %s, file_id => %d)"
+               % (quote(topic), quote(name), fid))
+    return np.array([float(v) for v in out.split()], dtype=float)
+
+
+def identical(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind == "f" and b.dtype.kind == "f":
+        return np.array_equal(a, b, equal_nan=True)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_math_channels():
+    """hdaq.math_channel's channels of an exported topic as leaves of it
+    (v5, v7): its values bit for bit as hdaq.signal gives them, NaN where
+    it has none, one per message of the topic, with Units from its unit
+    (leaf layout); none in v7.3; the other leaves unchanged."""
+    fid = ingest(os.path.join(DATA, "generated", "session_15s.mcap"), "mat math")
+    before = {(fmt, layout): loaded for fmt, layout, _, loaded in exports(fid, ["VehicleData"], "math0")}
+    psql("SELECT hdaq.define_math_channel('VehicleData', 'speed_kmh', 'current_body_vel_ms.x * 3.6', 'km/h');"
+         " SELECT hdaq.define_math_channel('VehicleData', 'slip',"
+         " '(current_body_vel_ms.x - VnInsData:vel_body_vehicle_flu_m_s.x) / VnInsData:vel_body_vehicle_flu_m_s.x');"
+         " SELECT hdaq.define_math_channel('VehicleData', 'never', '1 / (current_rpms.FL - current_rpms.FL)');"
+         " SELECT hdaq.define_math_channel('ACUAllData', 'other_topic', '1 + 0 * core_data.pack_voltage')")
+    try:
+        want = {name: math_values(fid, "VehicleData", name) for name in ("speed_kmh", "slip", "never")}
+        check("math channels: hdaq.signal gives values and NULLs to compare with",
+              all(v.size > 0 for v in want.values()) and np.isnan(want["never"]).all() and
+              not np.isnan(want["speed_kmh"]).any())
+        for fmt, layout, name, loaded in exports(fid, ["VehicleData"], "math"):
+            added = {k: v for k, v in loaded.items() if k not in before[fmt, layout]}
+            kept = all(k in loaded and identical(v, loaded[k]) for k, v in before[fmt, layout].items())
+            check("%s: the topic's other leaves unchanged" % name, kept)
+            if fmt == "v7.3":
+                check("%s: no math channel written" % name, added == {}, "got %r" % sorted(added))
+                continue
+            ts = "VehicleData.Timestamp" if layout == "topic" else "VehicleData.current_body_vel_ms.x.Timestamp"
+            for ch, values in want.items():
+                key = "VehicleData.%s%s" % (ch, ".Data" if layout == "leaf" else "")
+                got = np.asarray(loaded.get(key, np.zeros((0, 1))), dtype=float)
+                ok = got.shape == (values.size, 1) and \
+                    np.array_equal(got[:, 0].view(np.int64)[~np.isnan(values)],
+                                   values.view(np.int64)[~np.isnan(values)]) and \
+                    np.array_equal(np.isnan(got[:, 0]), np.isnan(values))
+                check("%s: %s bit for bit as hdaq.signal, NULL as NaN" % (name, ch), ok,
+                      "shape %s, want %d" % (got.shape, values.size))
+                if layout == "leaf":
+                    t = np.asarray(loaded.get(key[:-5] + ".Timestamp", []))
+                    check("%s: %s's Timestamp is the topic's" % (name, ch),
+                          np.array_equal(t, np.asarray(loaded[ts])))
+            units = {k: str(np.asarray(v).ravel()[0]) for k, v in added.items() if k.endswith(".Units")}
+            check("%s: Units of the math channel with one" % name,
+                  units == ({"VehicleData.speed_kmh.Units": "km/h"} if layout == "leaf" else {}),
+                  "got %r" % units)
+            check("%s: no other topic's math channel" % name,
+                  not any("other_topic" in k for k in loaded))
+    finally:
+        psql("DELETE FROM hdaq.math_channel")
 
 
 def main():
     only = os.environ.get("HDAQ_MAT_ONLY", "")	# e.g. "test_query,test_cancel" while working
     for test in (test_many_topics, test_shared_timestamps, test_session, test_hytech, test_query,
-                 test_one_pass, test_units, test_leaf_blocks, test_laps):
+                 test_one_pass, test_units, test_math_channels, test_leaf_blocks, test_laps):
         if only and test.__name__ not in only:
             continue
         try:

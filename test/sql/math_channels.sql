@@ -189,6 +189,16 @@ SELECT * FROM pg_temp.err($$SELECT * FROM hdaq.signal('VehicleData', 'current_rp
 SELECT count(*) FROM hdaq.signal('VehicleData', 'current_rpms.FL', NULL, NULL, :gen, false);
 SELECT count(*) FROM hdaq.downsample('VehicleData', 'current_rpms.FL', NULL, NULL, '1 second', :gen, false);
 
+-- hdaq.resample reads math channels as paths, interpolated linearly (they
+-- are not schema leaves): a channel linear in one input equals the same
+-- expression over the resampled input; one without values is NULL
+SELECT count(*) AS points, count(k) AS with_value,
+	   count(*) FILTER (WHERE abs(k - s * 3.6) <= 1e-12 * abs(k)) AS same_as_expression,
+	   count(n) AS never_values
+  FROM hdaq.resample(ARRAY['VehicleData/current_body_vel_ms.x', 'VehicleData/speed_kmh',
+						   'VehicleData/never'], 0.05, :gen)
+	   AS r(t double precision, s double precision, k double precision, n double precision);
+
 -- a role granted SELECT table by table before the update (no SELECT on
 -- hdaq.math_channel and hdaq.unit) reads paths and fields as before, sees
 -- no unit and no math channel, and is told why a conversion fails

@@ -354,6 +354,23 @@ ext_case(bool with_text)
 /* The values of ext_paths in each message of ext_case. */
 static const double ext_values[3][3] = {{1, 1, -0.0}, {0, 2.5, 3}, {1, -7, 1e300}};
 
+/*
+ * Write a topic read in one pass (when ok) and free it; the file's bytes,
+ * or NULL on a failure.
+ */
+static unsigned char *
+write_topic(MbTopic *t, MbFormat format, bool ok, size_t *size)
+{
+	MbError		merr;
+	MbFile	   *f = ok ? mb_create(path, format, &merr) : NULL;
+
+	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
+	mb_topic_free(t);
+	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
+		ok = false;
+	return ok ? read_masked(size) : NULL;
+}
+
 static unsigned char *
 export_external(const char *messages, MbLayout layout, MbFormat format,
 				bool only, size_t *size)
@@ -362,8 +379,6 @@ export_external(const char *messages, MbLayout layout, MbFormat format,
 	size_t		len[16];
 	int			n = split(messages, msg, len, 16);
 	MbTopic    *t = mb_topic_new("topic", layout);
-	MbFile	   *f;
-	MbError		merr;
 	HdError		err;
 	bool		ok = mb_topic_set_external(t, ext_paths, ext_bool, 3);
 
@@ -380,12 +395,7 @@ export_external(const char *messages, MbLayout layout, MbFormat format,
 	for (int i = 0; i < n && ok; i++)
 		ok = mb_topic_put_external(t, i, ext_values[i]);
 	ok = ok && !mb_topic_put_external(t, n, ext_values[0]);	/* past the messages */
-	f = ok ? mb_create(path, format, &merr) : NULL;
-	ok = f != NULL && mb_topic_prepare(t, f, 4, &merr) && mb_topic_write(t, &merr);
-	mb_topic_free(t);
-	if (f != NULL && !(ok ? mb_finish(f, &merr) : (mb_discard(f), false)))
-		ok = false;
-	return ok ? read_masked(size) : NULL;
+	return write_topic(t, format, ok, size);
 }
 
 static bool
@@ -415,6 +425,63 @@ test_external(void)
 	return true;
 }
 
+/*
+ * A leaf added after the messages (as math channels are): the messages
+ * without it, then mb_topic_add_leaf, write the file the walk writes of
+ * the messages holding it, in every message (both layouts) or with one
+ * lacking it, given as NaN (the topic layout, where a missing value is
+ * NaN).  A name of a field is refused.
+ */
+static unsigned char *
+export_added(const char *messages, MbLayout layout, MbFormat format,
+			 const double *values, size_t *size)
+{
+	const char *msg[16];
+	size_t		len[16];
+	int			n = split(messages, msg, len, 16);
+	MbTopic    *t = mb_topic_new("topic", layout);
+	HdError		err;
+	bool		ok = true;
+
+	mb_topic_set_budget(t, UINT64_MAX);
+	for (int i = 0; i < n && ok; i++)
+		ok = mb_topic_add(t, json, 0.5 * i, (const uint8_t *) msg[i], len[i], &err) == HD_OK;
+	ok = ok && !mb_topic_add_leaf(t, "a", NULL, values);	/* a field's name */
+	ok = ok && mb_topic_add_leaf(t, "m", NULL, values);
+	return write_topic(t, format, ok, size);
+}
+
+static bool
+test_added_leaf(void)
+{
+	static const double full[] = {1, 2.5, -7};
+	static const double gap[] = {1, NAN, -7};
+
+	for (int c = 0; c < 3; c++)
+		for (int fmt = 0; fmt < 2; fmt++)
+		{
+			MbLayout	layout = c == 0 ? MB_LAYOUT_LEAF : MB_LAYOUT_TOPIC;
+			MbFormat	format = fmt == 0 ? MB_FORMAT_V5 : MB_FORMAT_V7;
+			size_t		n1,
+						n2;
+			bool		two;
+			unsigned char *a = export(c == 2 ?
+									  "{\"a\":1,\"m\":1}\n{\"a\":2}\n{\"a\":3,\"m\":-7}" :
+									  "{\"a\":1,\"m\":1}\n{\"a\":2,\"m\":2.5}\n{\"a\":3,\"m\":-7}",
+									  layout, format, true, &n1, &two);
+			unsigned char *b = export_added("{\"a\":1}\n{\"a\":2}\n{\"a\":3}", layout,
+											format, c == 2 ? gap : full, &n2);
+			bool		same = a != NULL && b != NULL && n1 == n2 && memcmp(a, b, n1) == 0;
+
+			free(a);
+			free(b);
+			CHECK(same, "%s %s%s: the added leaf differs from the walk's",
+				  fmt == 0 ? "v5" : "v7", c == 0 ? "leaf" : "topic",
+				  c == 2 ? " with a message lacking it" : "");
+		}
+	return true;
+}
+
 int
 main(void)
 {
@@ -429,6 +496,7 @@ main(void)
 	snprintf(path, sizeof(path), "/tmp/test_mat_%ld.mat", (long) getpid());
 	report("a double column grows, values in place, NaN elsewhere", test_grow_double());
 	report("leaves given by the caller write the walk's file", test_external());
+	report("a leaf added after the messages writes the walk's file", test_added_leaf());
 	report("logical and cell columns grow, padded with false and ''", test_grow_logical_and_cell());
 	report("a double column made logical", test_to_logical());
 	report("one pass writes what two passes write", test_cases());
