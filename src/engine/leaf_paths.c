@@ -17,6 +17,10 @@
  * indexes in index order); later elements are read by decoding.  Values
  * of maps get no blocks (their keys are in the messages, not the schema).
  *
+ * leaf_path_type() tells whether the schema lists a signal path as a leaf
+ * and whether that leaf steps: the one rule hdaq.resample and math
+ * channels interpolate by.
+ *
  *-------------------------------------------------------------------------
  */
 #include "engine/leaf_paths.h"
@@ -170,4 +174,67 @@ leaf_paths_find(const HdDecoder *decoder, const uint8 *msg, size_t len)
 	if (lengths == NULL)
 		return fl.plain;
 	return list_concat(fl.plain, expand_templates(fl.templates, lengths));
+}
+
+/* A path as hdaq.fields writes it: [0] for an index, ["key"] for a map key. */
+static char *
+field_form(const char *path)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	for (const char *p = path; *p; p++)
+	{
+		const char *close;
+		bool		digits = true;
+
+		if (*p != '[' || (close = strchr(p, ']')) == NULL)
+		{
+			appendStringInfoChar(&out, *p);
+			continue;
+		}
+		for (const char *q = p + 1; q < close; q++)
+			digits &= (*q >= '0' && *q <= '9') || *q == '-';
+		appendStringInfoString(&out, digits && close > p + 1 ? ELEMENT_PLACEHOLDER : "[\"key\"]");
+		p = close;
+	}
+	return out.data;
+}
+
+typedef struct FieldMatch
+{
+	const char *path;
+	bool		found;
+	bool		stepped;
+} FieldMatch;
+
+static bool
+match_field(void *ctx, const HdField *field)
+{
+	FieldMatch *fm = ctx;
+	static const char *const continuous[] = {"float", "double", "float32",
+	"float64", "number"};
+
+	if (strcmp(field->path, fm->path) != 0)
+		return true;
+	fm->found = true;
+	fm->stepped = field->numeric;
+	for (size_t i = 0; i < lengthof(continuous); i++)
+		if (strcmp(field->type, continuous[i]) == 0)
+			fm->stepped = false;
+	return false;
+}
+
+bool
+leaf_path_type(const HdDecoder *decoder, const char *path, bool *stepped)
+{
+	FieldMatch	fm = {field_form(path), false, false};
+	HdError		err;
+
+	memset(&err, 0, sizeof(err));
+	*stepped = false;
+	if (decoder == NULL || hd_fields(decoder, match_field, &fm, &err) != HD_OK)
+		return false;
+	*stepped = fm.stepped;
+	return fm.found;
 }

@@ -27,4 +27,14 @@ extern void leaf_paths_define_gucs(void);
 extern List *leaf_paths_find(const HdDecoder *decoder, const uint8 *msg,
 							 size_t len);
 
+/*
+ * Whether the decoder's schema lists a signal path as a leaf (indexes and
+ * map keys matched as hdaq.fields writes them), and whether that leaf
+ * steps: numeric and not floating-point (integers, enums, bools), taken
+ * at its last sample rather than interpolated.  False (and not stepped)
+ * when decoder is NULL or the schema lists no such leaf.
+ */
+extern bool leaf_path_type(const HdDecoder *decoder, const char *path,
+						   bool *stepped);
+
 #endif							/* HDAQ_LEAF_PATHS_H */

@@ -33,6 +33,7 @@
 #include "hd_expr.h"
 
 #include "engine/decoders.h"
+#include "engine/leaf_paths.h"
 #include "engine/request.h"
 #include "store/store.h"
 
@@ -157,71 +158,6 @@ topic_decoder(const char *topic)
 	return hdaq_stored_topic_decoder(topic, &channel);
 }
 
-/* A path as hdaq.fields writes it: [0] for an index, ["key"] for a map key. */
-static char *
-field_form(const char *path)
-{
-	StringInfoData out;
-
-	initStringInfo(&out);
-	for (const char *p = path; *p; p++)
-	{
-		const char *close;
-		bool		digits = true;
-
-		if (*p != '[' || (close = strchr(p, ']')) == NULL)
-		{
-			appendStringInfoChar(&out, *p);
-			continue;
-		}
-		for (const char *q = p + 1; q < close; q++)
-			digits &= (*q >= '0' && *q <= '9') || *q == '-';
-		appendStringInfoString(&out, digits ? "[0]" : "[\"key\"]");
-		p = close;
-	}
-	return out.data;
-}
-
-typedef struct FieldMatch
-{
-	const char *path;
-	bool		found;
-	bool		stepped;
-} FieldMatch;
-
-static bool
-match_field(void *ctx, const HdField *field)
-{
-	FieldMatch *fm = ctx;
-	static const char *const continuous[] = {"float", "double", "float32",
-	"float64", "number"};
-
-	if (strcmp(field->path, fm->path) != 0)
-		return true;
-	fm->found = true;
-	fm->stepped = field->numeric;
-	for (size_t i = 0; i < lengthof(continuous); i++)
-		if (strcmp(field->type, continuous[i]) == 0)
-			fm->stepped = false;
-	return false;
-}
-
-/*
- * Whether the schema lists the path as a leaf (a schemaless topic lists
- * none), and whether that leaf steps (integer, enum, bool).
- */
-static bool
-schema_leaf(const HdDecoder *decoder, const char *path, bool *stepped)
-{
-	FieldMatch	fm = {field_form(path), false, false};
-	HdError		err;
-
-	if (decoder == NULL || hd_fields(decoder, match_field, &fm, &err) != HD_OK)
-		return false;
-	*stepped = fm.stepped;
-	return fm.found;
-}
-
 /* ---- definitions --------------------------------------------------------- */
 
 /* A parse error with the expression and a caret under the position. */
@@ -336,7 +272,7 @@ math_channel_check(const char *topic, const char *name, const char *expression)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no stored file has the topic \"%s\"", topic),
 				 errhint("Define math channels over topics that are stored; SELECT DISTINCT topic FROM hdaq.topics lists them.")));
-	if (schema_leaf(topic_decoder(topic), name, &stepped))
+	if (leaf_path_type(topic_decoder(topic), name, &stepped))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" is a path of topic \"%s\"", name, topic),
@@ -524,7 +460,7 @@ mark_stepped_leaves(MathScan *ms)
 			Leaf	   *leaf = &ms->leaves[ms->channels[c].leaf[i]];
 
 			if (!ms->channels[c].home[i])
-				schema_leaf(topic_decoder(leaf->topic), leaf->path, &leaf->stepped);
+				leaf_path_type(topic_decoder(leaf->topic), leaf->path, &leaf->stepped);
 		}
 }
 

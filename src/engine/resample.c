@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "engine/decoders.h"
+#include "engine/leaf_paths.h"
 #include "engine/request.h"
 #include "store/store.h"
 
@@ -247,60 +248,6 @@ resample_grid_times(const ResampleAxisMap *map, double step, int64 n,
 
 /* ---- the type of a leaf ------------------------------------------------- */
 
-/* A user's path in the form hdaq.fields writes it: [0] and ["key"]. */
-static char *
-path_as_field(const char *path)
-{
-	StringInfoData out;
-
-	initStringInfo(&out);
-	for (const char *p = path; *p; p++)
-	{
-		const char *close;
-		bool		digits = true;
-
-		if (*p != '[' || (close = strchr(p, ']')) == NULL)
-		{
-			appendStringInfoChar(&out, *p);
-			continue;
-		}
-		for (const char *q = p + 1; q < close; q++)
-			digits = digits && *q >= '0' && *q <= '9';
-		appendStringInfoString(&out, digits && close > p + 1 ? "[0]" : "[\"key\"]");
-		p = close;
-	}
-	return out.data;
-}
-
-/* Types taken as steps: integers, bools and enums, in any schema's words. */
-static bool
-type_is_step(const char *type)
-{
-	return strstr(type, "int") != NULL || strstr(type, "fixed") != NULL ||
-		strncmp(type, "bool", 4) == 0 || strcmp(type, "enum") == 0 ||
-		strcmp(type, "byte") == 0 || strcmp(type, "char") == 0 ||
-		strcmp(type, "octet") == 0;
-}
-
-typedef struct LeafLookup
-{
-	const char *path;
-	bool		found;
-	bool		step;
-} LeafLookup;
-
-static bool
-match_leaf(void *ctx, const HdField *field)
-{
-	LeafLookup *lk = ctx;
-
-	if (strcmp(field->path, lk->path) != 0)
-		return true;
-	lk->found = true;
-	lk->step = type_is_step(field->type);
-	return false;
-}
-
 bool
 resample_leaf_is_step(int64 file_id, const char *topic, const char *path)
 {
@@ -308,9 +255,7 @@ resample_leaf_is_step(int64 file_id, const char *topic, const char *path)
 	StoredChannel *channels;
 	int			n;
 	const char *error;
-	const HdDecoder *decoder;
-	LeafLookup	lk = {path_as_field(path), false, false};
-	HdError		err;
+	bool		stepped;
 
 	memset(&req, 0, sizeof(ScanRequest));
 	req.topics = (char **) &topic;
@@ -322,13 +267,10 @@ resample_leaf_is_step(int64 file_id, const char *topic, const char *path)
 	channels = store_find_channels(&req, &n);
 	if (n == 0)
 		return false;
-	decoder = hdaq_get_decoder(channels[0].has_schema, channels[0].schema_key,
-							   channels[0].message_encoding, &error);
-	if (decoder == NULL)
-		return false;
-	memset(&err, 0, sizeof(err));
-	(void) hd_fields(decoder, match_leaf, &lk, &err);
-	return lk.found && lk.step;
+	return leaf_path_type(hdaq_get_decoder(channels[0].has_schema,
+										   channels[0].schema_key,
+										   channels[0].message_encoding, &error),
+						  path, &stepped) && stepped;
 }
 
 /* ---- the values --------------------------------------------------------- */
